@@ -1,0 +1,160 @@
+"""What every reader returns: the export as text cells, with file row numbers and metadata."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from samen_sterker.reading.problems import ExportProblems, Problem
+
+
+@dataclass
+class RawExport:
+    """One export read as text: every cell a str ('' when empty), nothing converted yet.
+
+    Cells stay text so that a `6,5` or a `weet niet` is seen and judged by the cleaning stage
+    rather than silently becoming NaN. `row_numbers[i]` is the row of `frame.iloc[i]` as in the
+    file (1-based, header rows counted). `row_exclusions` maps a frame position to (reason,
+    detail) for responses the survey tool itself marks as not real (preview, test, unfinished).
+    """
+
+    file: str
+    format: str
+    encoding: str | None
+    frame: pd.DataFrame
+    row_numbers: list[int]
+    header_rows: int
+    decimal: str = "."
+    row_exclusions: dict[int, tuple[str, str]] = field(default_factory=dict)
+    missing_codes: dict[str, set[str]] = field(default_factory=dict)
+    missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        """Number of data rows (responses) read from the file."""
+        return len(self.frame)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cell_text(value: object) -> str:
+    """A cell from a binary format (xlsx, sav) as the text a researcher would see."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, pd.Timestamp):
+        return cell_text(value.to_pydatetime()) if not pd.isna(value) else ""
+    return str(value).strip()
+
+
+def unique_names(names: list[str], file: str, notes: list[str]) -> list[str]:
+    """Column names made unique (name, name.1, ...) the way pandas does, noting each rename."""
+    seen: dict[str, int] = {}
+    result = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            new = f"{name}.{seen[name]}"
+            notes.append(f"{file}: duplicate column name {name!r}; the copy is called {new!r}")
+            result.append(new)
+        else:
+            seen[name] = 0
+            result.append(name)
+    return result
+
+
+def parse_delimited(
+    text: str, file: str, delimiter: str, header_rows: int
+) -> tuple[list[list[str]], list[tuple[int, list[str]]]]:
+    """Split CSV text into header records and (row number, fields) data records.
+
+    Row numbers count records (a quoted field may span lines; a spreadsheet shows such a
+    record as one row). Blank records, such as LimeSurvey's trailing empty line, are skipped.
+    Records whose field count differs from the header are problems, all reported at once.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    try:
+        records.extend(reader)
+    except csv.Error as error:
+        raise ExportProblems(
+            [
+                Problem(
+                    file,
+                    "malformed CSV",
+                    f"the CSV parser stopped near line {reader.line_num} "
+                    f"({type(error).__name__}); check the quoting",
+                    row=len(records) + 1,
+                )
+            ]
+        ) from None
+    if len(records) < header_rows:
+        raise ExportProblems(
+            [Problem(file, "too short", f"expected {header_rows} header row(s), found fewer")]
+        )
+    headers = records[:header_rows]
+    width = len(headers[0])
+    data: list[tuple[int, list[str]]] = []
+    problems = []
+    for index, record in enumerate(records[header_rows:], start=header_rows + 1):
+        if not record or all(not field.strip() for field in record):
+            continue
+        if len(record) != width:
+            problems.append(
+                Problem(
+                    file,
+                    "wrong number of fields",
+                    f"{len(record)} fields where the header has {width}",
+                    row=index,
+                )
+            )
+            continue
+        data.append((index, record))
+    if problems:
+        raise ExportProblems(problems)
+    return headers, data
+
+
+def frame_from_records(
+    names: list[str], records: list[tuple[int, list[str]]], file: str, notes: list[str]
+) -> tuple[pd.DataFrame, list[int]]:
+    """A DataFrame of text cells (stripped) and the file row number of each of its rows."""
+    columns = unique_names([name.strip() for name in names], file, notes)
+    frame = pd.DataFrame(
+        [[field.strip() for field in record] for _, record in records],
+        columns=columns,
+        dtype=object,
+    )
+    if frame.empty:
+        frame = pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    return frame, [row for row, _ in records]

@@ -1,0 +1,110 @@
+"""Excel workbooks (.xlsx): Microsoft Forms, Google Forms (downloaded as .xlsx) and others."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
+
+from samen_sterker.reading.base import RawExport, cell_text, unique_names
+from samen_sterker.reading.problems import ExportProblems, Problem
+
+
+def read_xlsx(path: Path, file: str, options: dict, tool: str = "xlsx") -> RawExport:
+    """Read one sheet (option `sheet`, default the first) with its header in row 1.
+
+    Microsoft Forms writes ID, Start time, Completion time, Email, Name, Last modified time;
+    Google Forms writes Timestamp and, when collected, Email Address. Forms only exports
+    submitted responses, so no rows are excluded here. Cells keep Excel's value (numbers are
+    numbers, so the decimal separator is '.'), turned into the text a researcher sees.
+    """
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise ExportProblems(
+            [
+                Problem(
+                    file,
+                    "unreadable workbook",
+                    f"openpyxl could not open it: {type(error).__name__}",
+                )
+            ]
+        ) from None
+    try:
+        sheet_name = options.get("sheet")
+        if sheet_name is not None and sheet_name not in workbook.sheetnames:
+            raise ExportProblems(
+                [
+                    Problem(
+                        file,
+                        "missing sheet",
+                        f"no sheet {sheet_name!r}; sheets: {workbook.sheetnames}",
+                    )
+                ]
+            )
+        sheet = workbook[sheet_name] if sheet_name is not None else workbook.worksheets[0]
+        rows = [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        title = sheet.title
+    finally:
+        workbook.close()
+    if not rows:
+        raise ExportProblems([Problem(file, "empty workbook", f"sheet {title!r} has no rows")])
+    notes = [f"{file}: {tool} workbook, sheet {title!r}"]
+    header = rows[0]
+    while header and not header[-1]:
+        header = header[:-1]
+    width = len(header)
+    names = unique_names(header, file, notes)
+    problems = [
+        Problem(
+            file,
+            "unnamed column",
+            "a column has data but no name in row 1",
+            row=1,
+            column=f"#{i + 1}",
+        )
+        for i, name in enumerate(names)
+        if not name
+    ]
+    records = []
+    for index, row in enumerate(rows[1:], start=2):
+        cells = (row + [""] * width)[:width]
+        if any(row[width:]):
+            problems.append(
+                Problem(
+                    file,
+                    "data beyond the header",
+                    "cells right of the last named column",
+                    row=index,
+                )
+            )
+        if any(cells):
+            records.append((index, cells))
+    if problems:
+        raise ExportProblems(problems)
+    frame = pd.DataFrame([cells for _, cells in records], columns=names, dtype=object)
+    if frame.empty:
+        frame = pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+    return RawExport(
+        file=file,
+        format=tool,
+        encoding=None,
+        frame=frame,
+        row_numbers=[index for index, _ in records],
+        header_rows=1,
+        decimal=options.get("decimal", "."),
+        notes=notes,
+    )
+
+
+def read_ms_forms_xlsx(path: Path, file: str, options: dict) -> RawExport:
+    """Read a Microsoft Forms 'Open in Excel' download."""
+    return read_xlsx(path, file, options, tool="ms_forms_xlsx")
+
+
+def read_google_forms_xlsx(path: Path, file: str, options: dict) -> RawExport:
+    """Read a Google Forms responses sheet downloaded as .xlsx."""
+    return read_xlsx(path, file, options, tool="google_forms_xlsx")

@@ -1,0 +1,39 @@
+"""Problems found in exports or their config, reported all at once and without raw values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One structural problem: where it is (file, row, column) and what kind it is.
+
+    `row` is the 1-based row as in the file, header rows counted (the spreadsheet row);
+    `detail` explains the problem in words and must never contain a value from the data.
+    """
+
+    file: str
+    kind: str
+    detail: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.kind}: {self.detail}"
+
+
+class ExportProblems(ValueError):
+    """Every structural problem found in the exports, listed in one message."""
+
+    def __init__(self, problems: list[Problem], heading: str | None = None) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        heading = heading or f"{count} problem{'s' if count != 1 else ''} in the exports"
+        lines = [heading + ":"] + [f"  - {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
