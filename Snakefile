@@ -1,0 +1,26 @@
+# Samen Sterker evaluation pipeline: the table of contents.
+# exports (data/raw) → clean measurements → statistics → executed notebooks → PDF reports.
+# Read docs/architecture.md for the contracts between the stages.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+# Fails before any job runs, naming the offending key; fills in the schema's defaults.
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/stats.smk"
+include: "workflow/rules/reports.smk"
+
+
+rule all:
+    input:
+        all_report_outputs,
+    default_target: True
