@@ -1,0 +1,173 @@
+"""Numbers, intervals, counts, dates and money written the Dutch or the English way.
+
+Dutch: decimal comma, dot for thousands, "95%-BI", "0,8 tot 1,6". English: decimal point,
+comma for thousands, "95% CI", "0.8 to 1.6". Counts of 1-4 are shown as "<5" (privacy).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+LANGUAGES = ("nl", "en")
+
+# A true minus sign reads better in print and screen readers say "minus".
+MINUS = "\u2212"
+
+SMALL_COUNT_LIMIT = 5
+
+_MONTHS = {
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+def check_language(lang: str) -> str:
+    """Return lang if it is a supported report language, else raise ValueError."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"Unsupported report language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def _is_missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(
+    value: float | None, decimals: int = 1, lang: str = "nl", *, signed: bool = False
+) -> str:
+    """Format a number with the language's decimal and thousands separators ('7,8' / '7.8')."""
+    check_language(lang)
+    if _is_missing(value):
+        return "–"
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"Cannot format a non-finite number ({value}) for a report")
+    rounded = round(value, decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "-0,0"
+    text = f"{abs(rounded):,.{decimals}f}"
+    if lang == "nl":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    if rounded < 0:
+        return MINUS + text
+    if signed and rounded > 0:
+        return "+" + text
+    return text
+
+
+def format_count(count: float | None, lang: str = "nl") -> str:
+    """Format a count; 1-4 become '<5' so that small groups cannot be singled out."""
+    check_language(lang)
+    if _is_missing(count):
+        return "–"
+    if float(count) != int(count):
+        raise ValueError(f"A count must be a whole number, got {count}")
+    count = int(count)
+    if count < 0:
+        raise ValueError(f"A count cannot be negative, got {count}")
+    if 0 < count < SMALL_COUNT_LIMIT:
+        return f"<{SMALL_COUNT_LIMIT}"
+    return format_number(count, 0, lang)
+
+
+def format_percent(share: float | None, decimals: int = 0, lang: str = "nl") -> str:
+    """Format a share between 0 and 1 as a percentage ('45%', '45,5%')."""
+    if _is_missing(share):
+        return "–"
+    return f"{format_number(100 * float(share), decimals, lang)}%"
+
+
+def ci_label(level: float = 0.95, lang: str = "nl") -> str:
+    """Label of a confidence interval: '95%-BI' in Dutch, '95% CI' in English."""
+    check_language(lang)
+    percent = format_number(100 * level, 0, lang)
+    return f"{percent}%-BI" if lang == "nl" else f"{percent}% CI"
+
+
+def format_interval(
+    low: float | None, high: float | None, decimals: int = 1, lang: str = "nl"
+) -> str:
+    """Format an interval in words: '0,8 tot 1,6' / '0.8 to 1.6'."""
+    word = "tot" if check_language(lang) == "nl" else "to"
+    return f"{format_number(low, decimals, lang)} {word} {format_number(high, decimals, lang)}"
+
+
+def format_ci(
+    low: float | None,
+    high: float | None,
+    decimals: int = 1,
+    lang: str = "nl",
+    level: float = 0.95,
+) -> str:
+    """Format a confidence interval with its label: '95%-BI 0,8 tot 1,6'."""
+    return f"{ci_label(level, lang)} {format_interval(low, high, decimals, lang)}"
+
+
+def format_estimate_ci(
+    estimate: float | None,
+    low: float | None,
+    high: float | None,
+    decimals: int = 1,
+    lang: str = "nl",
+    *,
+    signed: bool = False,
+) -> str:
+    """Format an estimate with its interval: '+2,9 (95%-BI 2,4 tot 3,4)'."""
+    return (
+        f"{format_number(estimate, decimals, lang, signed=signed)} "
+        f"({format_ci(low, high, decimals, lang)})"
+    )
+
+
+def format_p(p: float | None, lang: str = "nl") -> str:
+    """Format a p-value: 'p < 0,001' below 0.001, else two significant decimals."""
+    check_language(lang)
+    if _is_missing(p):
+        return "–"
+    if p < 0.001:
+        return f"p < {format_number(0.001, 3, lang)}"
+    decimals = 3 if p < 0.01 else 2
+    return f"p = {format_number(p, decimals, lang)}"
+
+
+def format_euro(amount: float | None, lang: str = "nl", decimals: int = 0) -> str:
+    """Format an amount in euros: '€ 1.234' in Dutch, '€1,234' in English."""
+    if _is_missing(amount):
+        return "–"
+    number = format_number(amount, decimals, lang)
+    return f"€ {number}" if lang == "nl" else f"€{number}"
+
+
+def format_date(value: date | datetime | str, lang: str = "nl") -> str:
+    """Format a date in words: '24 november 2026' / '24 November 2026'."""
+    check_language(lang)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{value.day} {_MONTHS[lang][value.month - 1]} {value.year}"

@@ -1,0 +1,395 @@
+"""Notebook execution and the notebook → HTML → PDF route of the reports.
+
+The route: papermill executes a template with a parameters dict; nbconvert turns the executed
+notebook into HTML without input cells (basic template); WeasyPrint prints that HTML with the
+project stylesheet (A4, page numbers) to a tagged PDF. Every step is deterministic: same
+notebook + same SOURCE_DATE_EPOCH => same bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+# Cells with these tags never reach the PDF: papermill's injected parameters (its cell id is
+# random), the template's defaults, and anything meant for the reviewer only (slope plots of
+# individual participants, raw tables of the stats JSON).
+PDF_REMOVE_CELL_TAGS = frozenset({"injected-parameters", "parameters", "reviewer-only"})
+
+# Per-cell and per-notebook metadata that records *when* a run happened, not *what* it did;
+# removed so that two runs on the same inputs give identical executed notebooks.
+_TIMING_KEYS = ("start_time", "end_time", "duration", "exception", "status")
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+DEFAULT_AUTHOR = "Samen Sterker evaluatiepipeline"
+DEFAULT_EXECUTION_TIMEOUT = 600
+
+
+class NotebookExecutionError(RuntimeError):
+    """A report notebook failed while executing; the message names the failing cell."""
+
+
+class ReportRenderError(RuntimeError):
+    """A report could not be converted to HTML or PDF."""
+
+
+def stylesheet(page_label: str = "Pagina {page} van {pages}") -> str:
+    """Return the project CSS with the page footer in the report's language."""
+    css = resources.files("samen_sterker.reports").joinpath("report.css").read_text("utf-8")
+    return css.replace("/*PAGE-LABEL*/", _css_counter_content(page_label))
+
+
+def _css_counter_content(label: str) -> str:
+    """Turn 'Pagina {page} van {pages}' into CSS content with page counters."""
+    parts: list[str] = []
+    for piece in re.split(r"(\{page\}|\{pages\})", label):
+        if piece == "{page}":
+            parts.append("counter(page)")
+        elif piece == "{pages}":
+            parts.append("counter(pages)")
+        elif piece:
+            escaped = piece.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'"{escaped}"')
+    return " ".join(parts) or '""'
+
+
+def source_date_epoch(value: str | float | datetime | None = None) -> int:
+    """Seconds since 1970 for the report's fixed date: the argument, else $SOURCE_DATE_EPOCH."""
+    if value is None:
+        value = os.environ.get("SOURCE_DATE_EPOCH")
+        if value is None:
+            raise ReportRenderError(
+                "No report date: pass source_date_epoch (the date of the data) or set "
+                "SOURCE_DATE_EPOCH; the clock is never used, so that reruns give identical PDFs."
+            )
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return int(value.timestamp())
+    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        parsed = datetime.fromisoformat(value.strip())
+        return source_date_epoch(parsed)
+    return int(value)
+
+
+def _w3c_date(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------------------------
+# Execution
+# --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Temporarily set environment variables (inherited by the kernel)."""
+    old = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, previous in old.items():
+            if previous is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = previous
+
+
+def normalise_executed_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove run-specific ids and timings so reruns give identical notebooks."""
+    for index, cell in enumerate(nb.cells):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            # papermill gives the injected cell a random uuid; a stable id keeps diffs clean.
+            cell["id"] = "injected-parameters"
+        elif not cell.get("id"):
+            cell["id"] = f"cell-{index}"
+        cell_meta = cell.get("metadata", {})
+        cell_meta.pop("execution", None)
+        papermill_meta = cell_meta.get("papermill", {})
+        for key in _TIMING_KEYS:
+            papermill_meta.pop(key, None)
+    papermill_meta = nb.metadata.get("papermill", {})
+    for key in _TIMING_KEYS:
+        papermill_meta.pop(key, None)
+    # Absolute paths of this machine say nothing about the analysis.
+    papermill_meta.pop("input_path", None)
+    papermill_meta.pop("output_path", None)
+    return nb
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write bytes to a temp file beside path, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _describe_failure(error: Exception, template: Path) -> tuple[str, str]:
+    """Return (one-line message naming the cell, full traceback) of a papermill failure."""
+    cell_index = getattr(error, "cell_index", None)
+    exec_count = getattr(error, "exec_count", None)
+    ename = getattr(error, "ename", type(error).__name__)
+    evalue = getattr(error, "evalue", str(error))
+    source = getattr(error, "source", "") or ""
+    traceback = getattr(error, "traceback", None) or [str(error)]
+    first_line = next((line for line in source.splitlines() if line.strip()), "")
+    where = f"cell {cell_index}" if cell_index is not None else "an unknown cell"
+    if exec_count is not None:
+        where += f" (In [{exec_count}])"
+    message = f"Notebook {template} failed in {where}: {ename}: {evalue}"
+    if first_line:
+        message += f" -- first line of the cell: {first_line.strip()[:120]}"
+    details = "\n".join(
+        [message, "", "Cell source:", source, "", "Traceback:"]
+        + [_ANSI_ESCAPE.sub("", line) for line in traceback]
+    )
+    return message, details
+
+
+def execute_notebook(
+    template: str | Path,
+    output: str | Path,
+    parameters: Mapping[str, Any],
+    *,
+    log_path: str | Path | None = None,
+    timeout: int = DEFAULT_EXECUTION_TIMEOUT,
+    kernel_name: str = "python3",
+    cwd: str | Path | None = None,
+    source_date_epoch_value: int | None = None,
+) -> Path:
+    """Execute a report template with papermill and write the executed notebook atomically.
+
+    Parameters go in as a dict (never papermill's `-p` strings, which turn '0363' into 363).
+    On failure the failing cell and its traceback are appended to log_path, no notebook is
+    left at output, and NotebookExecutionError names the cell.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    template, output = Path(template), Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    env: dict[str, str] = {"PYTHONHASHSEED": "0"}
+    if source_date_epoch_value is not None:
+        env["SOURCE_DATE_EPOCH"] = str(int(source_date_epoch_value))
+    handle, tmp_name = tempfile.mkstemp(
+        dir=output.parent, prefix=f".{output.name}.", suffix=".ipynb"
+    )
+    os.close(handle)
+    tmp_path = Path(tmp_name)
+    try:
+        with _environment(**env):
+            papermill.execute_notebook(
+                str(template),
+                str(tmp_path),
+                parameters=dict(parameters),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                cwd=str(cwd) if cwd is not None else None,
+                execution_timeout=timeout,
+            )
+        nb = nbformat.read(tmp_path, as_version=4)
+        normalise_executed_notebook(nb)
+        _write_atomically(output, nbformat.writes(nb).encode("utf-8") + b"\n")
+    except PapermillExecutionError as error:
+        message, details = _describe_failure(error, template)
+        _append_log(log_path, details)
+        raise NotebookExecutionError(message) from None
+    except Exception as error:  # kernel death, timeout, missing template: log, then re-raise
+        _append_log(log_path, f"Notebook {template} could not be executed: {error!r}")
+        raise
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    return output
+
+
+def _append_log(log_path: str | Path | None, text: str) -> None:
+    if log_path is None:
+        return
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write(text.rstrip() + "\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook → HTML
+# --------------------------------------------------------------------------------------------
+
+
+def _read_notebook(notebook: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:
+    if isinstance(notebook, nbformat.NotebookNode):
+        return copy.deepcopy(notebook)
+    return nbformat.read(Path(notebook), as_version=4)
+
+
+def _stable_cell_ids(nb: nbformat.NotebookNode) -> None:
+    # nbconvert writes cell ids into the HTML; numbering them keeps output independent of ids.
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index}"
+
+
+def notebook_body_html(
+    notebook: str | Path | nbformat.NotebookNode,
+    *,
+    remove_cell_tags: frozenset[str] | set[str] = PDF_REMOVE_CELL_TAGS,
+) -> str:
+    """Return the outputs of a notebook as an HTML fragment: no input cells, no prompts."""
+    from nbconvert import HTMLExporter
+
+    remove = set(remove_cell_tags)
+    nb = _read_notebook(notebook)
+    # Markdown cells are the reviewer's commentary; every sentence of the report itself is an
+    # output of a code cell, made from translations.yaml.
+    nb.cells = [
+        cell
+        for cell in nb.cells
+        if cell.get("cell_type") == "code"
+        and not set(cell.get("metadata", {}).get("tags", [])) & remove
+    ]
+    for cell in nb.cells:
+        # A single output can be kept out of the PDF by tagging it in its display metadata.
+        cell["outputs"] = [
+            output
+            for output in cell.get("outputs", [])
+            if not set(output.get("metadata", {}).get("tags", [])) & remove
+            and output.get("output_type") != "stream"  # print() is for the reviewer
+        ]
+    _stable_cell_ids(nb)
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def html_document(
+    body: str,
+    *,
+    title: str,
+    lang: str,
+    epoch: int,
+    author: str = DEFAULT_AUTHOR,
+    description: str | None = None,
+    page_label: str = "Pagina {page} van {pages}",
+) -> str:
+    """Wrap an HTML fragment into a full document with metadata and the project CSS."""
+    date = _w3c_date(epoch)
+    meta = [
+        '<meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        f'<meta name="author" content="{html.escape(author)}">',
+        f'<meta name="dcterms.created" content="{date}">',
+        f'<meta name="dcterms.modified" content="{date}">',
+    ]
+    if description:
+        meta.append(f'<meta name="description" content="{html.escape(description)}">')
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{html.escape(lang)}">\n<head>\n'
+        + "\n".join(meta)
+        + f"\n<style>\n{stylesheet(page_label)}\n</style>\n</head>\n"
+        f'<body>\n<main class="report">\n{body}\n</main>\n</body>\n</html>\n'
+    )
+
+
+def first_heading(body: str) -> str | None:
+    """Text of the first <h1> in an HTML fragment (the report's title), if any."""
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.DOTALL | re.IGNORECASE)
+    if not match:
+        return None
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() or None
+
+
+def notebook_to_reviewer_html(
+    notebook: str | Path | nbformat.NotebookNode, output: str | Path
+) -> Path:
+    """Write the reviewer's HTML copy of an executed notebook: code, outputs and all."""
+    from nbconvert import HTMLExporter
+
+    nb = _read_notebook(notebook)
+    _stable_cell_ids(nb)
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_notebook_node(nb)
+    output = Path(output)
+    _write_atomically(output, body.encode("utf-8"))
+    return output
+
+
+# --------------------------------------------------------------------------------------------
+# HTML → PDF
+# --------------------------------------------------------------------------------------------
+
+
+def html_to_pdf_bytes(document: str, *, base_url: str | Path | None = None) -> bytes:
+    """Print a full HTML document to tagged PDF/UA-1 bytes with WeasyPrint."""
+    import weasyprint
+
+    identifier = hashlib.sha256(document.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    try:
+        return weasyprint.HTML(
+            string=document, base_url=str(base_url) if base_url else None
+        ).write_pdf(
+            pdf_variant="pdf/ua-1",
+            pdf_tags=True,
+            # A content hash, not a random id: same document => same bytes.
+            pdf_identifier=identifier,
+        )
+    except Exception as error:
+        raise ReportRenderError(f"WeasyPrint could not print the report: {error}") from error
+
+
+def notebook_to_pdf(
+    notebook: str | Path | nbformat.NotebookNode,
+    output: str | Path,
+    *,
+    lang: str,
+    source_date_epoch_value: str | int | datetime | None = None,
+    title: str | None = None,
+    author: str = DEFAULT_AUTHOR,
+    page_label: str = "Pagina {page} van {pages}",
+    html_output: str | Path | None = None,
+) -> Path:
+    """Render an executed notebook's outputs to an A4 PDF, written atomically.
+
+    The title defaults to the notebook's first <h1>. html_output, if given, receives the
+    exact HTML that was printed (handy when a layout needs checking in a browser).
+    """
+    epoch = source_date_epoch(source_date_epoch_value)
+    body = notebook_body_html(notebook)
+    title = title or first_heading(body)
+    if not title:
+        raise ReportRenderError(
+            f"Report {notebook} has no title: pass title= or make the notebook show an <h1>."
+        )
+    document = html_document(
+        body, title=title, lang=lang, epoch=epoch, author=author, page_label=page_label
+    )
+    if html_output is not None:
+        _write_atomically(Path(html_output), document.encode("utf-8"))
+    with _environment(SOURCE_DATE_EPOCH=str(epoch)):
+        pdf = html_to_pdf_bytes(document)
+    output = Path(output)
+    _write_atomically(output, pdf)
+    return output
