@@ -16,6 +16,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/provenance.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/reports.smk"
 

@@ -13,6 +13,8 @@ checkpoint clean_exports:
         data_quality="results/clean/data_quality.csv",
         dropped_columns="results/clean/dropped_columns.csv",
         manifest="results/clean/manifest.json",
+    conda:
+        "../../environment.yml"
     log:
         "logs/clean/clean_exports.log",
     script:

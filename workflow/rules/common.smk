@@ -67,17 +67,3 @@ def all_report_outputs(wildcards):
         ]
     return outputs
 
-
-rule provenance:
-    """Which inputs, config, code and packages made the results (cited by every report)."""
-    input:
-        manifest="results/clean/manifest.json",
-    output:
-        "results/provenance.json",
-    params:
-        # A new commit re-runs this rule (Snakemake's params trigger), so reports cite it.
-        code_version=code_version(),
-    log:
-        "logs/provenance.log",
-    script:
-        "../scripts/write_provenance.py"

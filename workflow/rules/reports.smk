@@ -16,6 +16,8 @@ rule municipality_notebook:
     output:
         notebook="results/notebooks/{year}/{municipality}.ipynb",
         html="results/notebooks/{year}/{municipality}.html",
+    conda:
+        "../../environment.yml"
     log:
         "logs/notebooks/{year}/{municipality}.log",
     # Kernels started in parallel can collide on ZMQ ports; a retry starts a fresh kernel.
@@ -33,6 +35,8 @@ rule overview_notebook:
     output:
         notebook="results/notebooks/{year}/overview.ipynb",
         html="results/notebooks/{year}/overview.html",
+    conda:
+        "../../environment.yml"
     log:
         "logs/notebooks/{year}/overview.log",
     retries: 2
@@ -45,6 +49,8 @@ rule municipality_pdf:
         notebook="results/notebooks/{year}/{municipality}.ipynb",
     output:
         "results/reports/{year}/{municipality}.pdf",
+    conda:
+        "../../environment.yml"
     log:
         "logs/reports/{year}/{municipality}.log",
     script:
@@ -56,6 +62,8 @@ rule overview_pdf:
         notebook="results/notebooks/{year}/overview.ipynb",
     output:
         "results/reports/{year}/overview.pdf",
+    conda:
+        "../../environment.yml"
     log:
         "logs/reports/{year}/overview.log",
     script:

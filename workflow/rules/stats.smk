@@ -13,6 +13,8 @@ rule municipality_stats:
         tables=directory("results/stats/{year}/{municipality}"),
     params:
         municipality_code=lambda wildcards: municipality_code(wildcards.municipality),
+    conda:
+        "../../environment.yml"
     log:
         "logs/stats/{year}/{municipality}.log",
     script:
@@ -26,6 +28,8 @@ rule overview_stats:
     output:
         json="results/stats/{year}/overview.json",
         tables=directory("results/stats/{year}/overview"),
+    conda:
+        "../../environment.yml"
     log:
         "logs/stats/{year}/overview.log",
     script:

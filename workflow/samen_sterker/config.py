@@ -135,12 +135,10 @@ def read_municipalities(path: str | Path) -> pd.DataFrame:
             problems.append(f"{path}, row {line}, column code: not a CBS code like GM0363")
         if not row["official_name"].strip():
             problems.append(f"{path}, row {line}, column official_name: empty")
-    if problems:
-        raise ValueError("\n".join(problems))
     table["aliases"] = table["aliases"].map(
         lambda text: [alias.strip() for alias in text.split("|") if alias.strip()]
     )
-    table["slug"] = table["official_name"].map(slugify)
+    table["slug"] = table["official_name"].map(lambda name: slugify(name) if name.strip() else "")
     for column in ("code", "slug"):
         duplicated = table[table[column].duplicated(keep=False)]
         if not duplicated.empty:

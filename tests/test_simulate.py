@@ -1,0 +1,79 @@
+"""The seeded simulator: the committed demo exports are its output, and it simulates the model
+its docstring states (checked against the model's own theoretical moments)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from samen_sterker.simulate import (
+    CANONICAL_COLUMNS,
+    DEMO_PARAMETERS,
+    DEMO_SEED,
+    SimulationParameters,
+    demo_truth,
+    simulate_measurements,
+    simulate_responses,
+    write_demo_cohort,
+)
+
+
+def test_committed_demo_exports_are_the_simulators_output(repo, tmp_path):
+    written = write_demo_cohort(tmp_path)
+    assert len(written) == 6
+    for path in written:
+        committed = repo / "data" / "raw" / path.relative_to(tmp_path)
+        assert committed.read_bytes() == path.read_bytes(), committed.name
+
+
+def test_demo_cohort_mirrors_the_seed_article():
+    truth = demo_truth()
+    assert list(truth.columns) == CANONICAL_COLUMNS
+    assert truth["participant_id"].nunique() == 39
+    assert truth["municipality_code"].nunique() == 2
+    assert set(truth["year"]) == {2024}
+    partners = truth.groupby("couple_id")["participant_id"].nunique()
+    assert (partners == 1).sum() >= 1 and (partners == 2).sum() >= 15
+    ratings = truth[truth["outcome"] == "relationship_rating"]
+    means = ratings.groupby("timepoint")["value"].mean()
+    assert abs(means["pre"] - 5) <= 0.15 and abs(means["post"] - 8) <= 0.15
+    assert ratings["value"].between(1, 10).all()
+    assert (ratings["value"] == ratings["value"].round()).all()
+    with_pre = set(ratings.loc[ratings["timepoint"] == "pre", "participant_id"])
+    with_post = set(ratings.loc[ratings["timepoint"] == "post", "participant_id"])
+    assert with_post < with_pre and 2 <= len(with_pre - with_post) <= 8
+    csi = truth[truth["outcome"] == "couple_satisfaction"]
+    assert csi["value"].between(0, 21).all()
+
+
+def test_same_seed_same_cohort_other_seed_other_cohort():
+    first = simulate_measurements(DEMO_PARAMETERS, DEMO_SEED)
+    again = simulate_measurements(DEMO_PARAMETERS, DEMO_SEED)
+    other = simulate_measurements(DEMO_PARAMETERS, DEMO_SEED + 1)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first["value"].equals(other["value"])
+
+
+def test_scaled_parameters_set_the_sizes():
+    params = SimulationParameters.scaled(5, 12, years=(2023, 2024), attrition={})
+    data = simulate_measurements(params, 7)
+    assert data["municipality_code"].nunique() == 5
+    assert sorted(data["year"].unique()) == [2023, 2024]
+    per_group = data.groupby(["year", "municipality_code"])["couple_id"].nunique()
+    assert (per_group == 12).all()
+
+
+def test_unrounded_cohort_has_the_models_moments():
+    """Large unrounded cohort: mean change = effect, partner correlation = theoretical ICC."""
+    params = SimulationParameters.scaled(
+        1, 4000, course_effect=2.0, attrition={}, round_ratings=False,
+        sd_couple=1.0, sd_partner=0.7, sd_change=0.6, sd_residual=0.8)
+    responses = simulate_responses(params, 11)
+    wide = responses.pivot_table(index=["couple_code", "partner"], columns="timepoint",
+                                 values="rating")
+    assert wide["post"].sub(wide["pre"]).mean() == pytest.approx(2.0, abs=0.05)
+    # Change SD: own change and two residuals.
+    assert wide["post"].sub(wide["pre"]).std() == pytest.approx(
+        np.sqrt(0.6**2 + 2 * 0.8**2), rel=0.04)
+    pre = wide["pre"].unstack("partner").dropna()
+    icc = 1.0 / (1.0 + 0.7**2 + 0.8**2)
+    assert np.corrcoef(pre["A"], pre["B"])[0, 1] == pytest.approx(icc, abs=0.04)
