@@ -1,0 +1,407 @@
+"""Assemble the stats JSON of one municipality and year, and of the pooled year."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from samen_sterker.config import primary_outcome, slugify
+from samen_sterker.stats.descriptives import describe
+from samen_sterker.stats.funnel import funnel_data
+from samen_sterker.stats.paired import analyse_pairs, unavailable
+from samen_sterker.stats.participation import (
+    SECONDARY_RULE,
+    group_publication,
+    outcome_publication,
+    participation,
+    secondary_suppression,
+    wide_scores,
+)
+from samen_sterker.stats.reliable_change import clinical_change, reliable_change
+
+SCHEMA_VERSION = "1.0"
+CANONICAL_COLUMNS = (
+    "municipality",
+    "municipality_code",
+    "year",
+    "couple_id",
+    "participant_id",
+    "timepoint",
+    "outcome",
+    "value",
+)
+log = logging.getLogger(__name__)
+
+
+def check_measurements(measurements: pd.DataFrame) -> None:
+    """Raise ValueError naming every missing canonical column."""
+    missing = [c for c in CANONICAL_COLUMNS if c not in measurements.columns]
+    if missing:
+        raise ValueError(f"measurements: missing column(s) {', '.join(missing)}")
+
+
+def timepoint_roles(config: Mapping) -> dict:
+    """Timepoint order and roles from config, with the follow-ups after course_end."""
+    tps = config["timepoints"]
+    order = list(tps["order"])
+    course_end = tps["course_end"]
+    return {
+        "order": order,
+        "baseline": tps["baseline"],
+        "course_end": course_end,
+        "waiting_list": tps.get("waiting_list"),
+        "follow_up": order[order.index(course_end) + 1 :],
+    }
+
+
+def thresholds_of(config: Mapping) -> dict:
+    """Publication thresholds from config (defaults 10 respondents, 5 couples)."""
+    privacy = config.get("privacy") or {}
+    return {
+        "min_respondents": int(privacy.get("min_respondents", 10)),
+        "min_couples": int(privacy.get("min_couples", 5)),
+    }
+
+
+def _pairs(wide: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    return wide[wide[start].notna() & wide[end].notna()]
+
+
+def paired_comparison(wide: pd.DataFrame, start: str, end: str) -> dict:
+    """Paired analysis per participant between two timepoints."""
+    pairs = _pairs(wide, start, end)
+    return analyse_pairs(pairs[start], pairs[end], pairs["couple_id"], start, end)
+
+
+def couple_mean_comparison(wide: pd.DataFrame, start: str, end: str) -> dict:
+    """The same paired analysis on couple means of the partners with both measurements."""
+    pairs = _pairs(wide, start, end)
+    means = pairs.groupby("couple_id")[[start, end]].mean()
+    return analyse_pairs(means[start], means[end], means.index, start, end, unit="couple_mean")
+
+
+def _paired_set(wide: pd.DataFrame, roles: dict, observed: Sequence[str], compare) -> dict:
+    waiting = roles["waiting_list"]
+    if waiting is None:
+        waiting_result = unavailable("no waiting-list timepoint is configured")
+    elif waiting not in observed:
+        waiting_result = unavailable("no waiting-list measurements in this group")
+    else:
+        waiting_result = compare(wide, waiting, roles["baseline"])
+    return {
+        "course": compare(wide, roles["baseline"], roles["course_end"]),
+        "waiting_period": waiting_result,
+        "follow_up": {
+            tp: compare(wide, roles["baseline"], tp) for tp in roles["follow_up"] if tp in observed
+        },
+    }
+
+
+def _mixed(fit_name: str, data: pd.DataFrame, roles: dict, **kwargs) -> dict:
+    """Call the mixed-model code; a model that cannot be fitted becomes 'unavailable'."""
+    try:
+        from samen_sterker.stats import mixed
+    except ImportError:
+        return unavailable("the mixed-model module is not available")
+    fit = getattr(mixed, fit_name, None)
+    if fit is None:
+        return unavailable(f"the mixed-model function {fit_name} is not available")
+    try:
+        result = fit(data, roles["order"], roles["baseline"], **kwargs)
+    except (ValueError, np.linalg.LinAlgError) as error:
+        # The type only: messages of numerical code may quote data.
+        log.warning("%s failed: %s", fit_name, type(error).__name__)
+        return unavailable(f"the model could not be fitted ({type(error).__name__})")
+    result = dict(result)
+    # Wall-clock time differs between runs; log it instead of writing it, so the JSON of the
+    # same inputs is byte-identical.
+    seconds = result.pop("fit_seconds", None)
+    if seconds is not None:
+        log.info("%s took %.3f s", fit_name, seconds)
+    return result if "available" in result else {"available": True, **result}
+
+
+def analyse_outcome(
+    frame: pd.DataFrame, name: str, outcome: Mapping, roles: dict, thresholds: dict
+) -> dict:
+    """All per-outcome statistics of one group (a municipality, or all of them pooled)."""
+    order = roles["order"]
+    data = frame[frame["outcome"] == name]
+    wide = wide_scores(data, order)
+    observed = [tp for tp in order if wide[tp].notna().any()]
+    pairs = _pairs(wide, roles["baseline"], roles["course_end"])
+    reliable = reliable_change(
+        pairs[roles["baseline"]],
+        pairs[roles["course_end"]],
+        wide[roles["baseline"]],
+        outcome.get("reliability"),
+        bool(outcome.get("higher_is_better", True)),
+    )
+    model_data = data[["municipality_code", "couple_id", "participant_id", "timepoint", "value"]]
+    return {
+        "label": dict(outcome.get("label") or {}),
+        "scale_min": outcome["min"],
+        "scale_max": outcome["max"],
+        "primary": bool(outcome.get("primary", False)),
+        "higher_is_better": bool(outcome.get("higher_is_better", True)),
+        "publication": outcome_publication(
+            wide, order, roles["baseline"], roles["course_end"], thresholds
+        ),
+        "participation": participation(wide, order, roles["baseline"], roles["course_end"]),
+        "descriptives": {tp: describe(wide[tp]) for tp in observed},
+        "paired": _paired_set(wide, roles, observed, paired_comparison),
+        "couple_means": _paired_set(wide, roles, observed, couple_mean_comparison),
+        "reliable_change": reliable,
+        "clinical_change": clinical_change(
+            pairs[roles["baseline"]],
+            pairs[roles["course_end"]],
+            reliable,
+            outcome.get("clinical_cutoff"),
+            bool(outcome.get("higher_is_better", True)),
+        ),
+        "mixed_model": _mixed("fit_dyadic_model", model_data.reset_index(drop=True), roles),
+    }
+
+
+def _header(config: Mapping, roles: dict, frame: pd.DataFrame, year: int) -> dict:
+    observed = [tp for tp in roles["order"] if (frame["timepoint"] == tp).any()]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "year": int(year),
+        "synthetic_data": bool(config.get("synthetic_data", False)),
+        "course_cost_per_participant": config.get("course_cost_per_participant"),
+        "timepoints": dict(roles, observed=observed),
+        "primary_outcome": primary_outcome(config),
+        "thresholds": thresholds_of(config),
+    }
+
+
+def course_change_row(frame: pd.DataFrame, name: str, roles: dict, thresholds: dict) -> dict:
+    """One trend row: the course change of an outcome in one cohort year."""
+    wide = wide_scores(frame[frame["outcome"] == name], roles["order"])
+    result = paired_comparison(wide, roles["baseline"], roles["course_end"])
+    publication = outcome_publication(
+        wide, roles["order"], roles["baseline"], roles["course_end"], thresholds
+    )
+    return {
+        "n_pairs": result["n_pairs"],
+        "mean_change": result.get("mean_change"),
+        "ci_low": result.get("ci_low"),
+        "ci_high": result.get("ci_high"),
+        "suppressed": publication["suppressed"],
+    }
+
+
+def trend(
+    measurements: pd.DataFrame, config: Mapping, year: int, municipality_code: str | None
+) -> dict:
+    """Course change per cohort year ≤ year, for one municipality (or all pooled if None)."""
+    roles = timepoint_roles(config)
+    thresholds = thresholds_of(config)
+    data = measurements[measurements["year"] <= year]
+    if municipality_code is not None:
+        data = data[data["municipality_code"] == municipality_code]
+    years = sorted(int(y) for y in data["year"].unique())
+    if len(years) < 2:
+        return {"available": False, "reason": "fewer than two cohort years with data"}
+    by_outcome = {
+        name: [
+            dict(year=y, **course_change_row(data[data["year"] == y], name, roles, thresholds))
+            for y in years
+            if (data[(data["year"] == y)]["outcome"] == name).any()
+        ]
+        for name in config["outcomes"]
+    }
+    return {"available": True, "years": years, "by_outcome": by_outcome}
+
+
+def analyse_group(
+    measurements: pd.DataFrame, config: dict, year: int, municipality_code: str
+) -> dict:
+    """The stats JSON of one municipality in one cohort year (see docs/stats-json.md)."""
+    check_measurements(measurements)
+    frame = measurements[
+        (measurements["year"] == year) & (measurements["municipality_code"] == municipality_code)
+    ]
+    if frame.empty:
+        raise ValueError(
+            f"measurements: no rows for municipality_code {municipality_code} and year {year}"
+        )
+    roles = timepoint_roles(config)
+    thresholds = thresholds_of(config)
+    outcomes = {
+        name: analyse_outcome(frame, name, outcome, roles, thresholds)
+        for name, outcome in config["outcomes"].items()
+    }
+    primary = outcomes[primary_outcome(config)]["publication"]
+    return {
+        **_header(config, roles, frame, year),
+        "kind": "municipality",
+        "municipality": str(frame["municipality"].iloc[0]),
+        "municipality_code": municipality_code,
+        "publication": group_publication(frame, roles["order"], primary, thresholds),
+        "outcomes": outcomes,
+        "trend": trend(measurements, config, year, municipality_code),
+    }
+
+
+def _comparison_row(entry: dict, result: dict) -> dict:
+    course = result["paired"]["course"]
+    part = result["participation"]
+    reliable = result["reliable_change"]
+    return {
+        **{k: entry[k] for k in ("municipality", "municipality_code", "slug", "suppressed")},
+        "participants": part["participants"],
+        "couples": part["couples"],
+        "complete_pairs": part["complete_pairs"],
+        "post_response_rate": part["post_response_rate"],
+        "mean_baseline": course.get("mean_from"),
+        "mean_course_end": course.get("mean_to"),
+        "mean_change": course.get("mean_change"),
+        "ci_low": course.get("ci_low"),
+        "ci_high": course.get("ci_high"),
+        "headline_effect_size": course.get("headline_effect_size"),
+        "reliably_improved": reliable["improved"] if reliable.get("available") else None,
+    }
+
+
+def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
+    """The pooled overview JSON of one cohort year (see docs/stats-json.md)."""
+    check_measurements(measurements)
+    frame = measurements[measurements["year"] == year]
+    if frame.empty:
+        raise ValueError(f"measurements: no rows for year {year}")
+    roles = timepoint_roles(config)
+    thresholds = thresholds_of(config)
+    primary_name = primary_outcome(config)
+    codes = sorted(frame["municipality_code"].unique())
+    names = frame.groupby("municipality_code")["municipality"].first()
+
+    # Per-municipality statistics feed the comparison table, the funnel and the suppression.
+    per_municipality = {
+        code: {
+            name: analyse_outcome(
+                frame[frame["municipality_code"] == code], name, outcome, roles, thresholds
+            )
+            for name, outcome in config["outcomes"].items()
+        }
+        for code in codes
+    }
+    cells = {}
+    for code in codes:
+        pub = per_municipality[code][primary_name]["publication"]
+        cells[code] = {
+            "baseline": pub["by_timepoint"][roles["baseline"]],
+            "course_end": pub["by_timepoint"][roles["course_end"]],
+            "course_change": pub["course_change"],
+        }
+    secondary = secondary_suppression(cells, thresholds)
+    municipalities = []
+    for code in codes:
+        primary_suppressed = per_municipality[code][primary_name]["publication"]["suppressed"]
+        kind = "primary" if primary_suppressed else ("secondary" if code in secondary else None)
+        municipalities.append(
+            {
+                "municipality": str(names[code]),
+                "municipality_code": str(code),
+                "slug": slugify(str(names[code])),
+                "suppressed": kind is not None,
+                "suppression": kind,
+            }
+        )
+
+    outcomes = {}
+    for name, outcome in config["outcomes"].items():
+        pooled = analyse_outcome(frame, name, outcome, roles, thresholds)
+        started = time.perf_counter()
+        pooled["pooled_model"] = _mixed(
+            "fit_pooled_model",
+            frame[frame["outcome"] == name][
+                ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
+            ].reset_index(drop=True),
+            roles,
+        )
+        log.info("pooled model of %s took %.2f s", name, time.perf_counter() - started)
+        pooled["comparison"] = [
+            _comparison_row(entry, per_municipality[entry["municipality_code"]][name])
+            for entry in municipalities
+        ]
+        if pooled["reliable_change"].get("available"):
+            points = []
+            for entry in municipalities:
+                rc = per_municipality[entry["municipality_code"]][name]["reliable_change"]
+                if rc.get("available"):
+                    points.append(
+                        {
+                            "municipality": entry["municipality"],
+                            "municipality_code": entry["municipality_code"],
+                            "n": rc["n"],
+                            "improved": rc["improved"]["count"],
+                            "suppressed": entry["suppressed"],
+                        }
+                    )
+            pooled["funnel"] = funnel_data(points)
+        else:
+            pooled["funnel"] = unavailable("reliable change is not available for this outcome")
+        outcomes[name] = pooled
+
+    primary_pub = outcomes[primary_name]["publication"]
+    publication = group_publication(frame, roles["order"], primary_pub, thresholds)
+    publication["secondary_suppression"] = secondary
+    publication["rule"] = SECONDARY_RULE
+    return {
+        **_header(config, roles, frame, year),
+        "kind": "overview",
+        "municipalities": municipalities,
+        "publication": publication,
+        "outcomes": outcomes,
+        "cost": cost_frame(config, outcomes, primary_name),
+        "trend": pooled_trend(measurements, config, year, codes),
+    }
+
+
+def cost_frame(config: Mapping, outcomes: dict, primary_name: str) -> dict:
+    """Total cost and cost per reliably improved participant from the configured course cost."""
+    cost = config.get("course_cost_per_participant")
+    if cost is None:
+        return unavailable("no course_cost_per_participant is configured")
+    started = outcomes[primary_name]["participation"]["participants_at_baseline"]
+    by_outcome = {}
+    for name, result in outcomes.items():
+        reliable = result["reliable_change"]
+        if reliable.get("available"):
+            improved = reliable["improved"]["count"]
+            by_outcome[name] = {
+                "reliably_improved": improved,
+                "cost_per_reliably_improved": started * cost / improved if improved else None,
+            }
+    return {
+        "available": True,
+        "course_cost_per_participant": cost,
+        "participants_started": started,
+        "total_cost": started * cost,
+        "by_outcome": by_outcome,
+    }
+
+
+def pooled_trend(
+    measurements: pd.DataFrame, config: Mapping, year: int, codes: Sequence[str]
+) -> dict:
+    """Trend over cohort years ≤ year: pooled, and per municipality of this year."""
+    pooled = trend(measurements, config, year, None)
+    if not pooled["available"]:
+        return pooled
+    return {
+        "available": True,
+        "years": pooled["years"],
+        "pooled": pooled["by_outcome"],
+        "by_municipality": {
+            code: result["by_outcome"]
+            for code in codes
+            if (result := trend(measurements, config, year, code))["available"]
+        },
+    }

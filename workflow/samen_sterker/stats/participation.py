@@ -1,0 +1,206 @@
+"""Participation, attrition and the publication (small-cell suppression) rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+FEWER_RESPONDENTS = "fewer_respondents_than_min"
+FEWER_COUPLES = "fewer_couples_than_min"
+SECONDARY_RULE = (
+    "If any municipality is suppressed for its own small numbers, the suppressed "
+    "municipalities together must reach both thresholds in the primary outcome's baseline, "
+    "course-end and course-change cells; otherwise further municipalities (smallest first by "
+    "baseline respondents, then by code) are suppressed until they do, so that no suppressed "
+    "municipality's figures follow from the pooled totals by subtraction."
+)
+
+
+def wide_scores(frame: pd.DataFrame, timepoints: Sequence[str]) -> pd.DataFrame:
+    """One row per participant (couple_id, participant_id), one score column per timepoint."""
+    duplicated = frame.duplicated(["participant_id", "timepoint"], keep=False)
+    if duplicated.any():
+        rows = ", ".join(str(i) for i in frame.index[duplicated][:20])
+        raise ValueError(
+            "measurements: more than one value for the same participant_id, timepoint and "
+            f"outcome in rows {rows} (columns participant_id, timepoint, outcome)"
+        )
+    wide = frame.pivot(index=["couple_id", "participant_id"], columns="timepoint", values="value")
+    wide = wide.reindex(columns=list(timepoints))
+    wide.columns.name = None
+    return wide.reset_index().sort_values(["couple_id", "participant_id"], ignore_index=True)
+
+
+def publication_cell(respondents: int, couples: int, thresholds: Mapping[str, int]) -> dict:
+    """Whether a figure based on these respondents and couples may be published."""
+    reasons = []
+    if respondents < thresholds["min_respondents"]:
+        reasons.append(FEWER_RESPONDENTS)
+    if couples < thresholds["min_couples"]:
+        reasons.append(FEWER_COUPLES)
+    return {
+        "respondents": int(respondents),
+        "couples": int(couples),
+        "suppressed": bool(reasons),
+        "reasons": reasons,
+    }
+
+
+def _cell_of(wide: pd.DataFrame, mask: pd.Series, thresholds: Mapping[str, int]) -> dict:
+    return publication_cell(int(mask.sum()), int(wide.loc[mask, "couple_id"].nunique()), thresholds)
+
+
+def outcome_publication(
+    wide: pd.DataFrame,
+    timepoints: Sequence[str],
+    baseline: str,
+    course_end: str,
+    thresholds: Mapping[str, int],
+) -> dict:
+    """Publication cells per timepoint and for the course change of one outcome."""
+    by_timepoint = {tp: _cell_of(wide, wide[tp].notna(), thresholds) for tp in timepoints}
+    course_change = _cell_of(wide, wide[baseline].notna() & wide[course_end].notna(), thresholds)
+    reasons = [
+        f"{scope}:{reason}"
+        for scope, cell in (
+            (baseline, by_timepoint[baseline]),
+            (course_end, by_timepoint[course_end]),
+            ("course_change", course_change),
+        )
+        for reason in cell["reasons"]
+    ]
+    return {
+        "suppressed": bool(reasons),
+        "reasons": reasons,
+        "by_timepoint": by_timepoint,
+        "course_change": course_change,
+    }
+
+
+def group_publication(
+    frame: pd.DataFrame, timepoints: Sequence[str], primary: dict, thresholds: Mapping[str, int]
+) -> dict:
+    """Group-level publication: counts over any outcome per timepoint; verdict of the primary."""
+    by_timepoint = {}
+    for tp in timepoints:
+        at_tp = frame[frame["timepoint"] == tp]
+        by_timepoint[tp] = publication_cell(
+            at_tp["participant_id"].nunique(), at_tp["couple_id"].nunique(), thresholds
+        )
+    return {
+        "suppressed": primary["suppressed"],
+        "reasons": list(primary["reasons"]),
+        "by_timepoint": by_timepoint,
+    }
+
+
+def attrition_comparison(completers: np.ndarray, noncompleters: np.ndarray) -> dict:
+    """Welch test of non-completers' baseline scores against completers'."""
+    completers = np.asarray(completers, dtype=float)
+    noncompleters = np.asarray(noncompleters, dtype=float)
+    if completers.size < 2 or noncompleters.size < 2:
+        return {
+            "available": False,
+            "reason": "fewer than 2 completers or fewer than 2 non-completers",
+            "n_completers": int(completers.size),
+            "n_noncompleters": int(noncompleters.size),
+        }
+    var_c = completers.var(ddof=1) / completers.size
+    var_n = noncompleters.var(ddof=1) / noncompleters.size
+    difference = noncompleters.mean() - completers.mean()
+    se = np.sqrt(var_c + var_n)
+    if se == 0:
+        return {
+            "available": False,
+            "reason": "baseline scores have SD 0 in both groups",
+            "n_completers": int(completers.size),
+            "n_noncompleters": int(noncompleters.size),
+        }
+    df = (var_c + var_n) ** 2 / (
+        var_c**2 / (completers.size - 1) + var_n**2 / (noncompleters.size - 1)
+    )
+    result = stats.ttest_ind(noncompleters, completers, equal_var=False)
+    half_width = stats.t.ppf(0.975, df) * se
+    return {
+        "available": True,
+        "n_completers": int(completers.size),
+        "n_noncompleters": int(noncompleters.size),
+        "mean_completers": float(completers.mean()),
+        "mean_noncompleters": float(noncompleters.mean()),
+        "difference": float(difference),
+        "ci_low": float(difference - half_width),
+        "ci_high": float(difference + half_width),
+        "t": float(result.statistic),
+        "df": float(df),
+        "p_value": float(result.pvalue),
+        "method": "Welch two-sample t-test of baseline scores (scipy.stats.ttest_ind, "
+        "equal_var=False); partners treated as independent, descriptive check only",
+    }
+
+
+def participation(
+    wide: pd.DataFrame, timepoints: Sequence[str], baseline: str, course_end: str
+) -> dict:
+    """Who took part in one outcome, who completed, and whether non-completers differed."""
+    measured = wide[list(timepoints)].notna()
+    any_measurement = measured.any(axis=1)
+    persons = wide[any_measurement]
+    partners_per_couple = persons.groupby("couple_id")["participant_id"].nunique()
+    at_baseline = wide[baseline].notna()
+    complete = at_baseline & wide[course_end].notna()
+    n_baseline = int(at_baseline.sum())
+    n_complete = int(complete.sum())
+    response = n_complete / n_baseline if n_baseline else None
+    return {
+        "participants": int(any_measurement.sum()),
+        "couples": int(partners_per_couple.size),
+        "couples_both_partners": int((partners_per_couple >= 2).sum()),
+        "couples_one_partner": int((partners_per_couple == 1).sum()),
+        "measurements_per_timepoint": {tp: int(measured[tp].sum()) for tp in timepoints},
+        "participants_at_baseline": n_baseline,
+        "complete_pairs": n_complete,
+        "complete_pair_couples": int(wide.loc[complete, "couple_id"].nunique()),
+        "post_response_rate": response,
+        "attrition_rate": None if response is None else 1 - response,
+        "completers_vs_noncompleters": attrition_comparison(
+            wide.loc[complete, baseline].to_numpy(),
+            wide.loc[at_baseline & ~complete, baseline].to_numpy(),
+        ),
+    }
+
+
+def secondary_suppression(
+    cells: Mapping[str, Mapping[str, dict]], thresholds: Mapping[str, int]
+) -> list[str]:
+    """Codes to suppress besides the primarily suppressed ones (see SECONDARY_RULE).
+
+    `cells` maps municipality code → {"baseline": cell, "course_end": cell, "course_change":
+    cell}, each a publication_cell of the primary outcome.
+    """
+
+    def primary_suppressed(code: str) -> bool:
+        return any(cell["suppressed"] for cell in cells[code].values())
+
+    suppressed = [code for code in sorted(cells) if primary_suppressed(code)]
+    if not suppressed:
+        return []
+
+    def union_publishable(codes: list[str]) -> bool:
+        for scope in ("baseline", "course_end", "course_change"):
+            respondents = sum(cells[c][scope]["respondents"] for c in codes)
+            couples = sum(cells[c][scope]["couples"] for c in codes)
+            if publication_cell(respondents, couples, thresholds)["suppressed"]:
+                return False
+        return True
+
+    candidates = sorted(
+        (code for code in cells if code not in suppressed),
+        key=lambda code: (cells[code]["baseline"]["respondents"], code),
+    )
+    extra: list[str] = []
+    while not union_publishable(suppressed + extra) and candidates:
+        extra.append(candidates.pop(0))
+    return extra
