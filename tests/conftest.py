@@ -11,3 +11,46 @@ REPO = Path(__file__).resolve().parent.parent
 def repo() -> Path:
     """Root of the repository (where the Snakefile is)."""
     return REPO
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the project as a fresh clone would have it (tracked and new, not ignored, files)."""
+    import shutil
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO, capture_output=True, check=True,
+    ).stdout.decode("utf-8").split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def run_pipeline(project: Path, *extra: str, check: bool = True):
+    """Run Snakemake on `project` with this interpreter's environment; returns the process."""
+    import subprocess
+    import sys
+
+    process = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--directory", str(project),
+         "--snakefile", str(project / "Snakefile"), *extra],
+        capture_output=True, text=True, cwd=project,
+    )
+    if check and process.returncode != 0:
+        logs = "\n".join(f"--- {log}\n{log.read_text(errors='replace')[-3000:]}"
+                         for log in sorted((project / "logs").rglob("*.log")))
+        raise AssertionError(f"snakemake failed:\n{process.stderr[-6000:]}\n{logs}")
+    return process
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """The whole pipeline run once on the demo cohort in a temporary copy of the project."""
+    project = copy_project(tmp_path_factory.mktemp("demo-project"))
+    run_pipeline(project)
+    return project
