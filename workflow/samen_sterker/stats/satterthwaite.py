@@ -19,6 +19,7 @@ from functools import cached_property
 
 import numpy as np
 import scipy.linalg
+import scipy.optimize
 
 # lmerTest's tolerance for a zero eigenvalue of the deviance Hessian (as_lmerModLT, tol=1e-8).
 EIGEN_TOLERANCE = 1e-8
@@ -196,3 +197,44 @@ def satterthwaite(
         "df": df,
         "n_zero_or_negative_eigenvalues": int(np.sum(~positive)),
     }
+
+
+def profiled_deviance(
+    design: MixedDesign, theta: np.ndarray, reml: bool = True
+) -> tuple[float, np.ndarray, float]:
+    """Return -2 log L profiled over sigma, its gradient in theta, and sigma^2 (lme4's scale)."""
+    theta = np.asarray(theta, dtype=float)
+    ws = _Workspace(design, np.append(theta**2, 1.0))  # V_1 = V / sigma^2
+    n, p = design.n, design.p
+    dof = n - p if reml else n
+    sigma2 = float(design.y @ ws.Py) / dof
+    # log|V| = n log s2 + log|V_1|; log|X'V^-1X| = -p log s2 + log|X'V_1^-1X|; y'Py = y'P_1y/s2.
+    deviance = dof * (np.log(2 * np.pi * sigma2) + 1.0) + ws.log_det_V
+    if reml:
+        deviance += ws.log_det_information
+    # Envelope theorem: d dev/d theta_k = -2 dl/dphi_k * d phi_k/d theta_k at sigma-hat, where
+    # the score in phi at (theta^2 s2, s2) equals the V_1 score divided by s2.
+    blocks = list(design.Z)
+    trace_matrix = ws.P if reml else ws.V_inv
+    gradient = np.empty(len(blocks))
+    for k, Z in enumerate(blocks):
+        u = Z.T @ ws.Py / sigma2
+        score = -0.5 * np.trace(Z.T @ trace_matrix @ Z) / sigma2 + 0.5 * float(u @ u)
+        gradient[k] = -2.0 * score * 2.0 * theta[k] * sigma2
+    return float(deviance), gradient, sigma2
+
+
+def optimise_theta(
+    design: MixedDesign, theta_start: np.ndarray, reml: bool = True
+) -> tuple[np.ndarray, float, bool]:
+    """Minimise the profiled deviance over theta >= 0 (lme4's bounds); return theta, s2, success."""
+    result = scipy.optimize.minimize(
+        lambda t: profiled_deviance(design, t, reml)[:2],
+        np.asarray(theta_start, dtype=float),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, None)] * len(design.Z),
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
+    )
+    theta = np.asarray(result.x, dtype=float)
+    return theta, profiled_deviance(design, theta, reml)[2], bool(result.success)
