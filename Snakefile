@@ -22,6 +22,6 @@ include: "workflow/rules/reports.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_report_outputs,
-    default_target: True

@@ -8,7 +8,6 @@ from pathlib import Path
 from samen_sterker.config import check_consistency, read_municipalities
 from samen_sterker.targets import report_groups
 
-
 check_consistency(config)
 
 MUNICIPALITIES = read_municipalities(config["municipalities"])
@@ -29,7 +28,9 @@ def municipality_code(slug):
     """CBS code of the municipality whose official name has this slug."""
     match = MUNICIPALITIES.loc[MUNICIPALITIES["slug"] == slug, "code"]
     if match.empty:
-        raise ValueError(f"no municipality in {config['municipalities']} has the slug {slug!r}")
+        raise ValueError(
+            f"no municipality in {config['municipalities']} has the slug {slug!r}"
+        )
     return match.iloc[0]
 
 
@@ -38,7 +39,10 @@ def code_version():
     try:
         commit = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--abbrev=12"],
-            capture_output=True, text=True, check=True, cwd=workflow.basedir,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=workflow.basedir,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown (not a git checkout)"
@@ -59,11 +63,12 @@ def all_report_outputs(wildcards):
             f"results/notebooks/{year}/{slug}.html",
             f"results/stats/{year}/{slug}.json",
         ]
-    for year in sorted({year for year, _ in report_groups(measurements, MUNICIPALITIES)}):
+    for year in sorted(
+        {year for year, _ in report_groups(measurements, MUNICIPALITIES)}
+    ):
         outputs += [
             f"results/reports/{year}/overview.pdf",
             f"results/notebooks/{year}/overview.ipynb",
             f"results/stats/{year}/overview.json",
         ]
     return outputs
-

@@ -7,12 +7,12 @@ rule provenance:
         manifest="results/clean/manifest.json",
     output:
         "results/provenance.json",
+    log:
+        "logs/provenance.log",
+    conda:
+        "../../environment.yml"
     params:
         # A new commit re-runs this rule (Snakemake's params trigger), so reports cite it.
         code_version=code_version(),
-    conda:
-        "../../environment.yml"
-    log:
-        "logs/provenance.log",
     script:
         "../scripts/write_provenance.py"

@@ -260,8 +260,8 @@ _CSI4_TEXT = [
 ]
 QUALTRICS_QUESTIONS = [
     ("Q1", "Bent u partner A of partner B?", "QID1"),
-    ("Q2", "Welk rapportcijfer geeft u uw relatie op dit moment? (1 = heel slecht, "
-           "10 = uitstekend)", "QID2"),
+    ("Q2", ("Welk rapportcijfer geeft u uw relatie op dit moment? (1 = heel slecht, "
+            "10 = uitstekend)"), "QID2"),
     *[(f"Q3_{i + 1}", f"Relatietevredenheid - {text}", f"QID3_{i + 1}")
       for i, text in enumerate(_CSI4_TEXT)],
     ("Q4", "Wilt u nog iets kwijt over de cursus?", "QID4_TEXT"),

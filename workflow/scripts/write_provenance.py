@@ -1,19 +1,18 @@
 """Snakemake script: write results/provenance.json (rule provenance)."""
 
 import json
-import logging
 
 from samen_sterker.provenance import collect_provenance
 from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 
-with log_to(snakemake.log[0]):
+with log_to(snakemake.log[0]) as log:
     with open(snakemake.input.manifest, encoding="utf-8") as handle:
         manifest = json.load(handle)
     record = collect_provenance(manifest, snakemake.config, snakemake.params.code_version)
     with open(snakemake.output[0], "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2, sort_keys=True, ensure_ascii=False)
         handle.write("\n")
-    logging.info("code version %s, config sha256 %s, %d inputs", record["code_version"],
-                 record["config_sha256"], len(record["inputs"]))
+    log.info("code version %s, config sha256 %s, %d inputs", record["code_version"],
+             record["config_sha256"], len(record["inputs"]))
