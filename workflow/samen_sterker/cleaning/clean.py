@@ -1,0 +1,825 @@
+"""From the sheet of exports and the mappings to the canonical table of measurements.
+
+Order of work per export: read (reading stage) → keep only the mapped columns (allow-list,
+every other column dropped and recorded) → scan the kept columns for personal data → work out
+who, where and when for each response → parse values → validate. Structural problems of all
+exports are collected and raised together as one ExportProblems; value problems exclude a
+measurement and are logged (errors under `strict: true`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from samen_sterker.cleaning.mapping import Mapping, OutcomeSource, parse_mapping
+from samen_sterker.cleaning.municipalities import Municipality, MunicipalityTable
+from samen_sterker.cleaning.schema import (
+    MEASUREMENT_COLUMNS,
+    candidate_schema,
+    describe_failures,
+    failed_positions,
+    measurements_schema,
+)
+from samen_sterker.cleaning.values import VALUE_PROBLEMS, CellValue, parse_cell
+from samen_sterker.provenance import config_sha256, sha256_file
+from samen_sterker.reading import RawExport, read_export
+from samen_sterker.reading.problems import ExportProblems, Problem
+
+EXPORTS_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "exports.schema.yaml"
+EXCLUSION_COLUMNS = ["export_id", "file", "row", "column", "reason", "detail"]
+DATA_QUALITY_COLUMNS = [
+    "export_id",
+    "file",
+    "sha256",
+    "format",
+    "encoding",
+    "rows_read",
+    "rows_kept",
+    "rows_excluded",
+    "measurements_kept",
+]
+DROPPED_COLUMNS = ["export_id", "column", "reason"]
+ROW_LEVEL = ""  # the `column` of an exclusion that concerns a whole response
+
+
+@dataclass
+class CleanResult:
+    """The canonical measurements and everything needed to account for them."""
+
+    measurements: pd.DataFrame
+    exclusions: pd.DataFrame
+    data_quality: pd.DataFrame
+    dropped_columns: pd.DataFrame
+    manifest: dict
+    log: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _ExportEntry:
+    """One row of the sheet of exports."""
+
+    sheet_row: int
+    export_id: str
+    path: str
+    mapping: str
+    year: str
+    municipality: str
+    timepoint: str
+
+
+@dataclass
+class _Context:
+    config: dict
+    table: MunicipalityTable
+    problems: list[Problem] = field(default_factory=list)
+    exclusions: list[dict] = field(default_factory=list)
+    candidates: list[dict] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+
+    def exclude(
+        self, entry: _ExportEntry, file: str, row: int, column: str, reason: str, detail: str
+    ) -> None:
+        self.exclusions.append(
+            {
+                "export_id": entry.export_id,
+                "file": file,
+                "row": row,
+                "column": column,
+                "reason": reason,
+                "detail": detail,
+            }
+        )
+
+
+def read_exports_sheet(path: Path, display: str) -> list[_ExportEntry]:
+    """Read and validate the sheet of exports (exports.schema.yaml); all problems at once."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    schema = yaml.safe_load(EXPORTS_SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    entries = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        row = {key: (value or "").strip() for key, value in row.items() if key is not None}
+        for error in sorted(validator.iter_errors(row), key=lambda e: list(e.path)):
+            column = error.path[0] if error.path else None
+            detail = (
+                error.message
+                if column is None
+                else f"{schema['properties'][column].get('description', '')} ({error.validator} failed)"
+            )
+            problems.append(
+                Problem(display, "invalid sheet entry", detail, row=number, column=column)
+            )
+        export_id = row.get("export_id", "")
+        if export_id in seen:
+            problems.append(
+                Problem(
+                    display,
+                    "duplicate export_id",
+                    f"also used in row {seen[export_id]}",
+                    row=number,
+                    column="export_id",
+                )
+            )
+        seen.setdefault(export_id, number)
+        entries.append(
+            _ExportEntry(
+                number,
+                export_id,
+                row.get("path", ""),
+                row.get("mapping", ""),
+                row.get("year", ""),
+                row.get("municipality", ""),
+                row.get("timepoint", ""),
+            )
+        )
+    if problems:
+        raise ExportProblems(problems)
+    return entries
+
+
+def clean_exports(config: dict, base_dir: Path) -> CleanResult:
+    """Read every export in the sheet and return the canonical table with its accounts.
+
+    Raises ExportProblems listing every structural problem (file, row, column; never a value).
+    """
+    base_dir = Path(base_dir)
+    sheet_path = base_dir / config["exports"]
+    municipalities_path = base_dir / config["municipalities"]
+    try:
+        table = MunicipalityTable.from_file(municipalities_path)
+    except ValueError as error:
+        raise ExportProblems(
+            [Problem(config["municipalities"], "invalid municipalities table", str(error))]
+        ) from None
+    entries = read_exports_sheet(sheet_path, config["exports"])
+    context = _Context(config=config, table=table)
+
+    mappings: dict[str, Mapping] = {}
+    for name, spec in (config.get("mappings") or {}).items():
+        mapping, problems = parse_mapping(name, spec, config)
+        context.problems.extend(problems)
+        if mapping is not None:
+            mappings[name] = mapping
+
+    raws: dict[str, RawExport] = {}
+    quality: dict[str, dict] = {}
+    dropped: list[dict] = []
+    manifest_inputs = {
+        config["exports"]: sha256_file(sheet_path),
+        config["municipalities"]: sha256_file(municipalities_path),
+    }
+    for entry in entries:
+        if entry.mapping not in (config.get("mappings") or {}):
+            context.problems.append(
+                Problem(
+                    config["exports"],
+                    "unknown mapping",
+                    f"{entry.mapping!r} is not in config mappings "
+                    f"({sorted(config.get('mappings') or {})})",
+                    row=entry.sheet_row,
+                    column="mapping",
+                )
+            )
+            continue
+        mapping = mappings.get(entry.mapping)
+        if mapping is None:
+            continue  # its problems are already listed
+        try:
+            raw = read_export(
+                base_dir / entry.path, mapping.format, mapping.reader_options, file=entry.path
+            )
+        except ExportProblems as error:
+            context.problems.extend(error.problems)
+            continue
+        raws[entry.export_id] = raw
+        sha = sha256_file(base_dir / entry.path)
+        manifest_inputs[entry.path] = sha
+        context.log.extend(raw.notes)
+        context.log.extend(f"WARNING {warning}" for warning in raw.warnings)
+        quality[entry.export_id] = {
+            "export_id": entry.export_id,
+            "file": entry.path,
+            "sha256": sha,
+            "format": raw.format,
+            "encoding": raw.encoding or "",
+            "rows_read": raw.rows_read,
+        }
+        allowed = mapping.allowed_columns()
+        missing = [column for column in allowed if column not in raw.frame.columns]
+        for column in missing:
+            close = _close_columns(column, list(raw.frame.columns))
+            hint = f"; similar columns: {close}" if close else ""
+            context.problems.append(
+                Problem(
+                    entry.path,
+                    "missing mapped column",
+                    f"mapping {mapping.name!r} reads this column but the export has none{hint}",
+                    row=1,
+                    column=column,
+                )
+            )
+        for column in raw.frame.columns:
+            if column not in allowed:
+                dropped.append(
+                    {
+                        "export_id": entry.export_id,
+                        "column": column,
+                        "reason": "not in mapping (allow-list)",
+                    }
+                )
+        kept_names = [column for column in raw.frame.columns if column in allowed]
+        context.log.append(
+            f"{entry.path}: kept {len(kept_names)} mapped column(s), dropped "
+            f"{len(raw.frame.columns) - len(kept_names)}: {[c for c in raw.frame.columns if c not in allowed]}"
+        )
+        raw.frame = raw.frame[kept_names]  # nothing unmapped goes further, not even in memory
+        if missing:
+            continue
+        context.problems.extend(_privacy_problems(raw, mapping))
+        _extract(context, entry, mapping, raw)
+
+    if context.problems:
+        raise ExportProblems(context.problems)
+
+    candidates = pd.DataFrame(
+        context.candidates,
+        columns=[
+            "export_id",
+            "file",
+            "row",
+            "column",
+            "municipality",
+            "municipality_code",
+            "year",
+            "couple_id",
+            "participant_id",
+            "timepoint",
+            "outcome",
+            "value",
+        ],
+    )
+    candidates = _check_ranges(context, candidates)
+    candidates = _check_identities(context, candidates)
+    if context.problems:
+        raise ExportProblems(context.problems)
+
+    exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
+    if config.get("strict", False):
+        value_problems = exclusions[exclusions["reason"].isin(VALUE_PROBLEMS)]
+        if not value_problems.empty:
+            raise ExportProblems(
+                [
+                    Problem(
+                        row.file,
+                        row.reason,
+                        row.detail,
+                        row=int(row.row),
+                        column=row.column or None,
+                    )
+                    for row in value_problems.itertuples()
+                ],
+                heading=f"{len(value_problems)} value problem(s); strict: true makes them errors",
+            )
+
+    for export_id, raw in raws.items():
+        entry = next(e for e in entries if e.export_id == export_id)
+        kept_rows = set(candidates.loc[candidates["export_id"] == export_id, "row"])
+        row_level = {
+            e["row"]
+            for e in context.exclusions
+            if e["export_id"] == export_id and e["column"] == ROW_LEVEL
+        }
+        for row in raw.row_numbers:
+            if row not in kept_rows and row not in row_level:
+                context.exclude(
+                    entry,
+                    raw.file,
+                    row,
+                    ROW_LEVEL,
+                    "no_valid_measurement",
+                    "every measurement of this response was excluded (see its other rows)",
+                )
+                row_level.add(row)
+        rows_excluded = len(row_level)
+        rows_kept = len(kept_rows)
+        if rows_kept + rows_excluded != raw.rows_read or kept_rows & row_level:
+            raise RuntimeError(f"{raw.file}: rows do not reconcile; this is a bug")
+        quality[export_id].update(
+            rows_kept=rows_kept,
+            rows_excluded=rows_excluded,
+            measurements_kept=int((candidates["export_id"] == export_id).sum()),
+        )
+        context.log.append(
+            f"{raw.file} ({raw.format}, {raw.encoding or 'binary'}): rows read {raw.rows_read}"
+            f" = kept {rows_kept} + excluded "
+            f"{rows_excluded}; measurements kept {quality[export_id]['measurements_kept']}"
+        )
+
+    measurements = _canonical(config, candidates)
+    exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
+    exclusions = exclusions.sort_values(["export_id", "row", "column"], kind="stable")
+    data_quality = pd.DataFrame(list(quality.values()), columns=DATA_QUALITY_COLUMNS)
+    manifest = {
+        "inputs": dict(sorted(manifest_inputs.items())),
+        "config_sha256": config_sha256(config),
+        "exports": [
+            {"export_id": row["export_id"], "file": row["file"], "sha256": row["sha256"]}
+            for row in quality.values()
+        ],
+    }
+    return CleanResult(
+        measurements=measurements,
+        exclusions=exclusions.reset_index(drop=True),
+        data_quality=data_quality,
+        dropped_columns=pd.DataFrame(dropped, columns=DROPPED_COLUMNS),
+        manifest=manifest,
+        log=context.log,
+    )
+
+
+def _close_columns(column: str, columns: list[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(column, columns, n=3, cutoff=0.6)
+
+
+def _privacy_problems(raw: RawExport, mapping: Mapping) -> list[Problem]:
+    """Findings of the privacy scanner on the kept columns (names and values), as problems."""
+    # Imported here so that tests can replace the scanner and this module loads without it.
+    privacy = importlib.import_module("samen_sterker.cleaning.privacy")
+    known = set(mapping.missing_codes) | set(mapping.partner_values) | set(mapping.timepoint_values)
+    for source in mapping.sources:
+        known |= set(source.labels_to_numbers)
+    findings = list(privacy.scan_column_names(list(raw.frame.columns), raw.file))
+    findings += list(
+        privacy.scan_values(raw.frame, raw.file, raw.row_numbers, known_values=sorted(known))
+    )
+    problems = []
+    for finding in findings:
+        rows = list(finding.rows)
+        where = "the column name" if not rows else f"row(s) {', '.join(map(str, rows))}"
+        description = getattr(finding, "description", finding.kind)
+        problems.append(
+            Problem(
+                raw.file,
+                f"personal data [{finding.kind}]",
+                f"{description} in {where}; a kept (mapped) column must not hold personal data. "
+                f"{getattr(finding, 'suggestion', '')}".strip(),
+                row=rows[0] if len(rows) == 1 else None,
+                column=finding.column,
+            )
+        )
+    return problems
+
+
+def _resolve_fixed(
+    context: _Context, entry: _ExportEntry, mapping: Mapping
+) -> tuple[Municipality | None, int | None, str | None, bool]:
+    """Municipality, year and timepoint given in the sheet row; False when they are unusable."""
+    sheet = context.config["exports"]
+    ok = True
+    municipality = None
+    if entry.municipality:
+        municipality = context.table.match(entry.municipality)
+        if municipality is None:
+            close = context.table.suggestions(entry.municipality)
+            context.problems.append(
+                Problem(
+                    sheet,
+                    "unknown municipality",
+                    f"{entry.municipality!r} is not in {context.config['municipalities']}"
+                    f"; closest configured names: {close or 'none'}",
+                    row=entry.sheet_row,
+                    column="municipality",
+                )
+            )
+            ok = False
+    elif not mapping.municipality_column:
+        context.problems.append(
+            Problem(
+                sheet,
+                "no municipality",
+                f"give a municipality here or municipality_column in mapping {mapping.name!r}",
+                row=entry.sheet_row,
+                column="municipality",
+            )
+        )
+        ok = False
+    year = int(entry.year) if entry.year else None
+    if year is None and not mapping.year_column:
+        context.problems.append(
+            Problem(
+                sheet,
+                "no year",
+                f"give a year here or year_column in mapping {mapping.name!r}",
+                row=entry.sheet_row,
+                column="year",
+            )
+        )
+        ok = False
+    timepoint = entry.timepoint or None
+    order = context.config["timepoints"]["order"]
+    if timepoint is not None and timepoint not in order:
+        context.problems.append(
+            Problem(
+                sheet,
+                "unknown timepoint",
+                f"{timepoint!r} is not in timepoints.order {order}",
+                row=entry.sheet_row,
+                column="timepoint",
+            )
+        )
+        ok = False
+    if mapping.layout == "per_timepoint" and timepoint is None:
+        context.problems.append(
+            Problem(
+                sheet,
+                "no timepoint",
+                f"mapping {mapping.name!r} has one export per timepoint: give the timepoint",
+                row=entry.sheet_row,
+                column="timepoint",
+            )
+        )
+        ok = False
+    return municipality, year, timepoint, ok
+
+
+def _extract(context: _Context, entry: _ExportEntry, mapping: Mapping, raw: RawExport) -> None:
+    """Turn each response of one export into candidate measurements and exclusions."""
+    fixed_municipality, fixed_year, fixed_timepoint, ok = _resolve_fixed(context, entry, mapping)
+    if not ok:
+        return
+    order = context.config["timepoints"]["order"]
+    file = raw.file
+    for position, cells in enumerate(raw.frame.itertuples(index=False, name=None)):
+        row = raw.row_numbers[position]
+        cell = dict(zip(raw.frame.columns, cells, strict=True))
+        if position in raw.row_exclusions:
+            reason, detail = raw.row_exclusions[position]
+            context.exclude(entry, file, row, ROW_LEVEL, reason, detail)
+            continue
+        row_problems: list[tuple[str, str, str]] = []  # (column, reason, detail)
+
+        municipality = fixed_municipality
+        if mapping.municipality_column:
+            column = mapping.municipality_column
+            found = context.table.match(cell[column]) if cell[column] else None
+            if found is None:
+                close = context.table.suggestions(cell[column]) if cell[column] else []
+                context.problems.append(
+                    Problem(
+                        file,
+                        "unknown municipality",
+                        "the name or code is not in "
+                        f"{context.config['municipalities']}; closest configured names: "
+                        f"{close or context.table.official_names}",
+                        row=row,
+                        column=column,
+                    )
+                )
+                continue
+            if fixed_municipality is not None and found != fixed_municipality:
+                context.problems.append(
+                    Problem(
+                        file,
+                        "municipality disagrees",
+                        f"the sheet of exports says {fixed_municipality.official_name}, this "
+                        "cell names another municipality",
+                        row=row,
+                        column=column,
+                    )
+                )
+                continue
+            municipality = found
+
+        year = fixed_year
+        if mapping.year_column:
+            column = mapping.year_column
+            parsed = _parse_year(cell[column], mapping.year_format)
+            if parsed is None:
+                row_problems.append(
+                    (
+                        column,
+                        "invalid_year",
+                        f"not a year{' in format ' + mapping.year_format if mapping.year_format else ''}",
+                    )
+                )
+            elif fixed_year is not None and parsed != fixed_year:
+                context.problems.append(
+                    Problem(
+                        file,
+                        "year disagrees",
+                        f"the sheet of exports says {fixed_year}, this cell another year",
+                        row=row,
+                        column=column,
+                    )
+                )
+                continue
+            else:
+                year = parsed
+
+        timepoint = fixed_timepoint
+        if mapping.timepoint_column:
+            column = mapping.timepoint_column
+            text = cell[column].strip()
+            if mapping.timepoint_values:
+                lookup = {k.strip().lower(): v for k, v in mapping.timepoint_values.items()}
+                found_tp = lookup.get(text.lower())
+                keys = sorted(mapping.timepoint_values)
+            else:
+                found_tp = text if text in order else None
+                keys = order
+            if found_tp is None:
+                context.problems.append(
+                    Problem(
+                        file,
+                        "unknown timepoint",
+                        f"the value is not one of {keys}; add it to timepoint_values of "
+                        f"mapping {mapping.name!r}",
+                        row=row,
+                        column=column,
+                    )
+                )
+                continue
+            if fixed_timepoint is not None and found_tp != fixed_timepoint:
+                context.problems.append(
+                    Problem(
+                        file,
+                        "timepoint disagrees",
+                        f"the sheet of exports says {fixed_timepoint}, this cell another",
+                        row=row,
+                        column=column,
+                    )
+                )
+                continue
+            timepoint = found_tp
+
+        couple = cell[mapping.couple_column].strip()
+        if not couple:
+            row_problems.append((mapping.couple_column, "missing_couple_code", "no couple code"))
+        if mapping.participant_column:
+            member = cell[mapping.participant_column].strip()
+            if not member:
+                row_problems.append(
+                    (mapping.participant_column, "missing_participant_code", "no participant code")
+                )
+        else:
+            member = _partner(cell[mapping.partner_column], mapping.partner_values)
+            if member is None:
+                allowed = sorted(mapping.partner_values) if mapping.partner_values else "a code"
+                row_problems.append(
+                    (
+                        mapping.partner_column,
+                        "unknown_partner_code",
+                        f"partner must be one of {allowed}",
+                    )
+                )
+        if row_problems:
+            for column, reason, detail in row_problems:
+                context.exclude(entry, file, row, column, reason, detail)
+            context.exclude(
+                entry,
+                file,
+                row,
+                ROW_LEVEL,
+                reason,
+                "who answered cannot be determined (see the row's other entries)",
+            )
+            continue
+
+        prefix = f"{municipality.code}-{year}"
+        couple_id = f"{prefix}-{couple}"
+        participant_id = (
+            f"{prefix}-{member}" if mapping.participant_column else f"{couple_id}-{member}"
+        )
+        for source in mapping.sources:
+            source_timepoint = source.timepoint or timepoint
+            label = f"{source.outcome} at {source_timepoint}"
+            result, column = _score(source, cell, raw, mapping)
+            if result.value is None:
+                context.exclude(
+                    entry, file, row, column, result.reason, f"{label}: {result.detail}"
+                )
+                continue
+            context.candidates.append(
+                {
+                    "export_id": entry.export_id,
+                    "file": file,
+                    "row": row,
+                    "column": column,
+                    "municipality": municipality.official_name,
+                    "municipality_code": municipality.code,
+                    "year": year,
+                    "couple_id": couple_id,
+                    "participant_id": participant_id,
+                    "timepoint": source_timepoint,
+                    "outcome": source.outcome,
+                    "value": result.value,
+                }
+            )
+
+
+def _partner(text: str, partner_values: dict[str, str]) -> str | None:
+    """The partner label (A/B) for a partner cell, via partner_values when given."""
+    cell = text.strip()
+    if not cell:
+        return None
+    if not partner_values:
+        return cell.upper()
+    lookup = {key.strip().lower(): value for key, value in partner_values.items()}
+    return lookup.get(cell.lower())
+
+
+def _parse_year(text: str, year_format: str | None) -> int | None:
+    """A year from a cell: four digits, or a date in the mapping's explicit format."""
+    cell = text.strip()
+    if year_format:
+        try:
+            # An explicit format: pandas would read 03-07-1989 as 7 March (month first).
+            return dt.datetime.strptime(cell, year_format).year
+        except ValueError:
+            return None
+    return int(cell) if re.fullmatch(r"\d{4}", cell) else None
+
+
+def _score(
+    source: OutcomeSource, cell: dict, raw: RawExport, mapping: Mapping
+) -> tuple[CellValue, str]:
+    """The outcome's value from its column, or the sum/mean of its items; and the column."""
+    parsed = []
+    for column in source.columns:
+        value = parse_cell(
+            cell[column],
+            decimal=raw.decimal,
+            missing_codes=mapping.missing_codes | raw.missing_codes.get(column, set()),
+            missing_ranges=raw.missing_ranges.get(column),
+            labels_to_numbers=source.labels_to_numbers,
+            file_value_labels=raw.value_labels.get(column),
+        )
+        if source.score == "value":
+            return value, column
+        if value.value is None:
+            reason = (
+                "missing_item"
+                if value.reason in ("missing_value", "missing_code")
+                else value.reason
+            )
+            return CellValue(None, reason, f"item {column!r}: {value.detail}"), column
+        too_low = source.item_min is not None and value.value < source.item_min
+        too_high = source.item_max is not None and value.value > source.item_max
+        if too_low or too_high:
+            bounds = f"{source.item_min}-{source.item_max}"
+            return CellValue(None, "out_of_range", f"item {column!r} outside {bounds}"), column
+        parsed.append(value.value)
+    total = sum(parsed)
+    score = total if source.score == "sum" else total / len(parsed)
+    return CellValue(score), ",".join(source.columns)
+
+
+def _check_ranges(context: _Context, candidates: pd.DataFrame) -> pd.DataFrame:
+    """Exclude scores outside their outcome's range (pandera, lazily: all failures at once)."""
+    if candidates.empty:
+        return candidates
+    candidates = candidates.reset_index(drop=True)
+    candidates["value"] = candidates["value"].astype(float)
+    try:
+        candidate_schema(context.config).validate(candidates, lazy=True)
+        return candidates
+    except pa.errors.SchemaErrors as error:
+        failed = failed_positions(error)
+        if -1 in failed:
+            lines = describe_failures(error)
+            raise ExportProblems(
+                [Problem("(all exports)", "validation failed", line) for line in lines]
+            ) from None
+    outcomes = context.config["outcomes"]
+    for index in sorted(failed):
+        row = candidates.loc[index]
+        spec = outcomes[row["outcome"]]
+        context.exclusions.append(
+            {
+                "export_id": row["export_id"],
+                "file": row["file"],
+                "row": int(row["row"]),
+                "column": row["column"],
+                "reason": "out_of_range",
+                "detail": f"{row['outcome']} at {row['timepoint']}: outside "
+                f"{spec['min']:g}-{spec['max']:g}",
+            }
+        )
+    return candidates.drop(index=sorted(failed)).reset_index(drop=True)
+
+
+def _check_identities(context: _Context, candidates: pd.DataFrame) -> pd.DataFrame:
+    """Structural identity checks over all exports, and identical duplicates dropped."""
+    if candidates.empty:
+        return candidates
+
+    def where(group: pd.DataFrame) -> str:
+        return "; ".join(f"{f} row {r}" for f, r in zip(group["file"], group["row"], strict=True))
+
+    for participant, group in candidates.groupby("participant_id", sort=True):
+        couples = sorted(set(group["couple_id"]))
+        if len(couples) > 1:
+            first = group.iloc[0]
+            context.problems.append(
+                Problem(
+                    first["file"],
+                    "participant in two couples",
+                    f"participant {participant} appears in couples {couples}: {where(group)}",
+                    row=int(first["row"]),
+                )
+            )
+    for couple, group in candidates.groupby("couple_id", sort=True):
+        members = sorted(set(group["participant_id"]))
+        if len(members) > 2:
+            first = group.iloc[0]
+            context.problems.append(
+                Problem(
+                    first["file"],
+                    "couple with more than two partners",
+                    f"couple {couple} has {len(members)} participants: "
+                    f"{where(group.drop_duplicates('participant_id'))}",
+                    row=int(first["row"]),
+                )
+            )
+    keys = ["participant_id", "timepoint", "outcome"]
+    duplicated = candidates[candidates.duplicated(keys, keep=False)]
+    drop = []
+    for (participant, timepoint, outcome), group in duplicated.groupby(keys, sort=True):
+        first = group.iloc[0]
+        if group["value"].nunique() > 1:
+            context.problems.append(
+                Problem(
+                    first["file"],
+                    "duplicate with different values",
+                    f"participant {participant} has {len(group)} different {outcome} "
+                    f"values at {timepoint}: {where(group)}",
+                    row=int(first["row"]),
+                    column=first["column"],
+                )
+            )
+            continue
+        for index, row in group.iloc[1:].iterrows():
+            drop.append(index)
+            context.exclusions.append(
+                {
+                    "export_id": row["export_id"],
+                    "file": row["file"],
+                    "row": int(row["row"]),
+                    "column": row["column"],
+                    "reason": "duplicate_identical",
+                    "detail": f"{outcome} at {timepoint}: the same as {first['file']} row "
+                    f"{int(first['row'])}; one copy kept",
+                }
+            )
+    return candidates.drop(index=drop)
+
+
+def _canonical(config: dict, candidates: pd.DataFrame) -> pd.DataFrame:
+    """The canonical table, sorted as docs/architecture.md says, validated by its schema."""
+    order = {name: index for index, name in enumerate(config["timepoints"]["order"])}
+    table = candidates[MEASUREMENT_COLUMNS].copy()
+    table["year"] = table["year"].astype("int64")
+    table["value"] = table["value"].astype(float)
+    for column in (
+        "municipality",
+        "municipality_code",
+        "couple_id",
+        "participant_id",
+        "timepoint",
+        "outcome",
+    ):
+        table[column] = table[column].astype(str)
+    table["_order"] = table["timepoint"].map(order)
+    table = (
+        table.sort_values(
+            ["year", "municipality_code", "couple_id", "participant_id", "_order", "outcome"],
+            kind="stable",
+        )
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    try:
+        measurements_schema(config).validate(table, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        raise ExportProblems(
+            [
+                Problem("results/clean/measurements.csv", "invalid canonical table", line)
+                for line in describe_failures(error)
+            ]
+        ) from None
+    return table

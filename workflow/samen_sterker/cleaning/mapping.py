@@ -1,0 +1,167 @@
+"""A survey mapping from config.yaml, turned into the list of what to read from which column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from samen_sterker.reading.problems import Problem
+
+LAYOUTS = ("per_timepoint", "long", "wide")
+
+
+@dataclass(frozen=True)
+class OutcomeSource:
+    """Where one outcome at one timepoint comes from: one column, or items that are scored."""
+
+    outcome: str
+    timepoint: str | None  # None: the timepoint comes from the sheet or a timepoint column
+    columns: tuple[str, ...]
+    score: str  # "value" for a single column, else "sum" or "mean" of the items
+    labels_to_numbers: dict[str, float] = field(default_factory=dict)
+    item_min: float | None = None
+    item_max: float | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How to read one kind of export (a validated entry of config `mappings`)."""
+
+    name: str
+    format: str
+    layout: str
+    couple_column: str
+    partner_column: str | None
+    partner_values: dict[str, str]
+    participant_column: str | None
+    municipality_column: str | None
+    year_column: str | None
+    year_format: str | None
+    timepoint_column: str | None
+    timepoint_values: dict[str, str]
+    sources: tuple[OutcomeSource, ...]
+    missing_codes: frozenset[str]
+    reader_options: dict
+
+    def identity_columns(self) -> list[str]:
+        """Columns that say who, where, when (the allow-list besides the outcome columns)."""
+        names = [
+            self.couple_column,
+            self.partner_column,
+            self.participant_column,
+            self.municipality_column,
+            self.year_column,
+            self.timepoint_column,
+        ]
+        return [name for name in names if name]
+
+    def allowed_columns(self) -> list[str]:
+        """Every column this mapping reads; all other columns of an export are dropped."""
+        names = self.identity_columns()
+        for source in self.sources:
+            names.extend(source.columns)
+        return list(dict.fromkeys(names))
+
+
+def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, list[Problem]]:
+    """Build a Mapping from `config['mappings'][name]`, checking it against outcomes/timepoints."""
+    where = f"config mappings.{name}"
+    problems: list[Problem] = []
+
+    def problem(key: str, detail: str) -> None:
+        problems.append(Problem(where, "invalid mapping", f"{key}: {detail}"))
+
+    timepoints = list(config["timepoints"]["order"])
+    outcomes = config["outcomes"]
+    layout = spec.get("layout", "per_timepoint")
+    if layout not in LAYOUTS:
+        problem("layout", f"must be one of {list(LAYOUTS)}")
+    if spec.get("partner_column") is None and spec.get("participant_column") is None:
+        problem("partner_column", "give partner_column (A/B within a couple) or participant_column")
+    if "couple_column" not in spec:
+        problem("couple_column", "required: the column with the couple code")
+    if layout == "long" and not spec.get("timepoint_column"):
+        problem("timepoint_column", "required for layout long")
+    if layout == "wide" and spec.get("timepoint_column"):
+        problem("timepoint_column", "not used for layout wide (timepoints are in outcomes)")
+    timepoint_values = {str(k): str(v) for k, v in (spec.get("timepoint_values") or {}).items()}
+    for key, value in timepoint_values.items():
+        if value not in timepoints:
+            problem(f"timepoint_values.{key}", f"{value!r} is not in timepoints.order {timepoints}")
+    partner_values = {str(k): str(v) for k, v in (spec.get("partner_values") or {}).items()}
+    mapping_labels = {str(k): float(v) for k, v in (spec.get("value_labels") or {}).items()}
+
+    sources: list[OutcomeSource] = []
+    if not spec.get("outcomes"):
+        problem("outcomes", "map at least one outcome")
+    for outcome, source in (spec.get("outcomes") or {}).items():
+        key = f"outcomes.{outcome}"
+        if outcome not in outcomes:
+            problem(key, f"not an outcome of the config ({sorted(outcomes)})")
+            continue
+        labels = dict(mapping_labels)
+        labels.update({str(k): float(v) for k, v in (source.get("value_labels") or {}).items()})
+        given = [k for k in ("column", "columns", "items") if k in source]
+        if len(given) != 1:
+            problem(key, "give exactly one of column, columns (wide) or items")
+            continue
+        score = source.get("score", "sum")
+        per_timepoint: dict[str | None, list[str]] = {}
+        if "column" in source:
+            per_timepoint[None] = [source["column"]]
+            score = "value"
+        elif "columns" in source:
+            per_timepoint.update({tp: [column] for tp, column in source["columns"].items()})
+            score = "value"
+        elif isinstance(source["items"], dict):
+            per_timepoint.update({tp: list(items) for tp, items in source["items"].items()})
+        else:
+            per_timepoint[None] = list(source["items"])
+        wide = any(tp is not None for tp in per_timepoint)
+        if wide != (layout == "wide"):
+            problem(
+                key,
+                "per-timepoint columns (columns, items by timepoint) need layout wide"
+                if wide
+                else "layout wide needs columns or items by timepoint",
+            )
+            continue
+        for timepoint, columns in per_timepoint.items():
+            if timepoint is not None and timepoint not in timepoints:
+                problem(f"{key}", f"timepoint {timepoint!r} is not in timepoints.order")
+                continue
+            sources.append(
+                OutcomeSource(
+                    outcome=outcome,
+                    timepoint=timepoint,
+                    columns=tuple(columns),
+                    score=score,
+                    labels_to_numbers=labels,
+                    item_min=source.get("item_min"),
+                    item_max=source.get("item_max"),
+                )
+            )
+    if problems:
+        return None, problems
+    options = {
+        key: spec[key] for key in ("delimiter", "decimal", "header_rows", "sheet") if key in spec
+    }
+    return (
+        Mapping(
+            name=name,
+            format=spec["format"],
+            layout=layout,
+            couple_column=spec["couple_column"],
+            partner_column=spec.get("partner_column"),
+            partner_values=partner_values,
+            participant_column=spec.get("participant_column"),
+            municipality_column=spec.get("municipality_column"),
+            year_column=spec.get("year_column"),
+            year_format=spec.get("year_format"),
+            timepoint_column=spec.get("timepoint_column"),
+            timepoint_values=timepoint_values,
+            sources=tuple(sources),
+            missing_codes=frozenset(str(code) for code in spec.get("missing_codes") or []),
+            reader_options=options,
+        ),
+        [],
+    )
