@@ -9,6 +9,7 @@ lmerTest's df. See docs/methods.md, "Mixed models", for the boundary rule and al
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
@@ -19,6 +20,16 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
+
+try:
+    # Present through pingouin -> scikit-learn; the pin is requirements.lock's.
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - only slower without it
+
+    def threadpool_limits(**_kwargs):  # type: ignore[no-redef]
+        """Stand-in that leaves BLAS threading alone."""
+        return contextlib.nullcontext()
+
 
 from samen_sterker.stats.satterthwaite import (
     MixedDesign,
@@ -371,6 +382,15 @@ def fit_dyadic_model(
     data: pd.DataFrame, timepoints: Sequence[str], baseline: str, reml: bool = True
 ) -> dict:
     """Fit value ~ timepoint + (1|couple) + (1|participant) and return each change vs baseline."""
+    # The matrices are small: BLAS threads only add overhead, and on a busy machine a
+    # multi-threaded 100 x 100 inverse measured 400 times slower than a single-threaded one.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_dyadic_model(data, timepoints, baseline, reml)
+
+
+def _fit_dyadic_model(
+    data: pd.DataFrame, timepoints: Sequence[str], baseline: str, reml: bool
+) -> dict:
     started = time.perf_counter()
     prepared = _prepare(data, timepoints, baseline)
     counts = _counts(prepared)
@@ -454,6 +474,11 @@ def _pooled_design(
 
 def fit_pooled_model(data: pd.DataFrame, timepoints: Sequence[str], baseline: str) -> dict:
     """Fit value ~ timepoint * municipality + random intercepts; each municipality's change."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_pooled_model(data, timepoints, baseline)
+
+
+def _fit_pooled_model(data: pd.DataFrame, timepoints: Sequence[str], baseline: str) -> dict:
     started = time.perf_counter()
     prepared = _prepare(data, timepoints, baseline, extra=("municipality_code",))
     counts = _counts(prepared)

@@ -1,0 +1,399 @@
+"""Dyadic mixed models against R's lme4 + lmerTest reference values (made by
+tests/fixtures/reference/make_reference_mixed.R on the committed fixture CSVs)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+import statsmodels.formula.api as smf
+from scipy.optimize import approx_fprime
+from statsmodels.regression.mixed_linear_model import MixedLM
+
+from samen_sterker.stats.mixed import MixedModelInputError, fit_dyadic_model, fit_pooled_model
+from samen_sterker.stats.satterthwaite import (
+    MixedDesign,
+    indicator_matrix,
+    log_likelihood,
+    profiled_deviance,
+    satterthwaite,
+    variance_score,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reference" / "mixed"
+DYADIC_CASES = ["basic", "missing_post", "boundary", "participant_boundary"]
+# Tolerances of issue 4: fixed effects 1e-4 relative, SEs 1e-3 relative, variance components
+# 1e-3 absolute, Satterthwaite df 1% relative.
+FIXED_RTOL, SE_RTOL, VARIANCE_ATOL, DF_RTOL = 1e-4, 1e-3, 1e-3, 1e-2
+
+
+def load_case(name: str) -> tuple[pd.DataFrame, dict]:
+    """Fixture data and its R reference."""
+    data = pd.read_csv(FIXTURES / f"{name}.csv", dtype={"value": float})
+    reference = json.loads((FIXTURES / f"{name}.json").read_text())
+    return data, reference
+
+
+def entry(result: dict, term: str) -> dict:
+    """The result entry matching an lme4 coefficient name ('(Intercept)', 'timepointpost')."""
+    if term == "(Intercept)":
+        return result["intercept"]
+    return result["contrasts"][term.removeprefix("timepoint")]
+
+
+def assert_matches_r(result: dict, fitted: dict) -> None:
+    """Compare fixed effects, SEs, df, t, p and variance components with an lme4 fit."""
+    assert result["available"] is True
+    for row in fitted["fixed"]:
+        ours = entry(result, row["term"])
+        assert ours["estimate"] == pytest.approx(row["estimate"], rel=FIXED_RTOL), row["term"]
+        assert ours["se"] == pytest.approx(row["se"], rel=SE_RTOL), row["term"]
+        assert ours["df"] == pytest.approx(row["df"], rel=DF_RTOL), row["term"]
+        assert ours["t"] == pytest.approx(row["t"], rel=SE_RTOL), row["term"]
+        assert ours["p"] == pytest.approx(row["p"], rel=1e-2, abs=1e-12), row["term"]
+    for component, value in fitted["variance"].items():
+        assert result["variance_components"][component] == pytest.approx(value, abs=VARIANCE_ATOL)
+    assert result["singular"] is fitted["is_singular"]
+    assert result["n_observations"] == fitted["n_observations"]
+
+
+@pytest.fixture(scope="module")
+def reml_results() -> dict[str, tuple[dict, dict]]:
+    """fit_dyadic_model on every fixture case (fitted once per test module)."""
+    out = {}
+    for name in DYADIC_CASES:
+        data, reference = load_case(name)
+        out[name] = (
+            fit_dyadic_model(data, reference["timepoints"], reference["baseline"]),
+            reference,
+        )
+    return out
+
+
+@pytest.mark.parametrize("name", DYADIC_CASES)
+def test_dyadic_reml_equals_lme4_lmertest(reml_results, name):
+    result, reference = reml_results[name]
+    assert_matches_r(result, reference["reml"])
+    assert result["converged"] is True
+
+
+@pytest.mark.parametrize("name", DYADIC_CASES)
+def test_confidence_interval_is_t_interval_with_satterthwaite_df(reml_results, name):
+    result, reference = reml_results[name]
+    for row in reference["reml"]["fixed"]:
+        half = scipy.stats.t.ppf(0.975, row["df"]) * row["se"]
+        ours = entry(result, row["term"])
+        assert ours["ci_low"] == pytest.approx(row["estimate"] - half, rel=1e-3, abs=1e-4)
+        assert ours["ci_high"] == pytest.approx(row["estimate"] + half, rel=1e-3, abs=1e-4)
+
+
+def test_boundary_couple_variance_is_refitted_without_couple_term(reml_results):
+    result, reference = reml_results["boundary"]
+    assert reference["reml"]["is_singular"] is True
+    assert reference["reml"]["variance"]["couple"] == 0
+    assert result["singular"] is True
+    assert result["random_terms"] == ["participant"]
+    assert result["variance_components"]["couple"] == 0.0
+    assert "couple variance estimated at the boundary" in result["rule_applied"]
+    assert result["icc_partner"] == 0.0
+
+
+def test_boundary_participant_variance_is_refitted_without_participant_term(reml_results):
+    result, _ = reml_results["participant_boundary"]
+    assert result["random_terms"] == ["couple"]
+    assert "participant variance estimated at the boundary" in result["rule_applied"]
+
+
+def test_interior_fit_has_no_rule_and_partner_icc_is_couple_share(reml_results):
+    result, reference = reml_results["basic"]
+    assert result["rule_applied"] is None
+    assert result["random_terms"] == ["couple", "participant"]
+    v = reference["reml"]["variance"]
+    total = v["couple"] + v["participant"] + v["residual"]
+    assert result["icc_partner"] == pytest.approx(v["couple"] / total, abs=1e-3)
+    assert result["icc_participant"] == pytest.approx(
+        (v["couple"] + v["participant"]) / total, abs=1e-3
+    )
+    assert (result["n_participants"], result["n_couples"]) == (39, 20)
+
+
+def test_baseline_not_first_timepoint_gives_contrasts_against_baseline(reml_results):
+    result, _ = reml_results["missing_post"]
+    assert set(result["contrasts"]) == {"intake", "post", "followup"}
+    assert all(c["vs"] == "pre" for c in result["contrasts"].values())
+
+
+def test_ml_fit_equals_lme4_ml():
+    data, reference = load_case("basic")
+    result = fit_dyadic_model(data, reference["timepoints"], "pre", reml=False)
+    assert result["estimation"] == "ML"
+    assert_matches_r(result, reference["ml"])
+    assert result["log_likelihood"] == pytest.approx(reference["ml"]["loglik"], abs=1e-6)
+
+
+@pytest.mark.parametrize("name", DYADIC_CASES)
+def test_reml_log_likelihood_equals_lme4(reml_results, name):
+    result, reference = reml_results[name]
+    assert result["log_likelihood"] == pytest.approx(reference["reml"]["loglik"], abs=1e-6)
+
+
+# ------------------------------------------------------------------ numpy algebra, directly
+
+
+def r_design(name: str) -> tuple[MixedDesign, np.ndarray, dict]:
+    """Design with lme4's kept random terms and lme4's variance estimates."""
+    data, reference = load_case(name)
+    others = [t for t in reference["timepoints"] if t != reference["baseline"]]
+    X = np.column_stack(
+        [np.ones(len(data))] + [(data.timepoint == t).to_numpy(float) for t in others]
+    )
+    variance = reference["reml"]["variance"]
+    Z, phi = [], []
+    for term, column in (("couple", "couple_id"), ("participant", "participant_id")):
+        if variance[term] > 0:
+            Z.append(indicator_matrix(data[column].to_numpy()))
+            phi.append(variance[term])
+    phi.append(variance["residual"])
+    return MixedDesign(data["value"].to_numpy(float), X, tuple(Z)), np.array(phi), reference
+
+
+@pytest.mark.parametrize("name", DYADIC_CASES)
+def test_satterthwaite_at_lme4_variances_equals_lmertest_tightly(name):
+    design, phi, reference = r_design(name)
+    out = satterthwaite(design, phi, np.eye(design.p))
+    fixed = reference["reml"]["fixed"]
+    np.testing.assert_allclose(out["estimate"], [r["estimate"] for r in fixed], rtol=1e-8)
+    np.testing.assert_allclose(out["se"], [r["se"] for r in fixed], rtol=1e-8)
+    # lmerTest's numerical derivatives (numDeriv) limit the agreement of df.
+    np.testing.assert_allclose(out["df"], [r["df"] for r in fixed], rtol=1e-5)
+    assert log_likelihood(design, phi) == pytest.approx(reference["reml"]["loglik"], abs=1e-8)
+
+
+def test_full_model_at_boundary_gives_same_df_as_reduced_model():
+    # lmerTest evaluated at a theta of exactly 0 equals the model without that term.
+    design, phi, _ = r_design("boundary")
+    data, _ = load_case("boundary")
+    full = MixedDesign(
+        design.y, design.X, (indicator_matrix(data["couple_id"].to_numpy()), *design.Z)
+    )
+    with_zero = satterthwaite(full, np.append(0.0, phi), np.eye(design.p))
+    reduced = satterthwaite(design, phi, np.eye(design.p))
+    np.testing.assert_allclose(with_zero["df"], reduced["df"], rtol=1e-10)
+    np.testing.assert_allclose(with_zero["se"], reduced["se"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_analytic_score_equals_finite_differences(reml):
+    design, phi, _ = r_design("basic")
+    phi = phi * np.array([1.3, 0.7, 1.1])  # away from the optimum, so the score is not 0
+    numeric = approx_fprime(phi, lambda v: log_likelihood(design, v, reml), 1e-7)
+    np.testing.assert_allclose(variance_score(design, phi, reml), numeric, rtol=1e-5)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_profiled_deviance_gradient_equals_finite_differences(reml):
+    design, _, _ = r_design("missing_post")
+    theta = np.array([0.6, 0.9])
+    _, gradient, _ = profiled_deviance(design, theta, reml)
+    numeric = approx_fprime(theta, lambda t: profiled_deviance(design, t, reml)[0], 1e-7)
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-5)
+
+
+def test_numpy_reml_likelihood_equals_statsmodels_llf():
+    data, _ = load_case("missing_post")
+    data = data.sort_values("couple_id", kind="mergesort")
+    result = smf.mixedlm(
+        "value ~ C(timepoint, Treatment('pre'))",
+        data,
+        groups="couple_id",
+        re_formula="1",
+        vc_formula={"participant": "0 + C(participant_id)"},
+    ).fit(reml=True, method=["lbfgs"])
+    design = MixedDesign(
+        data["value"].to_numpy(float),
+        np.asarray(result.model.exog),
+        (
+            indicator_matrix(data["couple_id"].to_numpy()),
+            indicator_matrix(data["participant_id"].to_numpy()),
+        ),
+    )
+    phi = np.array([result.cov_re.iloc[0, 0], result.vcomp[0], result.scale])
+    assert log_likelihood(design, phi, reml=True) == pytest.approx(result.llf, abs=1e-8)
+
+
+# ------------------------------------------------------------------ pooled model
+
+
+@pytest.fixture(scope="module")
+def pooled() -> tuple[dict, dict]:
+    data, reference = load_case("pooled")
+    return fit_pooled_model(data, reference["timepoints"], reference["baseline"]), reference
+
+
+def test_pooled_changes_equal_lmertest_contest(pooled):
+    result, reference = pooled
+    assert len(result["changes"]) == len(reference["contrasts"]) == 6
+    ours = {(c["municipality_code"], c["timepoint"]): c for c in result["changes"]}
+    for row in reference["contrasts"]:
+        change = ours[(row["municipality_code"], row["timepoint"])]
+        assert change["estimate"] == pytest.approx(row["estimate"], rel=FIXED_RTOL)
+        assert change["se"] == pytest.approx(row["se"], rel=SE_RTOL)
+        assert change["df"] == pytest.approx(row["df"], rel=DF_RTOL)
+        assert change["p"] == pytest.approx(row["p"], rel=1e-2)
+        assert change["ci_low"] == pytest.approx(row["ci_low"], rel=1e-3, abs=1e-4)
+        assert change["ci_high"] == pytest.approx(row["ci_high"], rel=1e-3, abs=1e-4)
+    for component, value in reference["reml"]["variance"].items():
+        assert result["variance_components"][component] == pytest.approx(value, abs=VARIANCE_ATOL)
+
+
+def test_pooled_likelihood_ratio_test_equals_r_anova(pooled):
+    result, reference = pooled
+    test = result["interaction_test"]
+    assert test["df"] == reference["lrt"]["df"] == 4
+    assert test["chi2"] == pytest.approx(reference["lrt"]["chi2"], rel=1e-4)
+    assert test["p"] == pytest.approx(reference["lrt"]["p"], rel=1e-4)
+    assert test["log_likelihood_full_ml"] == pytest.approx(
+        reference["lrt"]["loglik_full"], abs=1e-6
+    )
+    assert result["fit_seconds"] > 0
+
+
+def test_pooled_empty_cell_is_unavailable_and_lowers_lrt_df():
+    data, reference = load_case("pooled")
+    data = data[~((data.municipality_code == "GM0103") & (data.timepoint == "followup"))]
+    result = fit_pooled_model(data, reference["timepoints"], "pre")
+    cells = {(c["municipality_code"], c["timepoint"]): c for c in result["changes"]}
+    assert cells[("GM0103", "followup")]["available"] is False
+    assert "estimate" not in cells[("GM0103", "followup")]
+    assert np.isfinite(cells[("GM0103", "post")]["estimate"])
+    assert result["interaction_test"]["df"] == 3
+
+
+def test_pooled_rejects_couple_in_two_municipalities():
+    data, _ = load_case("pooled")
+    data.loc[data.index[0], "municipality_code"] = "GM0102"
+    with pytest.raises(MixedModelInputError, match="couple spans municipalities"):
+        fit_pooled_model(data, ["pre", "post", "followup"], "pre")
+
+
+# ------------------------------------------------------------------ input and failure paths
+
+
+def test_row_order_does_not_change_result(reml_results):
+    data, reference = load_case("basic")
+    shuffled = data.sample(frac=1.0, random_state=7)
+    result = fit_dyadic_model(shuffled, reference["timepoints"], "pre")
+    expected, _ = reml_results["basic"]
+    for timepoint in ("post", "followup"):
+        for key in ("estimate", "se", "df"):
+            assert result["contrasts"][timepoint][key] == pytest.approx(
+                expected["contrasts"][timepoint][key], rel=1e-7
+            )
+
+
+def test_rows_without_value_are_dropped(reml_results):
+    data, reference = load_case("basic")
+    extra = data.drop_duplicates("participant_id").iloc[:5].copy()
+    extra["timepoint"] = "intake"
+    extra["value"] = np.nan
+    result = fit_dyadic_model(
+        pd.concat([data, extra], ignore_index=True), ["intake", "pre", "post", "followup"], "pre"
+    )
+    assert result["n_observations"] == reference["reml"]["n_observations"]
+    assert result["contrasts"]["intake"]["available"] is False
+    assert result["contrasts"]["post"]["estimate"] == pytest.approx(
+        reml_results["basic"][0]["contrasts"]["post"]["estimate"], rel=1e-7
+    )
+
+
+def test_bad_input_names_all_problems_without_values():
+    data, _ = load_case("basic")
+    data["value"] = data["value"].astype(object)
+    data.loc[3, "value"] = "zeven"
+    data.loc[5, "timepoint"] = "week12"
+    data.loc[8, "couple_id"] = None
+    with pytest.raises(MixedModelInputError) as error:
+        fit_dyadic_model(data, ["pre", "post", "followup"], "pre")
+    message = str(error.value)
+    assert "column value: not a number in row(s) 3" in message
+    assert "column timepoint: not a configured timepoint in row(s) 5" in message
+    assert "column couple_id: missing in row(s) 8" in message
+    assert "zeven" not in message and "week12" not in message
+
+
+def test_missing_column_is_named():
+    data, _ = load_case("basic")
+    with pytest.raises(MixedModelInputError, match="participant_id"):
+        fit_dyadic_model(data.drop(columns="participant_id"), ["pre", "post"], "pre")
+
+
+def test_participant_in_two_couples_is_an_error_without_ids():
+    data, _ = load_case("basic")
+    data.loc[0, "couple_id"] = "GM0001C99"
+    with pytest.raises(MixedModelInputError, match="more than one couple") as error:
+        fit_dyadic_model(data, ["pre", "post", "followup"], "pre")
+    assert "GM0001C" not in str(error.value)
+
+
+def test_no_baseline_measurements_is_unavailable_with_reason():
+    data, _ = load_case("basic")
+    result = fit_dyadic_model(data[data.timepoint != "pre"], ["pre", "post", "followup"], "pre")
+    assert result["available"] is False
+    assert "baseline" in result["reason"]
+    assert "intercept" not in result
+
+
+def test_single_partner_couples_leave_out_couple_term():
+    data, reference = load_case("basic")
+    only_a = data[data.participant_id.str.endswith("A")]
+    result = fit_dyadic_model(only_a, reference["timepoints"], "pre")
+    assert "couple" not in result["random_terms"]
+    assert "couple intercept left out" in result["rule_applied"]
+
+
+def test_non_convergence_gives_null_estimates_with_reason(monkeypatch):
+    def failing_fit(self, *args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(MixedLM, "fit", failing_fit)
+    data, reference = load_case("basic")
+    result = fit_dyadic_model(data, reference["timepoints"], "pre")
+    assert result["available"] is False
+    assert result["converged"] is False
+    assert "lbfgs, bfgs, powell, nm" in result["reason"]
+    assert "contrasts" not in result and "intercept" not in result
+    assert len(result["warnings"]) == 4
+
+
+def test_guard_against_statsmodels_zero_coefficients(monkeypatch):
+    # statsmodels issue #10239: fe_params silently 0.0. Simulate it; GLS values must be reported.
+    original_fit = MixedLM.fit
+
+    def zeroed_fit(self, *args, **kwargs):
+        result = original_fit(self, *args, **kwargs)
+        result.fe_params = np.zeros_like(result.fe_params)
+        return result
+
+    monkeypatch.setattr(MixedLM, "fit", zeroed_fit)
+    data, reference = load_case("basic")
+    result = fit_dyadic_model(data, reference["timepoints"], "pre")
+    assert any("#10239" in w for w in result["warnings"])
+    assert_matches_r(result, reference["reml"])
+
+
+def test_warnings_of_the_fit_are_kept_as_data(reml_results):
+    result, _ = reml_results["boundary"]
+    assert any("boundary" in w for w in result["warnings"])
+    json.dumps(result)  # the whole result is JSON-able
+
+
+def test_per_report_model_fits_well_under_a_second():
+    data, reference = load_case("basic")
+    started = time.perf_counter()
+    fit_dyadic_model(data, reference["timepoints"], "pre")
+    assert time.perf_counter() - started < 1.0
