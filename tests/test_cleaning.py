@@ -325,3 +325,239 @@ def test_outputs_are_never_written_over_an_input(tmp_path, base_config):
     with pytest.raises(ValueError, match="refusing to write measurements over the input"):
         write_clean_outputs(result, paths, REPO)
     assert raw.read_bytes() == before
+
+
+# --- structural problems: all at once, with file, row and column, never a value --------------
+
+PLAIN = {
+    "format": "csv",
+    "couple_column": "koppel",
+    "partner_column": "partner",
+    "outcomes": {"relationship_rating": {"column": "cijfer"}},
+}
+
+
+def test_every_structural_problem_is_listed_at_once(tmp_path, base_config):
+    mappings = {
+        "plain": PLAIN,
+        "with_gemeente": {**PLAIN, "municipality_column": "gemeente"},
+        "needs_q9": {**PLAIN, "outcomes": {"relationship_rating": {"column": "Q9"}}},
+    }
+    files = {
+        # Row 3 names an unknown municipality (a typo of Amsterdam), row 4 another than the sheet.
+        "data/raw/a.csv": "gemeente,koppel,partner,cijfer\nNergenshuisen,K01,A,6\n"
+        "Amsterdm,K02,A,5\nDen Bosch,K03,A,7\n",
+        "data/raw/b.csv": "koppel,partner,cijfer\nK01,A,6\n",
+        # Couple K07 has three partners; K08-A answers twice with different ratings.
+        "data/raw/c.csv": "koppel,partner,cijfer\nK07,A,6\nK07,B,6\nK07,C,6\nK08,A,4\nK08,A,9\n",
+    }
+    sheet = [
+        "a\tdata/raw/a.csv\twith_gemeente\t2024\tGM9999\tpre\t",
+        "b\tdata/raw/b.csv\tneeds_q9\t2024\tGM9999\tpre\t",
+        "c\tdata/raw/c.csv\tplain\t2024\tGM9999\tpre\t",
+        "d\tdata/raw/d.csv\tplain\t2024\tGM9999\tpre\t",
+        "e\tdata/raw/c.csv\tno_such_mapping\t2024\tNergenshuizn\tpre\t",
+    ]
+    config = make_project(tmp_path, base_config, mappings, sheet, files)
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    message = str(caught.value)
+    lines = message.splitlines()
+    assert lines[0] == "7 problems in the exports:"
+    expected = [
+        "config/exports.tsv, row 6, column 'mapping': unknown mapping",
+        (
+            "data/raw/a.csv, row 3, column 'gemeente': unknown municipality: the name or code is not"
+            " in config/municipalities.tsv; closest configured names: ['Amsterdam']"
+        ),
+        (
+            "data/raw/a.csv, row 4, column 'gemeente': municipality disagrees: the sheet of exports"
+            " says Nergenshuizen"
+        ),
+        "data/raw/b.csv, row 1, column 'Q9': missing mapped column",
+        "data/raw/d.csv: missing file",
+        (
+            "data/raw/c.csv, row 2: couple with more than two partners: couple GM9999-2024-K07 has"
+            " 3 participants: data/raw/c.csv row 2; data/raw/c.csv row 3; data/raw/c.csv row 4"
+        ),
+        (
+            "data/raw/c.csv, row 5, column 'cijfer': duplicate with different values: participant"
+            " GM9999-2024-K08-A has 2 different relationship_rating values at pre: data/raw/c.csv"
+            " row 5; data/raw/c.csv row 6"
+        ),
+    ]
+    for text in expected:
+        assert any(text in line for line in lines), text
+    assert "Amsterdm" not in message  # the value from the export is never repeated
+
+
+def test_participant_in_two_couples(tmp_path, base_config):
+    castor = {
+        "format": "castor_csv",
+        "couple_column": "koppel",
+        "participant_column": "Participant Id",
+        "outcomes": {"relationship_rating": {"column": "cijfer"}},
+    }
+    files = {
+        "data/raw/pre.csv": "Participant Id;koppel;cijfer\n110001;K01;6\n110002;K01;5\n",
+        "data/raw/post.csv": "Participant Id;koppel;cijfer\n110001;K02;8\n110002;K01;7\n",
+    }
+    sheet = [
+        "pre\tdata/raw/pre.csv\tcastor\t2024\tGM9999\tpre\t",
+        "post\tdata/raw/post.csv\tcastor\t2024\tGM9999\tpost\t",
+    ]
+    config = make_project(tmp_path, base_config, {"castor": castor}, sheet, files)
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    assert str(caught.value).splitlines()[1:] == [
+        (
+            "  - data/raw/pre.csv, row 2: participant in two couples: participant"
+            " GM9999-2024-110001 appears in couples ['GM9999-2024-K01', 'GM9999-2024-K02']:"
+            " data/raw/pre.csv row 2; data/raw/post.csv row 2"
+        )
+    ]
+
+
+def test_identical_duplicate_is_dropped_and_logged(tmp_path, base_config):
+    files = {
+        "data/raw/a.csv": "koppel,partner,cijfer\nK01,A,6\nK01,B,7\n",
+        "data/raw/b.csv": "koppel,partner,cijfer\nK01,A,6\n",
+    }
+    sheet = [
+        "a\tdata/raw/a.csv\tplain\t2024\tGM9999\tpre\t",
+        "b\tdata/raw/b.csv\tplain\t2024\tGM9999\tpre\t",
+    ]
+    config = make_project(tmp_path, base_config, {"plain": PLAIN}, sheet, files)
+    result = clean_exports(config, tmp_path)
+    assert ratings(result) == {("GM9999-2024-K01-A", "pre"): 6.0, ("GM9999-2024-K01-B", "pre"): 7.0}
+    dropped = result.exclusions[result.exclusions["export_id"] == "b"]
+    assert dropped[["row", "column", "reason"]].values.tolist() == [
+        [2, "", "no_valid_measurement"],
+        [2, "cijfer", "duplicate_identical"],
+    ]
+    assert "data/raw/a.csv row 2" in dropped["detail"].iloc[1]
+    assert_reconciles(result)
+
+
+def test_bad_sheet_entries_are_all_reported(tmp_path, base_config):
+    sheet = [
+        "x\tdata/raw/a.csv\tplain\t24\tGM9999\tpre\t",
+        "x\t/abs/a.csv\tplain\t2024\tGM9999\tpre\t",
+        "y\tdata/raw/a.csv\tplain\t2024\tGM9999\tvoormeting\t",
+    ]
+    files = {"data/raw/a.csv": "koppel,partner,cijfer\nK01,A,6\n"}
+    config = make_project(tmp_path, base_config, {"plain": PLAIN}, sheet, files)
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    message = str(caught.value)
+    assert "config/exports.tsv, row 2, column 'year'" in message
+    assert "config/exports.tsv, row 3, column 'path'" in message
+    assert "config/exports.tsv, row 4, column 'timepoint': unknown timepoint" in message
+    assert "config/exports.tsv, row 3, column 'export_id': duplicate export_id" in message
+
+
+def test_unknown_municipality_in_the_sheet_suggests_configured_names(tmp_path, base_config):
+    files = {"data/raw/a.csv": "koppel,partner,cijfer\nK01,A,6\n"}
+    sheet = ["a\tdata/raw/a.csv\tplain\t2024\tHertogenbos\tpre\t"]
+    config = make_project(tmp_path, base_config, {"plain": PLAIN}, sheet, files)
+    with pytest.raises(
+        ExportProblems,
+        match=r"row 2, column 'municipality': unknown "
+        r"municipality: 'Hertogenbos' is not in config/municipalities.tsv; "
+        r"closest configured names: \[\"'s-Hertogenbosch\"",
+    ):
+        clean_exports(config, tmp_path)
+
+
+# --- value problems: the measurement is excluded, not the file ------------------------------
+
+VALUES_CSV = (
+    "koppel,partner,cijfer,csi1,csi2,csi3,csi4\n"
+    "K01,A,6,5,4,4,4\n"  # row 2: fine, CSI-4 = 17
+    "K01,B,11,1,1,1,1\n"  # row 3: rating out of range; CSI-4 = 4
+    "K02,A,zes,6,5,5,5\n"  # row 4: text in a numeric field; CSI-4 = 21
+    "K02,B,-99,3,,3,3\n"  # row 5: missing code; an item missing
+    'K03,A,"6,5",7,1,1,1\n'  # row 6: decimal comma in a decimal-point file; item 7 > 6
+    ",B,7,1,1,1,1\n"  # row 7: no couple code
+    "K03,X,8,0,0,0,0\n"  # row 8: unknown partner code
+    "K04,A,7.5,0,0,0,0\n"  # row 9: half point; CSI-4 = 0
+)
+VALUES_MAPPING = {
+    "format": "csv",
+    "couple_column": "koppel",
+    "partner_column": "partner",
+    "partner_values": {"A": "A", "B": "B"},
+    "missing_codes": ["-99"],
+    "outcomes": {
+        "relationship_rating": {"column": "cijfer"},
+        "couple_satisfaction": {
+            "items": ["csi1", "csi2", "csi3", "csi4"],
+            "score": "sum",
+            "item_min": 0,
+            "item_max": 6,
+        },
+    },
+}
+
+
+def _values_project(tmp_path, base_config, strict=False):
+    config = make_project(
+        tmp_path,
+        base_config,
+        {"values": VALUES_MAPPING},
+        ["v\tdata/raw/v.csv\tvalues\t2024\tGM9999\tpre\t"],
+        {"data/raw/v.csv": VALUES_CSV},
+    )
+    config["strict"] = strict
+    return config
+
+
+def test_value_problems_exclude_measurements_with_reasons(tmp_path, base_config):
+    result = clean_exports(_values_project(tmp_path, base_config), tmp_path)
+    table = result.measurements
+    got = {(row.participant_id[-4:], row.outcome): row.value for row in table.itertuples()}
+    assert got == {
+        ("01-A", "relationship_rating"): 6.0,
+        ("01-A", "couple_satisfaction"): 17.0,
+        ("01-B", "couple_satisfaction"): 4.0,
+        ("02-A", "couple_satisfaction"): 21.0,
+        ("04-A", "relationship_rating"): 7.5,
+        ("04-A", "couple_satisfaction"): 0.0,
+    }
+    excluded = result.exclusions[["row", "column", "reason"]].values.tolist()
+    assert excluded == [
+        [3, "cijfer", "out_of_range"],
+        [4, "cijfer", "not_a_number"],
+        [5, "", "no_valid_measurement"],
+        [5, "cijfer", "missing_code"],
+        [5, "csi2", "missing_item"],
+        [6, "", "no_valid_measurement"],
+        [6, "cijfer", "not_a_number"],
+        [6, "csi1", "out_of_range"],
+        [7, "", "unidentified_response"],
+        [7, "koppel", "missing_couple_code"],
+        [8, "", "unidentified_response"],
+        [8, "partner", "unknown_partner_code"],
+    ]
+    details = " ".join(result.exclusions["detail"])
+    assert "zes" not in details and "6,5" not in details and "11" not in details
+    quality = result.data_quality.iloc[0]
+    assert (quality.rows_read, quality.rows_kept, quality.rows_excluded) == (8, 4, 4)
+    assert quality.measurements_kept == 6
+
+
+def test_strict_turns_value_problems_into_one_error(tmp_path, base_config):
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(_values_project(tmp_path, base_config, strict=True), tmp_path)
+    message = str(caught.value)
+    assert message.splitlines()[0] == "6 value problem(s); strict: true makes them errors:"
+    for text in [
+        "data/raw/v.csv, row 3, column 'cijfer': out_of_range",
+        "data/raw/v.csv, row 4, column 'cijfer': not_a_number",
+        "data/raw/v.csv, row 6, column 'cijfer': not_a_number",
+        "data/raw/v.csv, row 6, column 'csi1': out_of_range",
+        "data/raw/v.csv, row 7, column 'koppel': missing_couple_code",
+        "data/raw/v.csv, row 8, column 'partner': unknown_partner_code",
+    ]:
+        assert text in message
+    assert "zes" not in message and "6,5" not in message

@@ -65,7 +65,7 @@ class CleanResult:
 
 
 @dataclass
-class _ExportEntry:
+class ExportEntry:
     """One row of the sheet of exports."""
 
     sheet_row: int
@@ -87,7 +87,7 @@ class _Context:
     log: list[str] = field(default_factory=list)
 
     def exclude(
-        self, entry: _ExportEntry, file: str, row: int, column: str, reason: str, detail: str
+        self, entry: ExportEntry, file: str, row: int, column: str, reason: str, detail: str
     ) -> None:
         self.exclusions.append(
             {
@@ -101,8 +101,11 @@ class _Context:
         )
 
 
-def read_exports_sheet(path: Path, display: str) -> list[_ExportEntry]:
-    """Read and validate the sheet of exports (exports.schema.yaml); all problems at once."""
+def read_exports_sheet(path: Path, display: str) -> tuple[list[ExportEntry], list[Problem]]:
+    """Read and validate the sheet of exports (exports.schema.yaml).
+
+    Returns the valid rows and a problem for each invalid cell (those rows are left out).
+    """
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     schema = yaml.safe_load(EXPORTS_SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -112,7 +115,8 @@ def read_exports_sheet(path: Path, display: str) -> list[_ExportEntry]:
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         row = {key: (value or "").strip() for key, value in row.items() if key is not None}
-        for error in sorted(validator.iter_errors(row), key=lambda e: list(e.path)):
+        errors = sorted(validator.iter_errors(row), key=lambda e: list(e.path))
+        for error in errors:
             column = error.path[0] if error.path else None
             detail = (
                 error.message
@@ -133,9 +137,12 @@ def read_exports_sheet(path: Path, display: str) -> list[_ExportEntry]:
                     column="export_id",
                 )
             )
-        seen.setdefault(export_id, number)
+        if errors or export_id in seen:
+            seen.setdefault(export_id, number)
+            continue
+        seen[export_id] = number
         entries.append(
-            _ExportEntry(
+            ExportEntry(
                 number,
                 export_id,
                 row.get("path", ""),
@@ -145,9 +152,7 @@ def read_exports_sheet(path: Path, display: str) -> list[_ExportEntry]:
                 row.get("timepoint", ""),
             )
         )
-    if problems:
-        raise ExportProblems(problems)
-    return entries
+    return entries, problems
 
 
 def clean_exports(config: dict, base_dir: Path) -> CleanResult:
@@ -164,8 +169,8 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
         raise ExportProblems(
             [Problem(config["municipalities"], "invalid municipalities table", str(error))]
         ) from None
-    entries = read_exports_sheet(sheet_path, config["exports"])
-    context = _Context(config=config, table=table)
+    entries, sheet_problems = read_exports_sheet(sheet_path, config["exports"])
+    context = _Context(config=config, table=table, problems=sheet_problems)
 
     mappings: dict[str, Mapping] = {}
     for name, spec in (config.get("mappings") or {}).items():
@@ -250,9 +255,6 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
             continue
         context.problems.extend(_privacy_problems(raw, mapping))
         _extract(context, entry, mapping, raw)
-
-    if context.problems:
-        raise ExportProblems(context.problems)
 
     candidates = pd.DataFrame(
         context.candidates,
@@ -386,7 +388,7 @@ def _privacy_problems(raw: RawExport, mapping: Mapping) -> list[Problem]:
 
 
 def _resolve_fixed(
-    context: _Context, entry: _ExportEntry, mapping: Mapping
+    context: _Context, entry: ExportEntry, mapping: Mapping
 ) -> tuple[Municipality | None, int | None, str | None, bool]:
     """Municipality, year and timepoint given in the sheet row; False when they are unusable."""
     sheet = context.config["exports"]
@@ -457,7 +459,7 @@ def _resolve_fixed(
     return municipality, year, timepoint, ok
 
 
-def _extract(context: _Context, entry: _ExportEntry, mapping: Mapping, raw: RawExport) -> None:
+def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawExport) -> None:
     """Turn each response of one export into candidate measurements and exclusions."""
     fixed_municipality, fixed_year, fixed_timepoint, ok = _resolve_fixed(context, entry, mapping)
     if not ok:
@@ -595,8 +597,8 @@ def _extract(context: _Context, entry: _ExportEntry, mapping: Mapping, raw: RawE
                 file,
                 row,
                 ROW_LEVEL,
-                reason,
-                "who answered cannot be determined (see the row's other entries)",
+                "unidentified_response",
+                "who answered cannot be determined (see this row's other entries)",
             )
             continue
 
