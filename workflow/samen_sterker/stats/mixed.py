@@ -447,29 +447,34 @@ def _fit_dyadic_model(
 
 
 def _pooled_design(
-    prepared: pd.DataFrame, others: list[str], municipalities: list[str], interaction: bool
-) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Treatment-coded design of timepoint (+ or x) municipality, and each column's label."""
+    prepared: pd.DataFrame, baseline: str, municipalities: list[str], interaction: bool
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Design of the pooled model and the (municipality, timepoint) of each change column.
+
+    With the interaction: one intercept per municipality and one change column per observed
+    (municipality, timepoint) cell whose municipality has baseline data -- the cell-means
+    parametrisation of timepoint * municipality. It spans the same space (so the fit equals
+    lme4's treatment-coded fit), each change is one coefficient, and a municipality without
+    e.g. a followup simply has no such column instead of making the design rank-deficient.
+    Without the interaction: municipality intercepts plus one change per timepoint for all.
+    """
     tp = prepared["timepoint"].to_numpy()
     mu = prepared["municipality_code"].astype(str).to_numpy()
-    columns = [np.ones(len(prepared))]
-    labels: list[tuple[str, ...]] = [("intercept",)]
-    for t in others:
-        columns.append((tp == t).astype(float))
-        labels.append(("timepoint", t))
-    for m in municipalities[1:]:
-        columns.append((mu == m).astype(float))
-        labels.append(("municipality", m))
-    if interaction:
-        for t in others:
-            for m in municipalities[1:]:
-                columns.append(((tp == t) & (mu == m)).astype(float))
-                labels.append(("interaction", t, m))
-    X = np.column_stack(columns)
-    # An empty cell (a municipality without e.g. followup) gives an all-zero column; lme4 drops
-    # such rank-deficient columns too.
-    keep = [j for j in range(X.shape[1]) if np.any(X[:, j] != 0)]
-    return X[:, keep], [labels[j] for j in keep]
+    columns = [(mu == m).astype(float) for m in municipalities]
+    labels: list[tuple[str, str]] = []
+    with_baseline = {m for m in municipalities if np.any((mu == m) & (tp == baseline))}
+    later = [t for t in pd.unique(prepared["timepoint"]) if t != baseline]
+    for t in later:
+        if interaction:
+            for m in municipalities:
+                cell = (mu == m) & (tp == t)
+                if m in with_baseline and np.any(cell):
+                    columns.append(cell.astype(float))
+                    labels.append((m, t))
+        else:
+            columns.append((tp == t).astype(float))
+            labels.append(("all", t))
+    return np.column_stack(columns), labels
 
 
 def fit_pooled_model(data: pd.DataFrame, timepoints: Sequence[str], baseline: str) -> dict:
@@ -488,9 +493,9 @@ def _fit_pooled_model(data: pd.DataFrame, timepoints: Sequence[str], baseline: s
         "couple)",
         "estimation": "REML (changes); ML (likelihood-ratio test)",
         "baseline": baseline,
-        "coding": "treatment coding: timepoint against baseline, municipality against the "
-        f"first code in sorted order ({municipalities[0] if municipalities else None}); "
-        "changes are contrasts L beta, so the coding does not affect them",
+        "coding": "cell means: an intercept per municipality and a change from baseline per "
+        "municipality and timepoint (the same model as treatment-coded timepoint * "
+        "municipality; the changes do not depend on the coding)",
         "df_method": "Satterthwaite (as lmerTest)",
         "municipalities": municipalities,
     }
@@ -503,8 +508,8 @@ def _fit_pooled_model(data: pd.DataFrame, timepoints: Sequence[str], baseline: s
     others = [t for t in present if t != baseline]
     if baseline not in present or not others:
         return _unavailable("no measurements at baseline or after it", counts, model)
-    X, labels = _pooled_design(prepared, others, municipalities, interaction=True)
-    X_reduced, _ = _pooled_design(prepared, others, municipalities, interaction=False)
+    X, labels = _pooled_design(prepared, baseline, municipalities, interaction=True)
+    X_reduced, _ = _pooled_design(prepared, baseline, municipalities, interaction=False)
     if np.linalg.matrix_rank(X) < X.shape[1] or len(prepared) <= X.shape[1] + 1:
         return _unavailable("too few measurements for the pooled model", counts, model)
     y = prepared["value"].to_numpy(dtype=float)
@@ -518,35 +523,20 @@ def _fit_pooled_model(data: pd.DataFrame, timepoints: Sequence[str], baseline: s
         return _unavailable(
             failure.reason, counts, {**model, "converged": False, "warnings": failure.captured}
         )
-    # Change of municipality m at timepoint t: timepoint effect + its interaction with m.
-    cells, rows = [], []
-    index = {label: j for j, label in enumerate(labels)}
-    mu = prepared["municipality_code"].astype(str).to_numpy()
-    tp = prepared["timepoint"].to_numpy()
+    offset = len(municipalities)  # change columns follow the municipality intercepts
+    inferred = _inference(fit, np.eye(X.shape[1])[offset:], reml=True)
+    by_cell = dict(zip(labels, inferred))
+    cells = []
     for m in municipalities:
-        for t in [t for t in timepoints if t != baseline]:
-            observed = np.any((mu == m) & (tp == t)) and np.any((mu == m) & (tp == baseline))
-            if t not in others or not observed:
-                cells.append(
-                    {
-                        "municipality_code": m,
-                        "timepoint": t,
-                        "vs": baseline,
-                        "available": False,
-                        "reason": "no measurements in this cell",
-                    }
-                )
+        for t in timepoints:
+            if t == baseline:
                 continue
-            L = np.zeros(X.shape[1])
-            L[index[("timepoint", t)]] = 1.0
-            if m != municipalities[0]:
-                L[index[("interaction", t, m)]] = 1.0
-            cells.append({"municipality_code": m, "timepoint": t, "vs": baseline})
-            rows.append((len(cells) - 1, L))
-    if rows:
-        inferred = _inference(fit, np.array([L for _, L in rows]), reml=True)
-        for (position, _), values in zip(rows, inferred):
-            cells[position].update(values)
+            cell = {"municipality_code": m, "timepoint": t, "vs": baseline}
+            if (m, t) in by_cell:
+                cell.update(by_cell[(m, t)])
+            else:
+                cell.update(available=False, reason="no measurements at baseline or timepoint")
+            cells.append(cell)
     chi2 = float(max(0.0, 2.0 * (full_ml.loglik - reduced_ml.loglik)))
     lrt_df = X.shape[1] - X_reduced.shape[1]
     elapsed = time.perf_counter() - started
