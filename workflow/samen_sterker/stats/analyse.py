@@ -101,8 +101,11 @@ def _paired_set(wide: pd.DataFrame, roles: dict, observed: Sequence[str], compar
     }
 
 
-def _mixed(fit_name: str, data: pd.DataFrame, roles: dict, **kwargs) -> dict:
-    """Call the mixed-model code; a model that cannot be fitted becomes 'unavailable'."""
+def _mixed(fit_name: str, data: pd.DataFrame, timepoints: Sequence[str], baseline: str) -> dict:
+    """Call the mixed-model code; a numerically failed fit becomes 'unavailable'.
+
+    Input errors (MixedModelInputError) propagate: they are bugs, not properties of the data.
+    """
     try:
         from samen_sterker.stats import mixed
     except ImportError:
@@ -111,18 +114,39 @@ def _mixed(fit_name: str, data: pd.DataFrame, roles: dict, **kwargs) -> dict:
     if fit is None:
         return unavailable(f"the mixed-model function {fit_name} is not available")
     try:
-        result = fit(data, roles["order"], roles["baseline"], **kwargs)
-    except (ValueError, np.linalg.LinAlgError) as error:
+        result = dict(fit(data, list(timepoints), baseline))
+    except np.linalg.LinAlgError as error:
         # The type only: messages of numerical code may quote data.
         log.warning("%s failed: %s", fit_name, type(error).__name__)
         return unavailable(f"the model could not be fitted ({type(error).__name__})")
-    result = dict(result)
     # Wall-clock time differs between runs; log it instead of writing it, so the JSON of the
     # same inputs is byte-identical.
     seconds = result.pop("fit_seconds", None)
     if seconds is not None:
         log.info("%s took %.3f s", fit_name, seconds)
     return result if "available" in result else {"available": True, **result}
+
+
+def pooled_model(frame: pd.DataFrame, name: str, roles: dict) -> dict:
+    """The municipality × timepoint model on the timepoints every municipality measured.
+
+    A timepoint that only some municipalities have (e.g. an intake in one) leaves interaction
+    cells empty and the design rank-deficient; the course change needs only the shared ones.
+    """
+    data = frame[frame["outcome"] == name]
+    per_municipality = data.groupby("municipality_code")["timepoint"].agg(set)
+    shared = set.intersection(*per_municipality) if len(per_municipality) else set()
+    timepoints = [tp for tp in roles["order"] if tp in shared]
+    if roles["baseline"] not in timepoints:
+        return unavailable("not every municipality has baseline measurements")
+    data = data[data["timepoint"].isin(timepoints)]
+    columns = ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
+    started = time.perf_counter()
+    result = _mixed(
+        "fit_pooled_model", data[columns].reset_index(drop=True), timepoints, roles["baseline"]
+    )
+    log.info("pooled model of %s: %.2f s in all", name, time.perf_counter() - started)
+    return result
 
 
 def analyse_outcome(
@@ -163,7 +187,9 @@ def analyse_outcome(
             outcome.get("clinical_cutoff"),
             bool(outcome.get("higher_is_better", True)),
         ),
-        "mixed_model": _mixed("fit_dyadic_model", model_data.reset_index(drop=True), roles),
+        "mixed_model": _mixed(
+            "fit_dyadic_model", model_data.reset_index(drop=True), order, roles["baseline"]
+        ),
     }
 
 
@@ -317,15 +343,7 @@ def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
     outcomes = {}
     for name, outcome in config["outcomes"].items():
         pooled = analyse_outcome(frame, name, outcome, roles, thresholds)
-        started = time.perf_counter()
-        pooled["pooled_model"] = _mixed(
-            "fit_pooled_model",
-            frame[frame["outcome"] == name][
-                ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
-            ].reset_index(drop=True),
-            roles,
-        )
-        log.info("pooled model of %s took %.2f s", name, time.perf_counter() - started)
+        pooled["pooled_model"] = pooled_model(frame, name, roles)
         pooled["comparison"] = [
             _comparison_row(entry, per_municipality[entry["municipality_code"]][name])
             for entry in municipalities

@@ -1,0 +1,258 @@
+"""The assembled stats JSON: complete, documented, JSON-safe, reproducible, privacy-aware."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from samen_sterker.config import load_config
+from samen_sterker.simulate import DEMO_PARAMETERS, SimulationParameters, simulate_measurements
+from samen_sterker.stats.analyse import analyse_group, analyse_year
+from samen_sterker.stats.descriptives import describe
+from samen_sterker.stats.output import read_measurements, tidy_tables, write_stats
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "stats-json.md"
+REFERENCE = json.loads(
+    (ROOT / "tests" / "fixtures" / "reference" / "paired" / "reference.json").read_text(
+        encoding="utf-8"
+    )
+)
+# Objects whose keys are data (outcome names, timepoints, municipality codes), not names.
+DYNAMIC = {
+    "outcomes",
+    "descriptives",
+    "by_timepoint",
+    "measurements_per_timepoint",
+    "follow_up",
+    "pooled",
+    "by_outcome",
+    "by_municipality",
+}
+# Passed through from samen_sterker.stats.mixed; documented with that module.
+PASSED_THROUGH = {"mixed_model", "pooled_model"}
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "config" / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return simulate_measurements(DEMO_PARAMETERS, 1)
+
+
+@pytest.fixture(scope="module")
+def two_years():
+    params = SimulationParameters(municipalities=DEMO_PARAMETERS.municipalities, years=(2023, 2024))
+    return simulate_measurements(params, 7)
+
+
+@pytest.fixture(scope="module")
+def group(demo, config):
+    return analyse_group(demo, config, 2024, "GM9999")
+
+
+@pytest.fixture(scope="module")
+def overview(two_years, config):
+    return analyse_year(two_years, config, 2024)
+
+
+def documented_keys() -> set[str]:
+    """Every backticked name in the first column of a table of docs/stats-json.md."""
+    keys = set()
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| ") and not line.startswith("| key"):
+            keys |= set(re.findall(r"`([a-z_0-9]+)`", line.split(" | ")[0]))
+    return keys
+
+
+def emitted_keys(obj, parent: str = "") -> set[str]:
+    keys = set()
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            # Children of a municipality code (trend.by_municipality) are outcome names.
+            if parent not in DYNAMIC and not re.fullmatch(r"GM\d{4}", parent):
+                keys.add(key)
+            if key not in PASSED_THROUGH:
+                keys |= emitted_keys(value, key)
+    elif isinstance(obj, list):
+        for item in obj:
+            keys |= emitted_keys(item, parent)
+    return keys
+
+
+def test_every_emitted_key_is_documented(group, overview):
+    undocumented = (emitted_keys(group) | emitted_keys(overview)) - documented_keys()
+    assert not undocumented, f"keys missing from docs/stats-json.md: {sorted(undocumented)}"
+
+
+def test_json_safe_and_reproducible(demo, config, group):
+    text = json.dumps(group, sort_keys=True, allow_nan=False)
+    again = json.dumps(analyse_group(demo, config, 2024, "GM9999"), sort_keys=True)
+    assert text == again
+
+
+def test_no_participant_or_couple_code_in_output(demo, group, overview):
+    text = json.dumps(group) + json.dumps(overview)
+    codes = set(demo["participant_id"]) | set(demo["couple_id"])
+    assert not [code for code in codes if code in text]
+
+
+def test_group_numbers_agree_with_independent_computation(demo, config, group):
+    data = demo[
+        (demo["municipality_code"] == "GM9999") & (demo["outcome"] == "relationship_rating")
+    ]
+    wide = data.pivot(index="participant_id", columns="timepoint", values="value")
+    block = group["outcomes"]["relationship_rating"]
+    # Descriptives use every measurement at a timepoint.
+    assert block["descriptives"]["pre"]["n"] == wide["pre"].notna().sum()
+    assert block["descriptives"]["pre"]["mean"] == pytest.approx(wide["pre"].mean(), abs=1e-12)
+    complete = wide.dropna(subset=["pre", "post"])
+    course = block["paired"]["course"]
+    assert course["n_pairs"] == len(complete)
+    assert course["mean_change"] == pytest.approx((complete["post"] - complete["pre"]).mean())
+    # The couple-mean check has one unit per couple with a complete pair.
+    couples = data[data["participant_id"].isin(complete.index)]["couple_id"].nunique()
+    assert block["couple_means"]["course"]["n_pairs"] == couples
+    assert block["participation"]["complete_pairs"] == len(complete)
+    # No reliability for the single 1-10 item: said so, not invented.
+    assert block["reliable_change"]["available"] is False
+    assert group["outcomes"]["couple_satisfaction"]["reliable_change"]["available"] is True
+    citation = config["outcomes"]["couple_satisfaction"]["reliability"]["citation"]
+    assert (
+        group["outcomes"]["couple_satisfaction"]["reliable_change"]["reliability"]["citation"]
+        == citation.strip()
+    )
+
+
+def test_waiting_period_where_intake_exists(demo, config, group):
+    other = analyse_group(demo, config, 2024, "GM9998")
+    assert other["outcomes"]["relationship_rating"]["paired"]["waiting_period"]["available"]
+    assert not group["outcomes"]["relationship_rating"]["paired"]["waiting_period"]["available"]
+    assert "followup" in group["outcomes"]["relationship_rating"]["paired"]["follow_up"]
+
+
+def test_small_municipality_is_suppressed_but_computed(demo, config):
+    # Keep four couples of one municipality: below 10 respondents and 5 couples.
+    keep = sorted(demo.loc[demo["municipality_code"] == "GM9999", "couple_id"].unique())[:4]
+    small = demo[(demo["municipality_code"] != "GM9999") | demo["couple_id"].isin(keep)]
+    result = analyse_group(small, config, 2024, "GM9999")
+    assert result["publication"]["suppressed"] is True
+    assert "pre:fewer_respondents_than_min" in result["publication"]["reasons"]
+    assert result["outcomes"]["relationship_rating"]["paired"]["course"]["available"]
+    pooled = analyse_year(small, config, 2024)
+    entries = {e["municipality_code"]: e for e in pooled["municipalities"]}
+    assert entries["GM9999"]["suppression"] == "primary"
+    # With two municipalities, the other would reveal the small one by subtraction.
+    assert entries["GM9998"]["suppression"] == "secondary"
+    assert pooled["publication"]["secondary_suppression"] == ["GM9998"]
+
+
+def test_overview_pooled_counts_and_comparison(two_years, overview):
+    this_year = two_years[two_years["year"] == 2024]
+    rating = overview["outcomes"]["relationship_rating"]
+    assert rating["participation"]["participants"] == this_year["participant_id"].nunique()
+    rows = rating["comparison"]
+    assert sum(r["participants"] for r in rows) == rating["participation"]["participants"]
+    assert [r["municipality_code"] for r in rows] == ["GM9998", "GM9999"]
+    assert rating["funnel"]["available"] is False
+    assert overview["cost"]["total_cost"] == pytest.approx(
+        450 * rating["participation"]["participants_at_baseline"]
+    )
+
+
+def test_funnel_limits_equal_r_qbinom():
+    from samen_sterker.stats.funnel import funnel_data
+
+    ref = REFERENCE["funnel"]
+    # 37 of 100 improved -> pooled share 0.37, n up to 40.
+    points = [
+        {"municipality_code": "GM0001", "n": 40, "improved": 15},
+        {"municipality_code": "GM0002", "n": 60, "improved": 22},
+    ]
+    result = funnel_data(points)
+    assert result["pooled_share"] == pytest.approx(0.37)
+    for mine, theirs in zip(result["limits"], ref["limits"], strict=False):
+        assert mine["n"] == theirs["n"]
+        for key in ("lower_95", "upper_95", "lower_998", "upper_998"):
+            assert mine[key] == pytest.approx(theirs[key], abs=1e-12), (mine["n"], key)
+
+
+def test_overview_funnel_for_outcome_with_reliability(overview):
+    funnel = overview["outcomes"]["couple_satisfaction"]["funnel"]
+    assert funnel["available"]
+    assert funnel["n_total"] == sum(p["n"] for p in funnel["points"])
+
+
+def test_trend_over_years(overview, two_years, config):
+    trend = overview["trend"]
+    assert trend["available"] and trend["years"] == [2023, 2024]
+    rows = trend["pooled"]["relationship_rating"]
+    assert [r["year"] for r in rows] == [2023, 2024]
+    only_2023 = analyse_year(two_years, config, 2023)
+    assert only_2023["trend"]["available"] is False
+    course_2023 = only_2023["outcomes"]["relationship_rating"]["paired"]["course"]
+    assert rows[0]["mean_change"] == pytest.approx(course_2023["mean_change"])
+
+
+def test_written_files_and_tables(tmp_path, demo, config, group):
+    csv = tmp_path / "measurements.csv"
+    demo.to_csv(csv, index=False)
+    measurements = read_measurements(csv)
+    result = analyse_group(measurements, config, 2024, "GM9999")
+    write_stats(result, tmp_path / "x.json", tmp_path / "x")
+    assert json.loads((tmp_path / "x.json").read_text(encoding="utf-8")) == json.loads(
+        json.dumps(group)
+    )
+    for name in ("descriptives", "paired", "reliable_change", "mixed_model"):
+        assert (tmp_path / "x" / f"{name}.csv").exists()
+    descriptives = pd.read_csv(tmp_path / "x" / "descriptives.csv")
+    row = descriptives[
+        (descriptives.outcome == "relationship_rating") & (descriptives.timepoint == "pre")
+    ]
+    values = demo[
+        (demo.municipality_code == "GM9999")
+        & (demo.outcome == "relationship_rating")
+        & (demo.timepoint == "pre")
+    ]["value"]
+    assert row["mean"].iloc[0] == pytest.approx(describe(values)["mean"])
+    assert set(tidy_tables(group)) == {"descriptives", "paired", "reliable_change", "mixed_model"}
+
+
+def test_bad_measurements_name_row_and_column(tmp_path):
+    csv = tmp_path / "measurements.csv"
+    csv.write_text(
+        "municipality,municipality_code,year,couple_id,participant_id,timepoint,outcome,value\n"
+        "A,GM0001,2024,K1,K1A,pre,relationship_rating,seven\n"
+        "A,GM0001,20x4,K1,K1B,pre,relationship_rating,6\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError) as error:
+        read_measurements(csv)
+    message = str(error.value)
+    assert "row(s) 2, column value" in message and "row(s) 3, column year" in message
+    assert "seven" not in message and "20x4" not in message
+
+
+def test_unknown_group_is_an_error(demo, config):
+    with pytest.raises(ValueError, match="GM0000"):
+        analyse_group(demo, config, 2024, "GM0000")
+
+
+def test_no_nan_anywhere(overview):
+    def walk(obj):
+        if isinstance(obj, float):
+            assert np.isfinite(obj)
+        elif isinstance(obj, dict):
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                walk(value)
+
+    walk(overview)

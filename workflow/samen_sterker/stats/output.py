@@ -1,0 +1,152 @@
+"""Read the canonical measurements; write the stats JSON and its tidy CSV tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from samen_sterker.stats.analyse import CANONICAL_COLUMNS
+
+TEXT_COLUMNS = ("municipality", "municipality_code", "couple_id", "participant_id", "timepoint")
+TEXT_COLUMNS += ("outcome",)
+
+
+def read_measurements(path: str | Path) -> pd.DataFrame:
+    """Read results/clean/measurements.csv with explicit types; name problems by row/column."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in CANONICAL_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    problems = []
+    for column, kind in (("year", "integer"), ("value", "number")):
+        converted = pd.to_numeric(table[column], errors="coerce")
+        bad = table.index[converted.isna()].tolist()
+        if bad:
+            rows = ", ".join(str(i + 2) for i in bad[:20])  # line 1 is the header
+            problems.append(f"{path}, row(s) {rows}, column {column}: not a {kind}")
+        table[column] = converted
+    if problems:
+        raise ValueError("\n".join(problems))
+    table["year"] = table["year"].astype(int)
+    table["value"] = table["value"].astype(float)
+    return table
+
+
+def _flat(prefix: str, obj: dict) -> dict:
+    """Numbers of one effect-size / test object as prefixed columns."""
+    return {f"{prefix}_{k}": v for k, v in obj.items() if not isinstance(v, dict | list)}
+
+
+def _paired_rows(outcome: str, source: str, paired_set: dict) -> Iterator[dict]:
+    comparisons = [
+        ("course", paired_set["course"]),
+        ("waiting_period", paired_set["waiting_period"]),
+    ]
+    comparisons += [(f"follow_up:{tp}", r) for tp, r in paired_set["follow_up"].items()]
+    for comparison, result in comparisons:
+        if not result.get("available"):
+            continue
+        row = {"outcome": outcome, "unit": source, "comparison": comparison}
+        row.update({k: v for k, v in result.items() if not isinstance(v, dict | list)})
+        row.update(_flat("t_test", result["t_test"]))
+        row.update(_flat("wilcoxon", result["wilcoxon"]))
+        for name, size in result["effect_sizes"].items():
+            row.update(_flat(name, size))
+        row["headline_effect_size"] = result["headline_effect_size"]["name"]
+        yield row
+
+
+def _reliable_rows(outcome: str, reliable: dict) -> Iterator[dict]:
+    if not reliable.get("available"):
+        return
+    variants = [(reliable["reliability"]["value"], reliable, "configured")]
+    variants += [(row["reliability"], row, "sensitivity") for row in reliable["sensitivity"]]
+    for value, variant, kind in variants:
+        for category in ("improved", "unchanged", "deteriorated"):
+            yield {
+                "outcome": outcome,
+                "reliability": value,
+                "reliability_source": kind,
+                "minimal_reliable_change": variant["minimal_reliable_change"],
+                "category": category,
+                **variant[category],
+            }
+
+
+def _mixed_rows(outcome: str, model_name: str, model: dict) -> Iterator[dict]:
+    if not model.get("available"):
+        return
+    cells = list(model.get("contrasts", {}).items()) if "contrasts" in model else []
+    cells = [dict(cell, timepoint=tp) for tp, cell in cells]
+    cells += list(model.get("changes", []))
+    for cell in cells:
+        yield {
+            "outcome": outcome,
+            "model": model_name,
+            **{k: v for k, v in cell.items() if not isinstance(v, dict | list)},
+        }
+
+
+def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
+    """Long-form tables of a stats JSON (municipality or overview)."""
+    descriptives, paired, reliable, mixed = [], [], [], []
+    comparison, funnel, trend = [], [], []
+    for outcome, block in result["outcomes"].items():
+        for tp, row in block["descriptives"].items():
+            descriptives.append({"outcome": outcome, "timepoint": tp, **row})
+        paired += _paired_rows(outcome, "participant", block["paired"])
+        paired += _paired_rows(outcome, "couple_mean", block["couple_means"])
+        reliable += _reliable_rows(outcome, block["reliable_change"])
+        mixed += _mixed_rows(outcome, "dyadic", block["mixed_model"])
+        if "pooled_model" in block:
+            mixed += _mixed_rows(outcome, "pooled", block["pooled_model"])
+        for row in block.get("comparison", []):
+            flat = {k: v for k, v in row.items() if not isinstance(v, dict)}
+            flat.update(_flat("headline", row["headline_effect_size"] or {}))
+            flat.update(_flat("reliably_improved", row["reliably_improved"] or {}))
+            comparison.append({"outcome": outcome, **flat})
+        if block.get("funnel", {}).get("available"):
+            funnel += [{"outcome": outcome, **row} for row in block["funnel"]["limits"]]
+    if result["trend"].get("available"):
+        by_outcome = result["trend"].get("by_outcome") or result["trend"].get("pooled", {})
+        for outcome, rows in by_outcome.items():
+            trend += [{"outcome": outcome, "municipality_code": "pooled", **r} for r in rows]
+        for code, outcomes in result["trend"].get("by_municipality", {}).items():
+            for outcome, rows in outcomes.items():
+                trend += [{"outcome": outcome, "municipality_code": code, **r} for r in rows]
+    tables = {
+        "descriptives": descriptives,
+        "paired": paired,
+        "reliable_change": reliable,
+        "mixed_model": mixed,
+    }
+    if result["kind"] == "overview":
+        tables |= {"comparison": comparison, "funnel": funnel, "trend": trend}
+    elif result["trend"].get("available"):
+        for row in trend:
+            row["municipality_code"] = result["municipality_code"]
+        tables["trend"] = trend
+    return {name: pd.DataFrame(rows) for name, rows in tables.items()}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+
+
+def write_stats(result: dict, json_path: str | Path, tables_dir: str | Path) -> None:
+    """Write the stats JSON (sorted keys, no NaN) and its tidy CSV tables."""
+    text = json.dumps(result, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False)
+    _atomic_write(Path(json_path), text + "\n")
+    tables_dir = Path(tables_dir)
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    for name, table in tidy_tables(result).items():
+        _atomic_write(tables_dir / f"{name}.csv", table.to_csv(index=False, lineterminator="\n"))

@@ -1,0 +1,19 @@
+"""Snakemake script: the pooled stats JSON and tidy CSVs of one year (rule overview_stats)."""
+
+from samen_sterker.runtime import log_to
+from samen_sterker.stats.analyse import analyse_year
+from samen_sterker.stats.output import read_measurements, write_stats
+
+snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
+
+with log_to(snakemake.log[0]) as log:
+    measurements = read_measurements(snakemake.input.measurements)
+    year = int(snakemake.wildcards.year)
+    result = analyse_year(measurements, snakemake.config, year)
+    write_stats(result, snakemake.output.json, snakemake.output.tables)
+    log.info(
+        "overview %d: %d municipalities, secondary suppression: %s",
+        year,
+        len(result["municipalities"]),
+        result["publication"]["secondary_suppression"],
+    )
