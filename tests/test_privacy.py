@@ -282,6 +282,7 @@ def test_identifying_column_names(column: str, kind: str) -> None:
         "Tip",
         "participant_code",
         "id",
+        "Repeating data Name Custom",  # Castor: the name of a form instance
     ],
 )
 def test_ordinary_column_names_are_not_flagged(column: str) -> None:
@@ -431,6 +432,12 @@ def test_column_of_nine_digit_ids_with_some_failing_the_11_proef_is_not_a_findin
     assert kinds_of("nummer", ["111222333", "123456782"]) == set()  # too few to tell
 
 
+def test_constant_nine_digit_id_is_one_number_not_a_column_of_bsns() -> None:
+    # SurveyMonkey's 'Collector ID' repeats one number; 431245678 passes the 11-proef
+    # (36+24+7+12+20+20+18+14-8 = 143 = 13*11), but one number is no evidence of BSNs.
+    assert kinds_of("Collector ID", ["431245678"] * 8) == set()
+
+
 def test_valid_nine_digit_number_among_codes_is_a_possible_bsn() -> None:
     findings = scan_cells("koppelcode", ["K01", "K02", "111222333", "K03"])
     assert by_key(findings) == {("koppelcode", "possible_bsn"): (4,)}
@@ -517,6 +524,13 @@ def test_known_answer_labels_are_not_free_text() -> None:
     assert kinds_of("Q2", ["j.jansen@example.org"], known_values=["j.jansen@example.org"]) == {
         "email"
     }
+
+
+def test_known_values_match_like_municipality_names() -> None:
+    cells = ["den bosch", "Den  Bosch", "'s-Hertogenbosch", "sudwest fryslan", "Zeer Tevreden"]
+    assert kinds_of("gemeente", cells) == {"free_text"}
+    known = ["Den Bosch", "'s-Hertogenbosch", "Súdwest-Fryslân", "zeer tevreden"]
+    assert kinds_of("gemeente", cells, known_values=known) == set()
 
 
 def test_clean_columns_give_no_findings() -> None:

@@ -290,6 +290,16 @@ _THING_TOKENS = frozenset(
         "vraag",
         "distribution",
         "channel",
+        # Castor's 'Repeating data Name Custom' names a form instance.
+        "repeating",
+        "data",
+        "form",
+        "formulier",
+        "site",
+        "field",
+        "veld",
+        "instance",
+        "custom",
     }
 )
 
@@ -677,9 +687,10 @@ def _cell_kinds(text: str, category: str | None, check_free_text: bool) -> list[
     return kinds
 
 
-# A column of random 9-digit codes passes the 11-proef in every row with probability
-# 0.091**n; from three rows on (0.075%) a column of valid numbers is flagged as possible BSNs.
-_MIN_ROWS_FOR_BSN_COLUMN = 3
+# A column of distinct random 9-digit codes passes the 11-proef in every row with probability
+# 0.091**n; from three distinct numbers on (0.075%) such a column is flagged as possible BSNs.
+# Distinct, because a constant id (SurveyMonkey's 'Collector ID') is one number, not many.
+_MIN_DISTINCT_FOR_BSN_COLUMN = 3
 
 
 def _standalone_bsn_rows(
@@ -687,18 +698,28 @@ def _standalone_bsn_rows(
 ) -> tuple[str, list[int]] | None:
     """Apply the BSN rule to cells that are only a 9-digit number; see docs/privacy.md."""
     nine_digit = [(row, text) for row, text in texts if _NINE_DIGITS.fullmatch(text)]
-    passing = [row for row, text in nine_digit if stdnum_bsn.is_valid(text)]
+    passing = [(row, text) for row, text in nine_digit if stdnum_bsn.is_valid(text)]
     if not passing:
         return None
+    passing_rows = [row for row, _ in passing]
     if bsn_context_column:
-        return "bsn", passing
+        return "bsn", passing_rows
     if 2 * len(nine_digit) >= len(texts):
         # A column of 9-digit numbers (ids): only when every one passes is it suspicious.
-        if len(passing) == len(nine_digit) and len(passing) >= _MIN_ROWS_FOR_BSN_COLUMN:
-            return "possible_bsn", passing
+        distinct_passing = {text for _, text in passing}
+        all_pass = len(passing) == len(nine_digit)
+        if all_pass and len(distinct_passing) >= _MIN_DISTINCT_FOR_BSN_COLUMN:
+            return "possible_bsn", passing_rows
         return None
     # Among values of another shape (codes such as 'K01'), a valid 9-digit number stands out.
-    return "possible_bsn", passing
+    return "possible_bsn", passing_rows
+
+
+def _label_key(text: str) -> str:
+    """Compare labels as the municipality table does: case, diacritics, spacing, 's- ignored."""
+    key = _strip_diacritics(text).casefold()
+    key = re.sub(r"^'?s-", "", key.strip())
+    return " ".join(re.split(r"[\s\-'’_]+", key)).strip()
 
 
 def scan_values(
@@ -711,15 +732,16 @@ def scan_values(
     """Scan every cell for personal data; one finding per (column, kind) listing its rows.
 
     `row_numbers` gives, for each row of `frame` in order, its row number in the file
-    (1-based, header rows counted). `known_values` are configured answer labels and missing
-    codes (e.g. 'weet niet'), exempt from the free-text check only.
+    (1-based, header rows counted). `known_values` are configured answer labels, missing codes
+    and municipality names or aliases (e.g. 'weet niet', 'Den Bosch'), exempt from the
+    free-text check only; they match regardless of case, diacritics, spacing and 's-.
     """
     numbers = [int(number) for number in row_numbers]
     if len(numbers) != len(frame):
         raise ValueError(
             f"{file}: row_numbers has {len(numbers)} entries but the table has {len(frame)} rows"
         )
-    known = {str(value).strip().casefold() for value in known_values}
+    known = {_label_key(str(value)) for value in known_values}
     findings: list[Finding] = []
     for position, column in enumerate(frame.columns):
         category = _column_category(column)
@@ -732,7 +754,7 @@ def scan_values(
         for row, text in texts:
             if _SHORT_NUMBER.fullmatch(text):
                 continue
-            check_free_text = text.casefold() not in known
+            check_free_text = _label_key(text) not in known
             for kind in _cell_kinds(text, category, check_free_text):
                 rows_by_kind.setdefault(kind, []).append(row)
         standalone = _standalone_bsn_rows(texts, bsn_context_column=category == "bsn")
