@@ -167,7 +167,7 @@ def test_failed_render_leaves_previous_file_untouched_and_no_temp_files(tmp_path
 def test_write_atomically_removes_temp_file_when_writing_fails(tmp_path):
     target = tmp_path / "x.pdf"
     with pytest.raises(TypeError):
-        render._write_atomically(target, object())  # type: ignore[arg-type]
+        render.write_atomically(target, object())  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
 
 

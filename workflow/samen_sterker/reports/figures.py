@@ -146,7 +146,7 @@ def before_after_chart(
         ax.errorbar(
             mean,
             y,
-            xerr=[[mean - low], [high - mean]],
+            xerr=[[max(0.0, mean - low)], [max(0.0, high - mean)]],
             fmt="o",
             color=OKABE_ITO["blue"],
             ecolor=OKABE_ITO["blue"],
@@ -186,7 +186,7 @@ def interval_chart(
         ax.errorbar(
             row.estimate,
             y,
-            xerr=[[row.estimate - row.ci_low], [row.ci_high - row.estimate]],
+            xerr=[[max(0.0, row.estimate - row.ci_low)], [max(0.0, row.ci_high - row.estimate)]],
             fmt=marker,
             color=colour,
             ecolor=colour,
@@ -233,7 +233,8 @@ def share_chart(
         ax.errorbar(
             100 * share,
             y,
-            xerr=[[100 * (share - low)], [100 * (high - share)]],
+            # Wilson limits can sit a rounding error beyond the share (1e-17 at 0%).
+            xerr=[[max(0.0, 100 * (share - low))], [max(0.0, 100 * (high - share))]],
             fmt="none",
             ecolor="#1a1a1a",
             capsize=3,
@@ -342,8 +343,8 @@ def trend_chart(
         years,
         estimates,
         yerr=[
-            [e - lo for e, lo in zip(estimates, ci_lows, strict=True)],
-            [hi - e for e, hi in zip(estimates, ci_highs, strict=True)],
+            [max(0.0, e - lo) for e, lo in zip(estimates, ci_lows, strict=True)],
+            [max(0.0, hi - e) for e, hi in zip(estimates, ci_highs, strict=True)],
         ],
         fmt="o-",
         color=OKABE_ITO["blue"],

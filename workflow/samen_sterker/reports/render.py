@@ -130,7 +130,7 @@ def normalise_executed_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookN
     return nb
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     """Write bytes to a temp file beside path, then rename: never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -208,7 +208,7 @@ def execute_notebook(
             )
         nb = nbformat.read(tmp_path, as_version=4)
         normalise_executed_notebook(nb)
-        _write_atomically(output, nbformat.writes(nb).encode("utf-8") + b"\n")
+        write_atomically(output, nbformat.writes(nb).encode("utf-8") + b"\n")
     except PapermillExecutionError as error:
         message, details = _describe_failure(error, template)
         _append_log(log_path, details)
@@ -333,7 +333,7 @@ def notebook_to_reviewer_html(
     exporter = HTMLExporter(template_name="lab")
     body, _ = exporter.from_notebook_node(nb)
     output = Path(output)
-    _write_atomically(output, body.encode("utf-8"))
+    write_atomically(output, body.encode("utf-8"))
     return output
 
 
@@ -387,9 +387,9 @@ def notebook_to_pdf(
         body, title=title, lang=lang, epoch=epoch, author=author, page_label=page_label
     )
     if html_output is not None:
-        _write_atomically(Path(html_output), document.encode("utf-8"))
+        write_atomically(Path(html_output), document.encode("utf-8"))
     with _environment(SOURCE_DATE_EPOCH=str(epoch)):
         pdf = html_to_pdf_bytes(document)
     output = Path(output)
-    _write_atomically(output, pdf)
+    write_atomically(output, pdf)
     return output

@@ -1,0 +1,126 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Samen Sterker: municipal report (reviewer's notebook)
+#
+# Executed by papermill once per municipality and cohort year
+# (`workflow/rules/reports.smk`), then printed to `results/reports/{year}/{slug}.pdf`.
+#
+# * **What reaches the PDF:** only the *outputs* of code cells. Markdown cells (like this
+#   one), code, `print()` output and cells tagged `reviewer-only` stay in this notebook.
+# * **Where the numbers come from:** every number is read from the stats JSON
+#   (`docs/stats-json.md` documents each key and the `samen_sterker.stats` function that
+#   made it); this notebook only chooses, rounds and formats. The `reviewer-only` cells list
+#   the unrounded JSON values behind page 1.
+# * **Sentences:** all text comes from `samen_sterker/reports/translations.yaml` (nl, en).
+# * **Privacy:** the section builders in `samen_sterker/reports/municipal.py` obey the JSON's
+#   `publication` objects; a suppressed group shows no numbers at all.
+#
+# To rerun by hand: open this notebook anywhere inside the repository and run all cells; the
+# paths below are relative to the repository root.
+
+# %% tags=["parameters"]
+stats_path = "results/stats/2024/nergenshuizen.json"
+overview_path = "results/stats/2024/overview.json"
+provenance_path = "results/provenance.json"
+data_quality_path = "results/clean/data_quality.csv"
+exclusions_path = "results/clean/exclusions.csv"
+exports_path = "config/exports.tsv"
+language = "nl"
+
+# %%
+# Run from the repository root wherever the notebook is opened, so relative paths resolve.
+import os
+import sys
+from pathlib import Path
+
+root = Path.cwd()
+while not (root / "config" / "config.yaml").exists() and root != root.parent:
+    root = root.parent
+os.chdir(root)
+if str(root / "workflow") not in sys.path:
+    sys.path.insert(0, str(root / "workflow"))
+
+from IPython.display import HTML, display
+
+from samen_sterker.reports import municipal
+from samen_sterker.reports.context import load_context
+
+ctx = load_context(
+    stats_path,
+    lang=language,
+    overview_path=overview_path,
+    provenance_path=provenance_path,
+    data_quality_path=data_quality_path,
+    exclusions_path=exclusions_path,
+    exports_path=exports_path,
+)
+suppressed = municipal.is_suppressed(ctx.stats)
+
+
+def show(html: str) -> None:
+    """Display a report block (HTML) as this cell's output."""
+    display(HTML(html))
+
+
+# %% [markdown]
+# ## Page 1: title, key figures, what it means
+
+# %%
+show(municipal.title_block(ctx))
+if suppressed:
+    show(municipal.suppressed_notice(ctx))
+else:
+    show(municipal.key_figures(ctx))
+    show(municipal.meaning(ctx))
+    show(municipal.privacy_note(ctx))
+
+# %% tags=["reviewer-only"]
+# Unrounded values behind page 1, with their JSON path and the function that computed them.
+municipal.trace_table(ctx)
+
+# %% [markdown]
+# ## Who took part, scores before and after
+
+# %%
+if not suppressed:
+    show(municipal.participation_section(ctx))
+    show(municipal.ratings_section(ctx))
+
+# %% [markdown]
+# ## How sure we are, reliable change
+
+# %%
+if not suppressed:
+    show(municipal.certainty_section(ctx))
+    show(municipal.reliable_change_section(ctx))
+
+# %% tags=["reviewer-only"]
+# Mixed-model diagnostics in full (warnings, rule applied, variance components).
+municipal.model_diagnostics_table(ctx)
+
+# %% [markdown]
+# ## Other municipalities and earlier years (from overview.json)
+
+# %%
+if not suppressed:
+    show(municipal.comparison_section(ctx))
+
+# %% [markdown]
+# ## Appendix: methods, data quality, provenance
+
+# %%
+show(municipal.methods_appendix(ctx))
+show(municipal.data_quality_appendix(ctx, show_counts=not suppressed))
+show(municipal.provenance_appendix(ctx, files=municipal.report_files(ctx)))

@@ -1,0 +1,992 @@
+"""Sections of the municipal report, each built from the stats JSON as an HTML string.
+
+Every function obeys the JSON's `publication` objects: a suppressed group shows no numbers at
+all, a suppressed outcome or timepoint is left out with a sentence saying why, and counts of
+1-4 appear as "<5". Numbers are never computed here beyond choosing and formatting them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from samen_sterker.reports import blocks, figures
+from samen_sterker.reports.context import ReportContext
+from samen_sterker.reports.formatting import SMALL_COUNT_LIMIT
+
+Json = Mapping[str, Any]
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def is_suppressed(stats: Json) -> bool:
+    """Whether the whole group is below the publication threshold."""
+    return bool(stats.get("publication", {}).get("suppressed", True))
+
+
+def _available(obj: Json | None) -> bool:
+    return bool(obj) and bool(obj.get("available", False))
+
+
+def _small(count: int | None) -> bool:
+    """A count of 1-4: its share could single people out, so it is not shown exactly."""
+    return count is not None and 0 < count < SMALL_COUNT_LIMIT
+
+
+def published_outcomes(stats: Json) -> list[str]:
+    """Outcomes whose course change may be published, primary first."""
+    names = list(stats.get("outcomes", {}))
+    primary = stats.get("primary_outcome")
+    names.sort(key=lambda name: name != primary)
+    return [name for name in names if not stats["outcomes"][name]["publication"]["suppressed"]]
+
+
+def published_timepoints(stats: Json, outcome: str) -> list[str]:
+    """Timepoints of an outcome, in order, whose cell may be published."""
+    cells = stats["outcomes"][outcome]["publication"]["by_timepoint"]
+    observed = stats["outcomes"][outcome].get("descriptives", {})
+    return [
+        tp
+        for tp in stats["timepoints"]["order"]
+        if tp in observed and tp in cells and not cells[tp]["suppressed"]
+    ]
+
+
+def improved_direction(change: float, higher_is_better: bool) -> bool:
+    """Whether a change is in the better direction of the outcome."""
+    return change > 0 if higher_is_better else change < 0
+
+
+def share_text(ctx: ReportContext, share: Json) -> str:
+    """'60% (21 van 35)', or '<5 van 35' when the count is 1-4."""
+    if _small(share["count"]):
+        return ctx.t("share_small", n=ctx.count(share["n"]))
+    return ctx.t(
+        "share_with_count",
+        percent=ctx.pct(share["share"]),
+        count=ctx.count(share["count"]),
+        n=ctx.count(share["n"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Page 1
+# --------------------------------------------------------------------------------------------
+
+
+def title_block(ctx: ReportContext) -> str:
+    """Synthetic-data banner, title and subtitle."""
+    stats = ctx.stats
+    parts = []
+    if stats.get("synthetic_data"):
+        parts.append(blocks.box(ctx.t("synthetic_banner"), "banner", role="note"))
+    parts.append(
+        blocks.heading(
+            ctx.t("municipal_title", municipality=stats["municipality"], year=stats["year"]), 1
+        )
+    )
+    parts.append(blocks.paragraph(ctx.t("municipal_subtitle", year=stats["year"]), "subtitle"))
+    return "".join(parts)
+
+
+def suppressed_notice(ctx: ReportContext) -> str:
+    """The whole report when the group is below the threshold: no numbers at all."""
+    thresholds = ctx.stats["thresholds"]
+    return blocks.heading(ctx.t("suppressed_heading"), 2) + blocks.box(
+        ctx.t(
+            "suppressed_text",
+            min_respondents=thresholds["min_respondents"],
+            min_couples=thresholds["min_couples"],
+        ),
+        "suppressed",
+        role="note",
+    )
+
+
+def key_figures(ctx: ReportContext) -> str:
+    """Page 1: participants, completion, primary outcome before → after, reliable change."""
+    stats, t = ctx.stats, ctx.t
+    primary = stats["primary_outcome"]
+    outcome = stats["outcomes"][primary]
+    part = outcome["participation"]
+    items = [
+        blocks.KeyFigure(
+            t("kf_participants_label"),
+            ctx.count(part["participants"]),
+            t("kf_participants_detail", couples=ctx.count(part["couples"])),
+        ),
+        blocks.KeyFigure(
+            t("kf_completion_label"),
+            ctx.pct(part["post_response_rate"]),
+            t(
+                "kf_completion_detail",
+                complete=ctx.count(part["complete_pairs"]),
+                started=ctx.count(part["participants_at_baseline"]),
+            ),
+        ),
+    ]
+    for name in published_outcomes(stats):
+        course = stats["outcomes"][name]["paired"]["course"]
+        if not _available(course):
+            continue
+        if name == primary:
+            items.append(
+                blocks.KeyFigure(
+                    t("kf_before_after_label", outcome=ctx.outcome_label(name)),
+                    f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
+                    t(
+                        "kf_before_after_detail",
+                        change=ctx.num(course["mean_change"], signed=True),
+                        ci=ctx.ci(course["ci_low"], course["ci_high"]),
+                        n=ctx.count(course["n_pairs"]),
+                    ),
+                )
+            )
+        reliable = stats["outcomes"][name]["reliable_change"]
+        if _available(reliable):
+            improved = reliable["improved"]
+            small = _small(improved["count"])
+            items.append(
+                blocks.KeyFigure(
+                    t("kf_reliable_label", outcome=ctx.outcome_label(name)),
+                    f"<{SMALL_COUNT_LIMIT}" if small else ctx.pct(improved["share"]),
+                    t(
+                        "kf_reliable_detail",
+                        count=ctx.count(improved["count"]),
+                        n=ctx.count(improved["n"]),
+                        ci=""
+                        if small
+                        else " (" + ctx.pct_ci(improved["ci_low"], improved["ci_high"]) + ")",
+                    ),
+                )
+            )
+    return blocks.heading(t("summary_heading"), 2) + blocks.key_figures(items)
+
+
+def meaning(ctx: ReportContext) -> str:
+    """One plain sentence on what the primary change means, and what it does not prove."""
+    stats = ctx.stats
+    primary = stats["primary_outcome"]
+    outcome = stats["outcomes"][primary]
+    course = outcome["paired"]["course"]
+    if outcome["publication"]["suppressed"] or not _available(course):
+        return blocks.paragraph(ctx.t("meaning_not_available"), "meaning")
+    low, high = course["ci_low"], course["ci_high"]
+    better = outcome.get("higher_is_better", True)
+    if low > 0 or high < 0:
+        key = (
+            "meaning_better"
+            if improved_direction(course["mean_change"], better)
+            else ("meaning_worse")
+        )
+    else:
+        key = "meaning_unclear"
+    text = ctx.t(key, outcome=ctx.outcome_label(primary)) + " " + ctx.t("meaning_no_control")
+    return f'<div class="meaning"><p>{blocks.esc(text)}</p></div>'
+
+
+def privacy_note(ctx: ReportContext) -> str:
+    """The publication rule, stated in every report."""
+    thresholds = ctx.stats["thresholds"]
+    return blocks.paragraph(
+        ctx.t(
+            "privacy_rule",
+            min_respondents=thresholds["min_respondents"],
+            min_couples=thresholds["min_couples"],
+        ),
+        "note",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Who took part
+# --------------------------------------------------------------------------------------------
+
+
+def participation_section(ctx: ReportContext) -> str:
+    """Participation per timepoint, couples, attrition and whether drop-outs started lower."""
+    stats, t = ctx.stats, ctx.t
+    primary = stats["primary_outcome"]
+    part = stats["outcomes"][primary]["participation"]
+    out = [blocks.heading(t("participation_heading"), 2)]
+    out.append(
+        blocks.paragraph(
+            t(
+                "participation_text",
+                participants=ctx.count(part["participants"]),
+                couples=ctx.count(part["couples"]),
+                both=ctx.count(part["couples_both_partners"]),
+                one=ctx.count(part["couples_one_partner"]),
+            )
+        )
+    )
+    rows = []
+    for tp in stats["timepoints"]["order"]:
+        measured = part["measurements_per_timepoint"].get(tp, 0)
+        if measured == 0:
+            continue
+        rows.append([ctx.timepoint_label(tp), ctx.count(measured)])
+    out.append(
+        blocks.table(
+            [t("col_timepoint"), t("col_respondents")],
+            rows,
+            caption=t("participation_table_caption", outcome=ctx.outcome_label(primary)),
+            numeric_columns=[1],
+        )
+    )
+    out.append(
+        blocks.paragraph(
+            t(
+                "attrition_text",
+                complete=ctx.count(part["complete_pairs"]),
+                started=ctx.count(part["participants_at_baseline"]),
+                rate=ctx.pct(part["post_response_rate"]),
+            )
+        )
+    )
+    out.append(blocks.paragraph(_attrition_comparison_text(ctx, part)))
+    return "".join(out)
+
+
+def _attrition_comparison_text(ctx: ReportContext, part: Json) -> str:
+    comparison = part["completers_vs_noncompleters"]
+    minimum = ctx.stats["thresholds"]["min_respondents"]
+    # The non-completers' mean is published only when that group itself meets the threshold.
+    if not _available(comparison) or comparison["n_noncompleters"] < minimum:
+        return ctx.t("attrition_comparison_too_few")
+    difference = comparison["difference"]
+    key = "attrition_comparison_lower" if difference < 0 else "attrition_comparison_higher"
+    if comparison["ci_low"] <= 0 <= comparison["ci_high"]:
+        key = "attrition_comparison_unclear"
+    return ctx.t(
+        key,
+        difference=ctx.num(abs(difference)),
+        ci=ctx.ci(comparison["ci_low"], comparison["ci_high"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Ratings before and after
+# --------------------------------------------------------------------------------------------
+
+
+def ratings_section(ctx: ReportContext) -> str:
+    """Per outcome: means with CIs and quartile bands per timepoint, and the changes."""
+    stats, t = ctx.stats, ctx.t
+    out = [
+        blocks.heading(t("ratings_heading"), 2, new_page=True),
+        blocks.paragraph(t("ratings_intro")),
+    ]
+    for name, outcome in _outcomes_in_order(stats):
+        label = ctx.outcome_label(name, outcome)
+        out.append(blocks.heading(label, 3))
+        if outcome["publication"]["suppressed"]:
+            out.append(blocks.paragraph(t("outcome_suppressed")))
+            continue
+        timepoints = published_timepoints(stats, name)
+        hidden = [
+            tp
+            for tp in stats["timepoints"]["order"]
+            if tp in outcome.get("descriptives", {}) and tp not in timepoints
+        ]
+        descriptives = outcome["descriptives"]
+        scale = (outcome["scale_min"], outcome["scale_max"])
+        labels = [ctx.timepoint_label(tp) for tp in timepoints]
+        fig = figures.before_after_chart(
+            labels,
+            [descriptives[tp]["mean"] for tp in timepoints],
+            [descriptives[tp]["ci_low"] for tp in timepoints],
+            [descriptives[tp]["ci_high"] for tp in timepoints],
+            scale=scale,
+            quartiles=[
+                (descriptives[tp]["q1"], descriptives[tp]["median"], descriptives[tp]["q3"])
+                for tp in timepoints
+            ],
+            axis_label=t(
+                "axis_score", outcome=label, low=ctx.num(scale[0], 0), high=ctx.num(scale[1], 0)
+            ),
+            quartile_label=t("legend_middle_half"),
+            mean_label=t("legend_mean_ci"),
+        )
+        alt = t(
+            "before_after_alt",
+            outcome=label,
+            values="; ".join(
+                f"{ctx.timepoint_label(tp)}: {ctx.num(descriptives[tp]['mean'])}"
+                for tp in timepoints
+            ),
+        )
+        out.append(figures.figure_html(fig, t("before_after_caption", outcome=label), alt))
+        rows = [
+            [
+                ctx.timepoint_label(tp),
+                ctx.count(descriptives[tp]["n"]),
+                ctx.num(descriptives[tp]["mean"]),
+                ctx.interval(descriptives[tp]["ci_low"], descriptives[tp]["ci_high"]),
+                ctx.num(descriptives[tp]["median"]),
+            ]
+            for tp in timepoints
+        ]
+        out.append(
+            blocks.table(
+                [
+                    t("col_timepoint"),
+                    t("col_respondents"),
+                    t("col_mean"),
+                    t("col_ci"),
+                    t("col_median"),
+                ],
+                rows,
+                caption=t("descriptives_caption", outcome=label),
+                numeric_columns=[1, 2, 4],
+            )
+        )
+        if hidden:
+            out.append(
+                blocks.paragraph(
+                    t(
+                        "timepoints_hidden",
+                        timepoints=", ".join(ctx.timepoint_label(tp) for tp in hidden),
+                    ),
+                    "note",
+                )
+            )
+        out.append(_changes_table(ctx, name, outcome))
+    return "".join(out)
+
+
+def _outcomes_in_order(stats: Json) -> list[tuple[str, Json]]:
+    primary = stats.get("primary_outcome")
+    return sorted(stats["outcomes"].items(), key=lambda item: item[0] != primary)
+
+
+def pair_publishable(ctx: ReportContext, result: Json) -> bool:
+    """Whether a paired comparison meets the thresholds on its own pairs and couples."""
+    thresholds = ctx.stats["thresholds"]
+    return (
+        _available(result)
+        and result["n_pairs"] >= thresholds["min_respondents"]
+        and result["n_couples"] >= thresholds["min_couples"]
+    )
+
+
+def _change_rows(ctx: ReportContext, outcome: Json) -> list[tuple[str, Json]]:
+    """(label, Paired) of the changes that may be shown: waiting period, course, follow-ups."""
+    paired = outcome["paired"]
+    baseline = ctx.timepoint_label(ctx.stats["timepoints"]["baseline"])
+    rows = []
+    waiting = paired.get("waiting_period")
+    if pair_publishable(ctx, waiting):
+        rows.append((ctx.t("change_waiting"), waiting))
+    if _available(paired["course"]) and not outcome["publication"]["course_change"]["suppressed"]:
+        rows.append((ctx.t("change_course"), paired["course"]))
+    for tp, result in paired.get("follow_up", {}).items():
+        if pair_publishable(ctx, result):
+            label = f"{baseline} → {ctx.timepoint_label(tp)}"
+            rows.append((ctx.t("change_follow_up", timepoint=label), result))
+    return rows
+
+
+def _changes_table(ctx: ReportContext, name: str, outcome: Json) -> str:
+    rows = [
+        [
+            label,
+            ctx.count(result["n_pairs"]),
+            ctx.num(result["mean_from"]),
+            ctx.num(result["mean_to"]),
+            ctx.num(result["mean_change"], signed=True),
+            ctx.interval(result["ci_low"], result["ci_high"]),
+        ]
+        for label, result in _change_rows(ctx, outcome)
+    ]
+    if not rows:
+        return blocks.paragraph(ctx.t("changes_none"))
+    return blocks.table(
+        [
+            ctx.t("col_change"),
+            ctx.t("col_pairs"),
+            ctx.t("col_from"),
+            ctx.t("col_to"),
+            ctx.t("col_difference"),
+            ctx.t("col_ci"),
+        ],
+        rows,
+        caption=ctx.t("changes_caption", outcome=ctx.outcome_label(name, outcome)),
+        numeric_columns=[1, 2, 3, 4],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# How sure we are
+# --------------------------------------------------------------------------------------------
+
+
+def certainty_section(ctx: ReportContext) -> str:
+    """Paired test, effect size, couple check, mixed model, warnings, design caveats."""
+    stats, t = ctx.stats, ctx.t
+    out = [blocks.heading(t("certainty_heading"), 2)]
+    for name, outcome in _outcomes_in_order(stats):
+        if outcome["publication"]["suppressed"]:
+            continue
+        course = outcome["paired"]["course"]
+        label = ctx.outcome_label(name, outcome)
+        out.append(blocks.heading(label, 3))
+        if not _available(course):
+            out.append(blocks.paragraph(t("changes_none")))
+            continue
+        texts = [
+            t(
+                "paired_test_text",
+                change=ctx.num(course["mean_change"], signed=True),
+                ci=ctx.ci(course["ci_low"], course["ci_high"]),
+                n=ctx.count(course["n_pairs"]),
+                p=ctx.p(course["t_test"]["p_value"]),
+            )
+        ]
+        if course["ci_low"] <= 0 <= course["ci_high"]:
+            texts.append(t("paired_test_includes_zero"))
+        headline = course.get("headline_effect_size") or {}
+        if headline.get("estimate") is not None:
+            texts.append(
+                t(
+                    "effect_size_text",
+                    g=ctx.num(headline["estimate"], 2),
+                    ci=ctx.ci(headline["ci_low"], headline["ci_high"], 2),
+                    size=t(_effect_size_word(headline["estimate"])),
+                )
+            )
+        couple = outcome["couple_means"]["course"]
+        if _available(couple) and couple["n_pairs"] >= stats["thresholds"]["min_couples"]:
+            texts.append(
+                t(
+                    "couple_means_text",
+                    change=ctx.num(couple["mean_change"], signed=True),
+                    ci=ctx.ci(couple["ci_low"], couple["ci_high"]),
+                    n=ctx.count(couple["n_pairs"]),
+                )
+            )
+        out.append(blocks.paragraphs(texts))
+        out.append(_mixed_model_block(ctx, name, outcome))
+    out.append(blocks.heading(t("design_heading"), 3))
+    out.append(blocks.bullets(_design_caveats(ctx)))
+    out.append(blocks.heading(t("benchmarks_heading"), 3))
+    out.append(blocks.paragraph(_benchmark_text(ctx)))
+    return "".join(out)
+
+
+def _effect_size_word(g: float) -> str:
+    # Cohen's (1988) conventional labels: 0.2 small, 0.5 medium, 0.8 large.
+    size = abs(g)
+    if size < 0.2:
+        return "effect_negligible"
+    if size < 0.5:
+        return "effect_small"
+    if size < 0.8:
+        return "effect_medium"
+    return "effect_large"
+
+
+def _mixed_model_block(ctx: ReportContext, name: str, outcome: Json) -> str:
+    t = ctx.t
+    model = outcome.get("mixed_model") or {}
+    if not _available(model):
+        return blocks.paragraph(t("mixed_model_unavailable"), "note")
+    cells = outcome["publication"]["by_timepoint"]
+    baseline = ctx.stats["timepoints"]["baseline"]
+    rows = []
+    for tp in ctx.stats["timepoints"]["order"]:
+        contrast = model.get("contrasts", {}).get(tp)
+        if not contrast or contrast.get("available") is False or "estimate" not in contrast:
+            continue
+        if cells.get(tp, {}).get("suppressed", True):
+            continue
+        rows.append(
+            [
+                f"{ctx.timepoint_label(baseline)} → {ctx.timepoint_label(tp)}",
+                ctx.num(contrast["estimate"], signed=True),
+                ctx.interval(contrast["ci_low"], contrast["ci_high"]),
+                ctx.p(contrast["p"]),
+            ]
+        )
+    parts = [blocks.paragraph(t("mixed_model_text"))]
+    if rows:
+        parts.append(
+            blocks.table(
+                [t("col_comparison"), t("col_difference"), t("col_ci"), t("col_p")],
+                rows,
+                caption=t("mixed_model_caption", outcome=ctx.outcome_label(name, outcome)),
+                numeric_columns=[1],
+            )
+        )
+    if model.get("icc_partner") is not None:
+        parts.append(blocks.paragraph(t("mixed_model_icc", icc=ctx.num(model["icc_partner"], 2))))
+    warnings = []
+    if model.get("singular") or model.get("rule_applied"):
+        warnings.append(t("warning_singular"))
+    if model.get("warnings"):
+        warnings.append(t("warning_model_messages"))
+    if warnings:
+        parts.append(blocks.bullets(warnings, "note"))
+    return "".join(parts)
+
+
+def _design_caveats(ctx: ReportContext) -> list[str]:
+    t = ctx.t
+    items = [t("caveat_no_control"), t("caveat_regression_to_mean"), t("caveat_nji")]
+    primary = ctx.stats["outcomes"][ctx.stats["primary_outcome"]]
+    course = primary["paired"]["course"]
+    if _available(course) and course["n_pairs"] < 30:
+        items.append(t("caveat_small_n", n=ctx.count(course["n_pairs"])))
+    if any(_available(o["paired"].get("waiting_period")) for o in ctx.stats["outcomes"].values()):
+        items.append(t("caveat_waiting_list"))
+    return items
+
+
+def _benchmark_text(ctx: ReportContext) -> str:
+    primary = ctx.stats["outcomes"][ctx.stats["primary_outcome"]]
+    headline = primary["paired"]["course"].get("headline_effect_size") or {}
+    if primary["publication"]["suppressed"] or headline.get("estimate") is None:
+        return ctx.t("benchmarks_text_no_estimate")
+    return ctx.t("benchmarks_text", g=ctx.num(headline["estimate"], 2))
+
+
+# --------------------------------------------------------------------------------------------
+# Reliable change
+# --------------------------------------------------------------------------------------------
+
+
+def reliable_change_section(ctx: ReportContext) -> str:
+    """Improved / unchanged / deteriorated with counts and Wilson CIs."""
+    stats, t = ctx.stats, ctx.t
+    out = [blocks.heading(t("reliable_heading"), 2)]
+    shown = False
+    for name, outcome in _outcomes_in_order(stats):
+        reliable = outcome.get("reliable_change") or {}
+        if outcome["publication"]["suppressed"] or not _available(reliable):
+            continue
+        shown = True
+        label = ctx.outcome_label(name, outcome)
+        out.append(blocks.heading(label, 3))
+        out.append(
+            blocks.paragraph(
+                t(
+                    "reliable_text",
+                    outcome=label,
+                    threshold=ctx.num(reliable["minimal_reliable_change"]),
+                    reliability=ctx.num(reliable["reliability"]["value"], 2),
+                )
+            )
+        )
+        categories = [
+            ("improved", t("category_improved")),
+            ("unchanged", t("category_unchanged")),
+            ("deteriorated", t("category_deteriorated")),
+        ]
+        labels, shares, lows, highs, count_labels, rows = [], [], [], [], [], []
+        for key, category in categories:
+            share = reliable[key]
+            small = _small(share["count"])
+            labels.append(category)
+            # A category of 1-4 people is drawn empty: its bar would give the count away.
+            shares.append(0.0 if small else share["share"])
+            lows.append(0.0 if small else share["ci_low"])
+            highs.append(0.0 if small else share["ci_high"])
+            count_labels.append(share_text(ctx, share))
+            rows.append(
+                [
+                    category,
+                    ctx.count(share["count"]),
+                    "–" if small else ctx.pct(share["share"]),
+                    "–" if small else ctx.pct_interval(share["ci_low"], share["ci_high"]),
+                ]
+            )
+        fig = figures.share_chart(
+            labels, shares, lows, highs, count_labels, axis_label=t("axis_share_participants")
+        )
+        alt = t(
+            "reliable_alt",
+            outcome=label,
+            values="; ".join(f"{c}: {text}" for c, text in zip(labels, count_labels, strict=True)),
+        )
+        out.append(figures.figure_html(fig, t("reliable_caption", outcome=label), alt))
+        out.append(
+            blocks.table(
+                [t("col_category"), t("col_count"), t("col_share"), t("col_ci")],
+                rows,
+                caption=t("reliable_table_caption", n=ctx.count(reliable["n"]), outcome=label),
+                numeric_columns=[1, 2],
+            )
+        )
+        out.append(blocks.paragraph(_clinical_text(ctx, outcome), "note"))
+        out.append(
+            blocks.paragraph(
+                t("reliability_source", citation=reliable["reliability"]["citation"]), "note"
+            )
+        )
+    if not shown:
+        out.append(blocks.paragraph(t("reliable_none")))
+    return "".join(out)
+
+
+def _clinical_text(ctx: ReportContext, outcome: Json) -> str:
+    clinical = outcome.get("clinical_change") or {}
+    if not _available(clinical):
+        return ""
+    n = clinical["n_started_dysfunctional"]
+    if n < ctx.stats["thresholds"]["min_respondents"]:
+        return ctx.t("clinical_too_few", cutoff=ctx.num(clinical["cutoff"]["value"]))
+    return ctx.t(
+        "clinical_text",
+        cutoff=ctx.num(clinical["cutoff"]["value"]),
+        n=ctx.count(n),
+        recovered=share_text(ctx, clinical["recovered"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison with other municipalities and earlier years
+# --------------------------------------------------------------------------------------------
+
+
+def comparison_section(ctx: ReportContext) -> str:
+    """Forest plot of the course change per municipality (this one highlighted), and trend."""
+    stats, t = ctx.stats, ctx.t
+    primary = stats["primary_outcome"]
+    label = ctx.outcome_label(primary)
+    out = [blocks.heading(t("comparison_heading"), 2)]
+    overview = ctx.overview or {}
+    comparison = overview.get("outcomes", {}).get(primary, {}).get("comparison", [])
+    rows = [
+        figures.IntervalRow(
+            row["municipality"],
+            row["mean_change"],
+            row["ci_low"],
+            row["ci_high"],
+            highlight=row["municipality_code"] == stats["municipality_code"],
+        )
+        for row in comparison
+        if not row["suppressed"] and row["mean_change"] is not None and row["ci_low"] is not None
+    ]
+    hidden = sum(1 for row in comparison if row["suppressed"])
+    this_shown = any(row.highlight for row in rows)
+    if len(rows) < 2 or not this_shown:
+        out.append(blocks.paragraph(t("comparison_too_few")))
+    else:
+        pooled = overview["outcomes"][primary]["paired"]["course"]
+        pooled_ok = (
+            _available(pooled) and not overview["outcomes"][primary]["publication"]["suppressed"]
+        )
+        fig = figures.interval_chart(
+            rows,
+            axis_label=t("axis_change", outcome=label),
+            reference=0.0,
+            reference_label=t("legend_no_change"),
+            band=(pooled["ci_low"], pooled["ci_high"]) if pooled_ok else None,
+            band_label=t("legend_all_municipalities") if pooled_ok else None,
+        )
+        alt = t(
+            "comparison_alt",
+            values="; ".join(f"{r.label}: {ctx.num(r.estimate, signed=True)}" for r in rows),
+        )
+        out.append(blocks.paragraph(t("comparison_text", outcome=label)))
+        out.append(figures.figure_html(fig, t("comparison_caption", year=stats["year"]), alt))
+        if hidden:
+            out.append(blocks.paragraph(t("comparison_hidden", count=hidden), "note"))
+    out.append(blocks.heading(t("trend_heading"), 3))
+    out.append(_trend_block(ctx, primary, label))
+    return "".join(out)
+
+
+def _trend_block(ctx: ReportContext, primary: str, label: str) -> str:
+    trend = ctx.stats.get("trend") or {}
+    rows = []
+    if _available(trend):
+        rows = [
+            row
+            for row in trend.get("by_outcome", {}).get(primary, [])
+            if not row["suppressed"]
+            and row["mean_change"] is not None
+            and row["ci_low"] is not None
+        ]
+    if len(rows) < 2:
+        return blocks.paragraph(ctx.t("trend_none"))
+    fig = figures.trend_chart(
+        [row["year"] for row in rows],
+        [row["mean_change"] for row in rows],
+        [row["ci_low"] for row in rows],
+        [row["ci_high"] for row in rows],
+        axis_label=ctx.t("axis_change", outcome=label),
+    )
+    alt = ctx.t(
+        "trend_alt",
+        values="; ".join(
+            f"{row['year']}: {ctx.num(row['mean_change'], signed=True)}" for row in rows
+        ),
+    )
+    return figures.figure_html(fig, ctx.t("trend_caption", outcome=label), alt)
+
+
+# --------------------------------------------------------------------------------------------
+# Appendix
+# --------------------------------------------------------------------------------------------
+
+
+def methods_appendix(ctx: ReportContext) -> str:
+    """Methods in brief, with the references."""
+    t = ctx.t
+    thresholds = ctx.stats["thresholds"]
+    items = [
+        t("method_design"),
+        t("method_paired"),
+        t("method_effect_size"),
+        t("method_mixed"),
+        t("method_reliable"),
+        t(
+            "privacy_rule",
+            min_respondents=thresholds["min_respondents"],
+            min_couples=thresholds["min_couples"],
+        ),
+    ]
+    references = [
+        t("reference_hawkins"),
+        t("reference_conradi"),
+        t("reference_jacobson"),
+        t("reference_lakens"),
+        t("reference_funk_rogge"),
+        t("reference_nji"),
+    ]
+    return (
+        blocks.heading(t("appendix_heading"), 2, new_page=True)
+        + blocks.heading(t("methods_heading"), 3)
+        + blocks.bullets(items)
+        + blocks.heading(t("references_heading"), 3)
+        + blocks.bullets(references, "references")
+    )
+
+
+def report_exports(ctx: ReportContext) -> list[str]:
+    """Export ids of this report's municipality and year, from the sheet of exports."""
+    if ctx.exports is None:
+        return []
+    sheet = ctx.exports
+    if ctx.stats.get("kind") == "overview":
+        mask = sheet["year"] == str(ctx.stats["year"])
+    else:
+        mask = (sheet["municipality"] == ctx.stats["municipality_code"]) & (
+            sheet["year"] == str(ctx.stats["year"])
+        )
+    return list(sheet.loc[mask, "export_id"])
+
+
+def data_quality_appendix(ctx: ReportContext, *, show_counts: bool = True) -> str:
+    """Rows read, kept and excluded per export, and why (counts only, never values)."""
+    t = ctx.t
+    out = [blocks.heading(t("data_quality_heading"), 3)]
+    quality = ctx.data_quality
+    if quality is None or quality.empty:
+        return "".join(out) + blocks.paragraph(t("data_quality_missing"))
+    export_ids = report_exports(ctx)
+    if export_ids:
+        quality = quality[quality["export_id"].isin(export_ids)]
+    rows = []
+    for record in quality.sort_values("export_id").to_dict("records"):
+        counts = (
+            [ctx.count(int(record[c])) for c in ("rows_read", "rows_kept", "rows_excluded")]
+            if show_counts
+            else ["–", "–", "–"]
+        )
+        rows.append([record["export_id"], record.get("format", ""), *counts])
+    out.append(
+        blocks.table(
+            [
+                t("col_export"),
+                t("col_format"),
+                t("col_rows_read"),
+                t("col_rows_kept"),
+                t("col_rows_excluded"),
+            ],
+            rows,
+            caption=t("data_quality_caption"),
+            numeric_columns=[2, 3, 4],
+            css_class="wide",
+        )
+    )
+    if not show_counts:
+        out.append(blocks.paragraph(t("data_quality_counts_hidden"), "note"))
+        return "".join(out)
+    exclusions = ctx.exclusions
+    if exclusions is not None and not exclusions.empty:
+        if export_ids:
+            exclusions = exclusions[exclusions["export_id"].isin(export_ids)]
+        grouped = (
+            exclusions.groupby(["export_id", "reason"]).size().reset_index(name="count")
+            if not exclusions.empty
+            else None
+        )
+        if grouped is not None and not grouped.empty:
+            out.append(
+                blocks.table(
+                    [t("col_export"), t("col_reason"), t("col_count")],
+                    [
+                        [r["export_id"], ctx.reason_label(r["reason"]), ctx.count(int(r["count"]))]
+                        for r in grouped.to_dict("records")
+                    ],
+                    caption=t("exclusions_caption"),
+                    numeric_columns=[2],
+                    css_class="wide",
+                )
+            )
+            return "".join(out)
+    out.append(blocks.paragraph(t("exclusions_none")))
+    return "".join(out)
+
+
+def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -> str:
+    """Input SHA-256s, config SHA-256, code version, Python and package versions."""
+    t = ctx.t
+    prov = ctx.provenance or {}
+    out = [blocks.heading(t("provenance_heading"), 3), blocks.paragraph(t("provenance_intro"))]
+    inputs = prov.get("inputs", {}) or {}
+    if files is not None:
+        inputs = {path: sha for path, sha in inputs.items() if path in set(files)}
+    input_rows = [
+        [path, sha if isinstance(sha, str) else str((sha or {}).get("sha256", ""))]
+        for path, sha in sorted(inputs.items())
+    ]
+    if input_rows:
+        out.append(
+            blocks.table(
+                [t("col_file"), "SHA-256"],
+                input_rows,
+                caption=t("provenance_inputs_caption"),
+                css_class="wide provenance",
+            )
+        )
+    general = [
+        [t("prov_code_version"), str(prov.get("code_version", "–"))],
+        [t("prov_config"), str(prov.get("config_sha256", "–"))],
+        ["Python", str(prov.get("python", "–"))],
+    ]
+    general += [
+        [name, str(version)] for name, version in sorted((prov.get("packages") or {}).items())
+    ]
+    out.append(
+        blocks.table(
+            [t("col_item"), t("col_value")],
+            general,
+            caption=t("provenance_software_caption"),
+            css_class="wide provenance",
+        )
+    )
+    return "".join(out)
+
+
+def report_files(ctx: ReportContext) -> list[str] | None:
+    """Raw file paths behind this report (for the provenance table), if the sheet is known."""
+    if ctx.exports is None:
+        return None
+    ids = set(report_exports(ctx))
+    return list(ctx.exports.loc[ctx.exports["export_id"].isin(ids), "path"])
+
+
+def report_title(ctx: ReportContext) -> str:
+    """The PDF title (metadata) of the municipal report."""
+    return ctx.t("municipal_title", municipality=ctx.stats["municipality"], year=ctx.stats["year"])
+
+
+# --------------------------------------------------------------------------------------------
+# Reviewer-only tables (never in the PDF)
+# --------------------------------------------------------------------------------------------
+
+# Which package function computed each JSON object (docs/stats-json.md, "where" column).
+_COMPUTED_BY = {
+    "participation": "samen_sterker.stats.participation.participation",
+    "paired": "samen_sterker.stats.paired.analyse_pairs",
+    "reliable_change": "samen_sterker.stats.reliable_change",
+    "mixed_model": "samen_sterker.stats.mixed.fit_dyadic_model",
+}
+
+
+def trace_table(ctx: ReportContext):  # -> pandas.DataFrame
+    """Unrounded JSON values behind page 1, with their path and the function that made them."""
+    import pandas as pd
+
+    stats = ctx.stats
+    rows = []
+    if not is_suppressed(stats):
+        for name in published_outcomes(stats):
+            outcome = stats["outcomes"][name]
+            base = f"outcomes.{name}"
+            part = outcome["participation"]
+            for key in (
+                "participants",
+                "couples",
+                "participants_at_baseline",
+                "complete_pairs",
+                "post_response_rate",
+            ):
+                rows.append(
+                    (f"{base}.participation.{key}", part[key], _COMPUTED_BY["participation"])
+                )
+            course = outcome["paired"]["course"]
+            if _available(course):
+                for key in ("n_pairs", "mean_from", "mean_to", "mean_change", "ci_low", "ci_high"):
+                    rows.append(
+                        (f"{base}.paired.course.{key}", course[key], _COMPUTED_BY["paired"])
+                    )
+                rows.append(
+                    (
+                        f"{base}.paired.course.t_test.p_value",
+                        course["t_test"]["p_value"],
+                        _COMPUTED_BY["paired"],
+                    )
+                )
+                headline = course.get("headline_effect_size") or {}
+                for key in ("estimate", "ci_low", "ci_high"):
+                    rows.append(
+                        (
+                            f"{base}.paired.course.headline_effect_size.{key}",
+                            headline.get(key),
+                            _COMPUTED_BY["paired"],
+                        )
+                    )
+            reliable = outcome.get("reliable_change") or {}
+            if _available(reliable):
+                for key in ("improved", "unchanged", "deteriorated"):
+                    for field in ("count", "n", "share", "ci_low", "ci_high"):
+                        rows.append(
+                            (
+                                f"{base}.reliable_change.{key}.{field}",
+                                reliable[key][field],
+                                _COMPUTED_BY["reliable_change"],
+                            )
+                        )
+    return pd.DataFrame(rows, columns=["json_path", "value", "computed_by"])
+
+
+def model_diagnostics_table(ctx: ReportContext):  # -> pandas.DataFrame
+    """Mixed-model flags, warnings and variance components per outcome."""
+    import pandas as pd
+
+    rows = []
+    if not is_suppressed(ctx.stats):
+        for name, outcome in ctx.stats["outcomes"].items():
+            model = outcome.get("mixed_model") or {}
+            rows.append(
+                {
+                    "outcome": name,
+                    "available": model.get("available"),
+                    "reason": model.get("reason"),
+                    "random_terms": ", ".join(model.get("random_terms") or []),
+                    "singular": model.get("singular"),
+                    "converged": model.get("converged"),
+                    "rule_applied": model.get("rule_applied"),
+                    "warnings": " | ".join(model.get("warnings") or []),
+                    "variance_components": model.get("variance_components"),
+                    "n_observations": model.get("n_observations"),
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,42 @@
+"""Snakemake script for the report rules: execute a report notebook, or print it to PDF.
+
+Rules whose output has `notebook` run papermill (parameters as a dict, never `-p` strings,
+so a code such as '0363' stays text) and write the reviewer's HTML beside the notebook;
+rules whose output is a PDF print the executed notebook. A failing cell is named in the
+error and its traceback is written to the rule's log.
+"""
+
+from pathlib import Path
+
+from samen_sterker.reports.build import build_notebook, build_pdf
+from samen_sterker.runtime import log_to
+
+snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
+
+EXECUTION_TIMEOUT_SECONDS = 600
+
+with log_to(snakemake.log[0]) as log:
+    if hasattr(snakemake.output, "notebook"):
+        inputs = snakemake.input
+        parameters = {
+            "stats_path": inputs.get("stats", inputs.get("overview")),
+            "overview_path": inputs.get("overview", ""),
+            "provenance_path": inputs.get("provenance", ""),
+            "data_quality_path": inputs.get("data_quality", ""),
+            "exclusions_path": inputs.get("exclusions", ""),
+            "exports_path": snakemake.config["exports"],
+            "language": snakemake.config.get("language", "nl"),
+        }
+        log.info("executing %s with %s", inputs.template, parameters)
+        build_notebook(
+            inputs.template,
+            snakemake.output.notebook,
+            parameters,
+            html=snakemake.output.get("html"),
+            log_path=snakemake.log[0],
+            timeout=snakemake.params.get("timeout", EXECUTION_TIMEOUT_SECONDS),
+            cwd=Path.cwd(),
+        )
+    else:
+        build_pdf(snakemake.input.notebook, snakemake.output[0])
+    log.info("wrote %s", ", ".join(str(path) for path in snakemake.output))
