@@ -377,13 +377,13 @@ def test_every_structural_problem_is_listed_at_once(tmp_path, base_config):
         "data/raw/b.csv, row 1, column 'Q9': missing mapped column",
         "data/raw/d.csv: missing file",
         (
-            "data/raw/c.csv, row 2: couple with more than two partners: couple GM9999-2024-K07 has"
-            " 3 participants: data/raw/c.csv row 2; data/raw/c.csv row 3; data/raw/c.csv row 4"
+            "data/raw/c.csv, rows 2, 3, 4, column 'partner': couple with more than two partners:"
+            " couple GM9999-2024-K07 has 3 participants: ['GM9999-2024-K07-A',"
+            " 'GM9999-2024-K07-B', 'GM9999-2024-K07-C']"
         ),
         (
-            "data/raw/c.csv, row 5, column 'cijfer': duplicate with different values: participant"
-            " GM9999-2024-K08-A has 2 different relationship_rating values at pre: data/raw/c.csv"
-            " row 5; data/raw/c.csv row 6"
+            "data/raw/c.csv, rows 5, 6, column 'cijfer': duplicate with different values:"
+            " participant GM9999-2024-K08-A has 2 different relationship_rating values at pre"
         ),
     ]
     for text in expected:
@@ -411,9 +411,9 @@ def test_participant_in_two_couples(tmp_path, base_config):
         clean_exports(config, tmp_path)
     assert str(caught.value).splitlines()[1:] == [
         (
-            "  - data/raw/pre.csv, row 2: participant in two couples: participant"
-            " GM9999-2024-110001 appears in couples ['GM9999-2024-K01', 'GM9999-2024-K02']:"
-            " data/raw/pre.csv row 2; data/raw/post.csv row 2"
+            "  - data/raw/pre.csv, row 2, column 'koppel': participant in two couples: participant"
+            " GM9999-2024-110001 appears in couples ['GM9999-2024-K01', 'GM9999-2024-K02']"
+            " (data/raw/pre.csv row 2; data/raw/post.csv row 2)"
         )
     ]
 

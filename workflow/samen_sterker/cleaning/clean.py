@@ -268,6 +268,9 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
             "year",
             "couple_id",
             "participant_id",
+            "person",
+            "person_column",
+            "couple_column",
             "timepoint",
             "outcome",
             "value",
@@ -276,7 +279,19 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
     candidates = _check_ranges(context, candidates)
     candidates = _check_identities(context, candidates)
     if context.problems:
-        raise ExportProblems(context.problems)
+        # The value problems too, so one run shows everything there is to fix.
+        value_problems = [
+            Problem(
+                e["file"],
+                f"{e['reason']} (value problem)",
+                e["detail"],
+                row=e["row"],
+                column=e["column"] or None,
+            )
+            for e in context.exclusions
+            if e["reason"] in VALUE_PROBLEMS and e["column"]
+        ]
+        raise ExportProblems(context.problems + value_problems)
 
     exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
     if config.get("strict", False):
@@ -478,9 +493,10 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
         municipality = fixed_municipality
         if mapping.municipality_column:
             column = mapping.municipality_column
-            found = context.table.match(cell[column]) if cell[column] else None
+            texts = _cell_and_label(raw, column, cell[column])
+            found = next(filter(None, map(context.table.match, texts)), None)
             if found is None:
-                close = context.table.suggestions(cell[column]) if cell[column] else []
+                close = context.table.suggestions(texts[-1]) if texts else []
                 context.problems.append(
                     Problem(
                         file,
@@ -536,14 +552,14 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
         timepoint = fixed_timepoint
         if mapping.timepoint_column:
             column = mapping.timepoint_column
-            text = cell[column].strip()
+            texts = _cell_and_label(raw, column, cell[column])
             if mapping.timepoint_values:
                 lookup = {k.strip().lower(): v for k, v in mapping.timepoint_values.items()}
-                found_tp = lookup.get(text.lower())
                 keys = sorted(mapping.timepoint_values)
             else:
-                found_tp = text if text in order else None
+                lookup = {name: name for name in order}
                 keys = order
+            found_tp = next(filter(None, (lookup.get(t.lower()) for t in texts)), None)
             if found_tp is None:
                 context.problems.append(
                     Problem(
@@ -572,15 +588,19 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
         couple = cell[mapping.couple_column].strip()
         if not couple:
             row_problems.append((mapping.couple_column, "missing_couple_code", "no couple code"))
+        person = None
         if mapping.participant_column:
-            member = cell[mapping.participant_column].strip()
-            if not member:
+            person = cell[mapping.participant_column].strip()
+            if not person:
                 row_problems.append(
                     (mapping.participant_column, "missing_participant_code", "no participant code")
                 )
-        else:
-            member = _partner(cell[mapping.partner_column], mapping.partner_values)
-            if member is None:
+        partner = None
+        if mapping.partner_column:
+            texts = _cell_and_label(raw, mapping.partner_column, cell[mapping.partner_column])
+            found_partner = (_partner(text, mapping.partner_values) for text in texts)
+            partner = next(filter(None, found_partner), None)
+            if partner is None:
                 allowed = sorted(mapping.partner_values) if mapping.partner_values else "a code"
                 row_problems.append(
                     (
@@ -604,9 +624,11 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
 
         prefix = f"{municipality.code}-{year}"
         couple_id = f"{prefix}-{couple}"
-        participant_id = (
-            f"{prefix}-{member}" if mapping.participant_column else f"{couple_id}-{member}"
-        )
+        # With a partner column the id is couple + partner (A/B), the same for every tool; a
+        # participant code, when mapped, is what the identity checks follow.
+        participant_id = f"{couple_id}-{partner}" if partner else f"{prefix}-{person}"
+        person_key = f"{prefix}-{person}" if person else participant_id
+        person_column = mapping.participant_column or mapping.partner_column
         for source in mapping.sources:
             source_timepoint = source.timepoint or timepoint
             label = f"{source.outcome} at {source_timepoint}"
@@ -627,11 +649,23 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
                     "year": year,
                     "couple_id": couple_id,
                     "participant_id": participant_id,
+                    "person": person_key,
+                    "person_column": person_column,
+                    "couple_column": mapping.couple_column,
                     "timepoint": source_timepoint,
                     "outcome": source.outcome,
                     "value": result.value,
                 }
             )
+
+
+def _cell_and_label(raw: RawExport, column: str, text: str) -> list[str]:
+    """A cell's text, then its value label from the file (SPSS), to match against config."""
+    texts = [text.strip()] if text.strip() else []
+    label = raw.value_labels.get(column, {}).get(text.strip())
+    if label:
+        texts.append(label.strip())
+    return texts
 
 
 def _partner(text: str, partner_values: dict[str, str]) -> str | None:
@@ -726,52 +760,57 @@ def _check_ranges(context: _Context, candidates: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_identities(context: _Context, candidates: pd.DataFrame) -> pd.DataFrame:
-    """Structural identity checks over all exports, and identical duplicates dropped."""
+    """Structural identity checks over all exports, and identical duplicates dropped.
+
+    A person (participant code, or couple + partner) must belong to one couple, a couple has
+    at most two people, and a person has one value per timepoint and outcome.
+    """
     if candidates.empty:
         return candidates
 
-    def where(group: pd.DataFrame) -> str:
-        return "; ".join(f"{f} row {r}" for f, r in zip(group["file"], group["row"], strict=True))
+    def problem(group: pd.DataFrame, kind: str, detail: str, column: str) -> Problem:
+        places = group[["file", "row"]].drop_duplicates()
+        files = list(dict.fromkeys(places["file"]))
+        if len(files) > 1:
+            detail += " (" + "; ".join(f"{f} row {r}" for f, r in places.values) + ")"
+        rows = tuple(sorted(int(r) for r in places.loc[places["file"] == files[0], "row"]))
+        return Problem(files[0], kind, detail, row=rows[0], column=column, rows=rows)
 
-    for participant, group in candidates.groupby("participant_id", sort=True):
+    for person, group in candidates.groupby("person", sort=True):
         couples = sorted(set(group["couple_id"]))
         if len(couples) > 1:
-            first = group.iloc[0]
             context.problems.append(
-                Problem(
-                    first["file"],
+                problem(
+                    group,
                     "participant in two couples",
-                    f"participant {participant} appears in couples {couples}: {where(group)}",
-                    row=int(first["row"]),
+                    f"participant {person} appears in couples {couples}",
+                    group["couple_column"].iloc[0],
                 )
             )
     for couple, group in candidates.groupby("couple_id", sort=True):
-        members = sorted(set(group["participant_id"]))
-        if len(members) > 2:
-            first = group.iloc[0]
+        people = sorted(set(group["person"]))
+        if len(people) > 2:
             context.problems.append(
-                Problem(
-                    first["file"],
+                problem(
+                    group,
                     "couple with more than two partners",
-                    f"couple {couple} has {len(members)} participants: "
-                    f"{where(group.drop_duplicates('participant_id'))}",
-                    row=int(first["row"]),
+                    f"couple {couple} has {len(people)} participants: {people}",
+                    group["person_column"].iloc[0],
                 )
             )
-    keys = ["participant_id", "timepoint", "outcome"]
+    keys = ["person", "timepoint", "outcome"]
     duplicated = candidates[candidates.duplicated(keys, keep=False)]
     drop = []
-    for (participant, timepoint, outcome), group in duplicated.groupby(keys, sort=True):
+    for (person, timepoint, outcome), group in duplicated.groupby(keys, sort=True):
         first = group.iloc[0]
         if group["value"].nunique() > 1:
             context.problems.append(
-                Problem(
-                    first["file"],
+                problem(
+                    group,
                     "duplicate with different values",
-                    f"participant {participant} has {len(group)} different {outcome} "
-                    f"values at {timepoint}: {where(group)}",
-                    row=int(first["row"]),
-                    column=first["column"],
+                    f"participant {person} has {len(group)} different {outcome} values at "
+                    f"{timepoint}",
+                    first["column"],
                 )
             )
             continue

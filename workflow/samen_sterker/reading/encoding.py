@@ -56,16 +56,34 @@ def decode_export(path: Path, display_name: str | None = None) -> DecodedText:
 
 
 def _undecodable(name: str, data: bytes, error: UnicodeDecodeError, tried: str) -> ExportProblems:
-    """A problem naming the line of the first undecodable byte (never the bytes themselves)."""
-    line = data[: error.start].count(b"\n") + 1
+    """A problem naming the row and column of the first bad byte (never the bytes themselves)."""
+    row, column = _locate(data, error.start)
     return ExportProblems(
         [
             Problem(
                 file=name,
-                row=line,
+                row=row,
+                column=column,
                 kind="unreadable encoding",
-                detail=f"bytes at offset {error.start} are not valid {tried}; "
+                detail=f"byte offset {error.start} is not valid {tried}; "
                 "save the file as UTF-8 and try again",
             )
         ]
     )
+
+
+def _locate(data: bytes, offset: int) -> tuple[int, str | None]:
+    """Row (record) and column name of a byte offset in a delimited file, as far as it can tell.
+
+    The line of the offset is exact; the column is found by splitting that line on the
+    header's most common separator, which is right unless a quoted field holds one.
+    """
+    line = data[:offset].count(b"\n") + 1
+    lines = data.split(b"\n")
+    header = lines[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+    separator = max([",", ";", "\t"], key=header.count)
+    start = data.rfind(b"\n", 0, offset) + 1
+    before = data[start:offset].decode("utf-8", errors="replace")
+    index = before.count(separator)
+    names = [name.strip().strip('"') for name in header.rstrip("\r").split(separator)]
+    return line, names[index] if line > 1 and index < len(names) else None

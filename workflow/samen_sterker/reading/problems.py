@@ -18,10 +18,13 @@ class Problem:
     detail: str
     row: int | None = None
     column: str | None = None
+    rows: tuple[int, ...] = ()  # when the problem spans several rows of the file
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.row is not None:
+        if len(self.rows) > 1:
+            where.append(f"rows {', '.join(str(row) for row in self.rows)}")
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
