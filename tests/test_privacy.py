@@ -415,6 +415,13 @@ def test_nine_digits_passing_the_11_proef_without_context_is_a_possible_bsn() ->
     assert_no_leak(findings, ["111222333", INVOICE_NUMBER, "987654321"])
 
 
+def test_nine_digits_inside_a_code_are_not_a_possible_bsn() -> None:
+    # 123456782 passes the 11-proef, but as part of a code it is not a number on its own.
+    assert (
+        kinds_of("deelnemer", ["P123456782", "SS-123456782", "123456782X", "0.123456782"]) == set()
+    )
+
+
 def test_invoice_number_failing_the_11_proef_is_not_a_finding() -> None:
     assert kinds_of("factuurnummer", [INVOICE_NUMBER, "Factuurnr 123456789."]) == set()
     assert kinds_of("opmerking", ["Factuurnr 123456789 is betaald"]) == {"free_text"}

@@ -401,7 +401,8 @@ _KIND_ORDER = (
 # personal data on their own; skipping them early also keeps the scan fast.
 _SHORT_NUMBER = re.compile(r"[+-]?\d{1,8}(?:[.,]\d+)?")
 _NINE_DIGITS = re.compile(r"\d{9}|\d{4}\.\d{2}\.\d{3}")
-_NINE_DIGITS_IN_TEXT = re.compile(r"(?<![\d.,])(\d{9}|\d{4}\.\d{2}\.\d{3})(?![\d]|[.,]\d)")
+# A number standing on its own: not part of a code such as 'P123456782' or a decimal.
+_NINE_DIGITS_IN_TEXT = re.compile(r"(?<![\w.,\-])(\d{9}|\d{4}\.\d{2}\.\d{3})(?!\w|[.,]\d)")
 _BSN_CONTEXT = re.compile(
     r"\b(?:bsn|burgerservice\s*nummer|burgerservicenummer|sofi\s*-?\s*nummer|sofinummer|sofinr"
     r"|sofi|social\s+security)\b",
