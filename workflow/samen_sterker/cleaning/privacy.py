@@ -415,7 +415,8 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 # Dates and clock times look like phone numbers to phonenumbers ('05-02-2024 20' is a valid
 # Groningen number); they are blanked out before phone matching.
 _DATE_OR_TIME = re.compile(
-    r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?<![\d+])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}|(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})"
+    r"(?!\d)|(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
 )
 
 _POSTCODE = re.compile(r"(?<![\w])([1-9]\d{3}) ?([A-Za-z]{2})(?![\w])")
