@@ -30,7 +30,7 @@ from samen_sterker.cleaning.schema import (
     failed_positions,
     measurements_schema,
 )
-from samen_sterker.cleaning.values import VALUE_PROBLEMS, CellValue, parse_cell
+from samen_sterker.cleaning.values import VALUE_PROBLEMS, parse_cell
 from samen_sterker.provenance import config_sha256, sha256_file
 from samen_sterker.reading import RawExport, read_export
 from samen_sterker.reading.problems import ExportProblems, Problem
@@ -632,11 +632,10 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
         for source in mapping.sources:
             source_timepoint = source.timepoint or timepoint
             label = f"{source.outcome} at {source_timepoint}"
-            result, column = _score(source, cell, raw, mapping)
-            if result.value is None:
-                context.exclude(
-                    entry, file, row, column, result.reason, f"{label}: {result.detail}"
-                )
+            value, column, problems = _score(source, cell, raw, mapping)
+            if value is None:
+                for bad_column, reason, detail in problems:
+                    context.exclude(entry, file, row, bad_column, reason, f"{label}: {detail}")
                 continue
             context.candidates.append(
                 {
@@ -654,7 +653,7 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
                     "couple_column": mapping.couple_column,
                     "timepoint": source_timepoint,
                     "outcome": source.outcome,
-                    "value": result.value,
+                    "value": value,
                 }
             )
 
@@ -693,9 +692,14 @@ def _parse_year(text: str, year_format: str | None) -> int | None:
 
 def _score(
     source: OutcomeSource, cell: dict, raw: RawExport, mapping: Mapping
-) -> tuple[CellValue, str]:
-    """The outcome's value from its column, or the sum/mean of its items; and the column."""
+) -> tuple[float | None, str, list[tuple[str, str, str]]]:
+    """The outcome's value (one column, or the sum/mean of its items) and its column.
+
+    Returns (value, column, problems); when the value is None, problems holds one
+    (column, reason, detail) per cell that prevented it, so every missing item is logged.
+    """
     parsed = []
+    problems: list[tuple[str, str, str]] = []
     for column in source.columns:
         value = parse_cell(
             cell[column],
@@ -706,23 +710,26 @@ def _score(
             file_value_labels=raw.value_labels.get(column),
         )
         if source.score == "value":
-            return value, column
+            if value.value is None:
+                return None, column, [(column, value.reason, value.detail)]
+            return value.value, column, []
         if value.value is None:
-            reason = (
-                "missing_item"
-                if value.reason in ("missing_value", "missing_code")
-                else value.reason
-            )
-            return CellValue(None, reason, f"item {column!r}: {value.detail}"), column
+            missing = value.reason in ("missing_value", "missing_code")
+            reason = "missing_item" if missing else value.reason
+            problems.append((column, reason, f"item {column!r}: {value.detail}"))
+            continue
         too_low = source.item_min is not None and value.value < source.item_min
         too_high = source.item_max is not None and value.value > source.item_max
         if too_low or too_high:
-            bounds = f"{source.item_min}-{source.item_max}"
-            return CellValue(None, "out_of_range", f"item {column!r} outside {bounds}"), column
+            bounds = f"{source.item_min:g}-{source.item_max:g}"
+            problems.append((column, "out_of_range", f"item {column!r} outside {bounds}"))
+            continue
         parsed.append(value.value)
+    label = ",".join(source.columns)
+    if problems:
+        return None, label, problems
     total = sum(parsed)
-    score = total if source.score == "sum" else total / len(parsed)
-    return CellValue(score), ",".join(source.columns)
+    return (total if source.score == "sum" else total / len(parsed)), label, []
 
 
 def _check_ranges(context: _Context, candidates: pd.DataFrame) -> pd.DataFrame:
