@@ -256,3 +256,26 @@ def test_no_nan_anywhere(overview):
                 walk(value)
 
     walk(overview)
+
+
+def test_unknown_timepoint_and_bad_value_name_rows_not_values(demo, config):
+    broken = demo.copy()
+    broken.loc[3, "timepoint"] = "halfway"
+    broken.loc[5, "value"] = np.nan
+    with pytest.raises(ValueError) as error:
+        analyse_group(broken, config, 2024, "GM9999")
+    message = str(error.value)
+    assert "column timepoint" in message and "row(s) 3" in message
+    assert "column value" in message and "row(s) 5" in message
+    assert "halfway" not in message
+
+
+def test_outcome_without_any_data_is_unavailable_not_an_error(demo, config):
+    only_rating = demo[demo["outcome"] == "relationship_rating"]
+    result = analyse_group(only_rating, config, 2024, "GM9999")
+    csi = result["outcomes"]["couple_satisfaction"]
+    assert csi["participation"]["participants"] == 0
+    assert csi["descriptives"] == {}
+    assert csi["paired"]["course"]["available"] is False
+    assert csi["reliable_change"]["available"] is False
+    json.dumps(result, allow_nan=False)

@@ -37,11 +37,23 @@ CANONICAL_COLUMNS = (
 log = logging.getLogger(__name__)
 
 
-def check_measurements(measurements: pd.DataFrame) -> None:
-    """Raise ValueError naming every missing canonical column."""
+def check_measurements(measurements: pd.DataFrame, config: Mapping) -> None:
+    """Raise ValueError naming missing columns and the rows of unknown timepoints or values."""
     missing = [c for c in CANONICAL_COLUMNS if c not in measurements.columns]
     if missing:
         raise ValueError(f"measurements: missing column(s) {', '.join(missing)}")
+    problems = []
+    unknown = measurements.index[~measurements["timepoint"].isin(config["timepoints"]["order"])]
+    if len(unknown):
+        rows = ", ".join(str(i) for i in unknown[:20])
+        problems.append(f"column timepoint: not in config timepoints.order in row(s) {rows}")
+    values = pd.to_numeric(measurements["value"], errors="coerce")
+    bad = measurements.index[~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))]
+    if len(bad):
+        rows = ", ".join(str(i) for i in bad[:20])
+        problems.append(f"column value: missing or not a finite number in row(s) {rows}")
+    if problems:
+        raise ValueError("measurements: " + "; ".join(problems))
 
 
 def timepoint_roles(config: Mapping) -> dict:
@@ -150,9 +162,18 @@ def pooled_model(frame: pd.DataFrame, name: str, roles: dict) -> dict:
 
 
 def analyse_outcome(
-    frame: pd.DataFrame, name: str, outcome: Mapping, roles: dict, thresholds: dict
+    frame: pd.DataFrame,
+    name: str,
+    outcome: Mapping,
+    roles: dict,
+    thresholds: dict,
+    fit_mixed: bool = True,
 ) -> dict:
-    """All per-outcome statistics of one group (a municipality, or all of them pooled)."""
+    """All per-outcome statistics of one group (a municipality, or all of them pooled).
+
+    fit_mixed=False leaves out the mixed model (the overview's per-municipality comparison
+    rows do not use it, and each municipality's own JSON has it).
+    """
     order = roles["order"]
     data = frame[frame["outcome"] == name]
     wide = wide_scores(data, order)
@@ -165,8 +186,7 @@ def analyse_outcome(
         outcome.get("reliability"),
         bool(outcome.get("higher_is_better", True)),
     )
-    model_data = data[["municipality_code", "couple_id", "participant_id", "timepoint", "value"]]
-    return {
+    result = {
         "label": dict(outcome.get("label") or {}),
         "scale_min": outcome["min"],
         "scale_max": outcome["max"],
@@ -187,10 +207,13 @@ def analyse_outcome(
             outcome.get("clinical_cutoff"),
             bool(outcome.get("higher_is_better", True)),
         ),
-        "mixed_model": _mixed(
-            "fit_dyadic_model", model_data.reset_index(drop=True), order, roles["baseline"]
-        ),
     }
+    if fit_mixed:
+        columns = ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
+        result["mixed_model"] = _mixed(
+            "fit_dyadic_model", data[columns].reset_index(drop=True), order, roles["baseline"]
+        )
+    return result
 
 
 def _header(config: Mapping, roles: dict, frame: pd.DataFrame, year: int) -> dict:
@@ -249,7 +272,7 @@ def analyse_group(
     measurements: pd.DataFrame, config: dict, year: int, municipality_code: str
 ) -> dict:
     """The stats JSON of one municipality in one cohort year (see docs/stats-json.md)."""
-    check_measurements(measurements)
+    check_measurements(measurements, config)
     frame = measurements[
         (measurements["year"] == year) & (measurements["municipality_code"] == municipality_code)
     ]
@@ -297,7 +320,7 @@ def _comparison_row(entry: dict, result: dict) -> dict:
 
 def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
     """The pooled overview JSON of one cohort year (see docs/stats-json.md)."""
-    check_measurements(measurements)
+    check_measurements(measurements, config)
     frame = measurements[measurements["year"] == year]
     if frame.empty:
         raise ValueError(f"measurements: no rows for year {year}")
@@ -311,7 +334,12 @@ def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
     per_municipality = {
         code: {
             name: analyse_outcome(
-                frame[frame["municipality_code"] == code], name, outcome, roles, thresholds
+                frame[frame["municipality_code"] == code],
+                name,
+                outcome,
+                roles,
+                thresholds,
+                fit_mixed=False,
             )
             for name, outcome in config["outcomes"].items()
         }
