@@ -127,3 +127,14 @@ def test_constant_change_gives_no_t_and_no_d_z():
     assert result["mean_change"] == 1.0 and result["n_couples"] == 2
     assert math.isfinite(result["effect_sizes"]["d_av"]["estimate"])
     json.dumps(result, allow_nan=False)
+
+
+def test_two_pairs_have_no_hedges_correction():
+    # J(1) involves Γ(0): g_av must be null, not 0.
+    assert hedges_correction(1) is None
+    result = analyse_pairs([3.0, 5.0], [6.0, 7.0], ["C1", "C2"], "pre", "post")
+    assert result["effect_sizes"]["g_av"]["estimate"] is None
+    assert result["headline_effect_size"]["estimate"] is None
+    # SDs: before (3, 5) sqrt(2), after (6, 7) sqrt(0.5); mean change 2.5.
+    sd_av = (2**0.5 + 0.5**0.5) / 2
+    assert result["effect_sizes"]["d_av"]["estimate"] == pytest.approx(2.5 / sd_av)

@@ -36,8 +36,13 @@ def finite_or_none(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def hedges_correction(df: float) -> float:
-    """Hedges' exact small-sample correction J(df) = Γ(df/2) / (sqrt(df/2) Γ((df-1)/2))."""
+def hedges_correction(df: float) -> float | None:
+    """Hedges' exact small-sample correction J(df) = Γ(df/2) / (sqrt(df/2) Γ((df-1)/2)).
+
+    None for df < 2: Γ(0) is infinite, so J(1) would be 0 and g a meaningless 0.
+    """
+    if df < 2:
+        return None
     return math.exp(special.gammaln(df / 2) - special.gammaln((df - 1) / 2)) / math.sqrt(df / 2)
 
 
@@ -100,23 +105,23 @@ def effect_sizes(before: np.ndarray, after: np.ndarray, level: float = CI_LEVEL)
             if sd_av > 0
             else (None, None)
         )
+    g_method = rescaled_method + ", times Hedges' J"
     if sd_av == 0:
         d_av = dict(none, ci_method=rescaled_method)
-        g_av = dict(none, ci_method=rescaled_method + ", times Hedges' J")
     else:
-        estimate = mean_change / sd_av
         d_av = {
-            "estimate": estimate,
+            "estimate": mean_change / sd_av,
             "ci_low": d_av_ci[0],
             "ci_high": d_av_ci[1],
             "ci_method": rescaled_method,
         }
+    if d_av["estimate"] is None or j is None:
+        g_av = dict(none, ci_method=g_method)
+    else:
         g_av = {
-            "estimate": estimate * j,
-            "ci_low": None if d_av_ci[0] is None else d_av_ci[0] * j,
-            "ci_high": None if d_av_ci[1] is None else d_av_ci[1] * j,
-            "ci_method": rescaled_method + ", times Hedges' J",
-        }
+            key: (None if d_av[key] is None else d_av[key] * j)
+            for key in ("estimate", "ci_low", "ci_high")
+        } | {"ci_method": g_method}
     return {"d_z": d_z, "d_av": d_av, "g_av": g_av}
 
 
