@@ -1,1 +1,6 @@
-"""stats stage."""
+"""Statistics stage: every number a report shows, computed once (see docs/methods.md).
+
+`analyse.analyse_group` / `analyse.analyse_year` assemble the stats JSON documented in
+docs/stats-json.md from `participation`, `descriptives`, `paired`, `reliable_change`,
+`funnel` and the mixed models in `mixed`; `output` reads measurements and writes the files.
+"""
