@@ -55,6 +55,10 @@ class ReportContext:
         """'0,8 tot 1,6' (for table cells under a '95%-BI' header)."""
         return fmt.format_interval(low, high, decimals, self.lang)
 
+    def change_interval(self, estimate: float | None, low: float | None, high: float | None) -> str:
+        """'+2,9 (2,4 tot 3,5)' (for table cells under a 'Verschil (95%-BI)' header)."""
+        return f"{self.num(estimate, signed=True)} ({self.interval(low, high)})"
+
     def pct_interval(self, low: float | None, high: float | None) -> str:
         """'44% tot 74%' (for table cells under a '95%-BI' header)."""
         word = "tot" if self.lang == "nl" else "to"

@@ -299,7 +299,8 @@ def funnel_chart(
         ns, [100 * v for v in upper_998], where="mid", color="#333333", linestyle=":", linewidth=0.9
     )
     ax.axhline(100 * pooled_share, color="#333333", linewidth=0.9, label=legend_labels[0])
-    for n, share, label, highlight in points:
+    # Labels alternate above and below their dot so that neighbours do not overprint.
+    for index, (n, share, label, highlight) in enumerate(sorted(points)):
         colour = OKABE_ITO["vermillion"] if highlight else OKABE_ITO["blue"]
         ax.plot(
             n,
@@ -313,7 +314,7 @@ def funnel_chart(
         ax.annotate(
             label,
             (n, 100 * share),
-            xytext=(4, 3),
+            xytext=(5, 4 if index % 2 == 0 else -10),
             textcoords="offset points",
             fontsize=7.5,
             fontweight="bold" if highlight else "normal",

@@ -781,9 +781,23 @@ def report_exports(ctx: ReportContext) -> list[str]:
     return list(sheet.loc[mask, "export_id"])
 
 
-def data_quality_appendix(ctx: ReportContext, *, show_counts: bool = True) -> str:
-    """Rows read, kept and excluded per export, and why (counts only, never values)."""
+def data_quality_appendix(
+    ctx: ReportContext,
+    *,
+    show_counts: bool = True,
+    hide_municipalities: set[str] | frozenset[str] = frozenset(),
+) -> str:
+    """Rows read, kept and excluded per export, and why (counts only, never values).
+
+    Counts of exports from hide_municipalities (suppressed ones) are not shown.
+    """
     t = ctx.t
+    hidden_exports = set()
+    if ctx.exports is not None and hide_municipalities:
+        sheet = ctx.exports
+        hidden_exports = set(
+            sheet.loc[sheet["municipality"].isin(hide_municipalities), "export_id"]
+        )
     out = [blocks.heading(t("data_quality_heading"), 3)]
     quality = ctx.data_quality
     if quality is None or quality.empty:
@@ -795,7 +809,7 @@ def data_quality_appendix(ctx: ReportContext, *, show_counts: bool = True) -> st
     for record in quality.sort_values("export_id").to_dict("records"):
         counts = (
             [ctx.count(int(record[c])) for c in ("rows_read", "rows_kept", "rows_excluded")]
-            if show_counts
+            if show_counts and record["export_id"] not in hidden_exports
             else ["–", "–", "–"]
         )
         rows.append([record["export_id"], record.get("format", ""), *counts])
@@ -821,6 +835,7 @@ def data_quality_appendix(ctx: ReportContext, *, show_counts: bool = True) -> st
     if exclusions is not None and not exclusions.empty:
         if export_ids:
             exclusions = exclusions[exclusions["export_id"].isin(export_ids)]
+        exclusions = exclusions[~exclusions["export_id"].isin(hidden_exports)]
         grouped = (
             exclusions.groupby(["export_id", "reason"]).size().reset_index(name="count")
             if not exclusions.empty

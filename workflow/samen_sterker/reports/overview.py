@@ -1,0 +1,456 @@
+"""Sections of the pooled overview report of one cohort year, built from overview.json.
+
+Privacy beyond the JSON's own flags: the municipal reports of published municipalities are
+public, so any total over all municipalities minus those reports would reveal a municipality
+that is suppressed for its own small numbers. When such a municipality exists, this report
+therefore shows no pooled totals (see `pooled_totals_publishable`), only the rows of the
+municipalities that may be published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from samen_sterker.reports import blocks, figures
+from samen_sterker.reports.context import ReportContext
+from samen_sterker.reports.formatting import SMALL_COUNT_LIMIT
+from samen_sterker.reports.municipal import (
+    _available,
+    _outcomes_in_order,
+    _small,
+    data_quality_appendix,
+    methods_appendix,
+    provenance_appendix,
+    share_text,
+)
+
+Json = Mapping[str, Any]
+
+
+def primarily_suppressed(overview: Json) -> list[str]:
+    """Codes of municipalities below the threshold on their own numbers."""
+    return [
+        entry["municipality_code"]
+        for entry in overview.get("municipalities", [])
+        if entry.get("suppression") == "primary"
+    ]
+
+
+def pooled_totals_publishable(overview: Json) -> bool:
+    """Whether totals over all municipalities may be shown without revealing a small one."""
+    return not overview["publication"]["suppressed"] and not primarily_suppressed(overview)
+
+
+def title_block(ctx: ReportContext) -> str:
+    """Banner, title and subtitle of the overview."""
+    stats = ctx.stats
+    parts = []
+    if stats.get("synthetic_data"):
+        parts.append(blocks.box(ctx.t("synthetic_banner"), "banner", role="note"))
+    parts.append(blocks.heading(ctx.t("overview_title", year=stats["year"]), 1))
+    parts.append(
+        blocks.paragraph(
+            ctx.t("overview_subtitle", year=stats["year"], count=len(stats["municipalities"])),
+            "subtitle",
+        )
+    )
+    return "".join(parts)
+
+
+def report_title(ctx: ReportContext) -> str:
+    """The PDF title of the overview."""
+    return ctx.t("overview_title", year=ctx.stats["year"])
+
+
+def key_figures(ctx: ReportContext) -> str:
+    """Page 1 of the overview: pooled participants, completion, change, reliable change."""
+    stats, t = ctx.stats, ctx.t
+    out = [blocks.heading(t("summary_heading"), 2)]
+    if not pooled_totals_publishable(stats):
+        out.append(
+            blocks.box(
+                t("overview_totals_hidden", count=len(primarily_suppressed(stats))),
+                "suppressed",
+                role="note",
+            )
+        )
+        return "".join(out)
+    primary = stats["primary_outcome"]
+    outcome = stats["outcomes"][primary]
+    part = outcome["participation"]
+    items = [
+        blocks.KeyFigure(
+            t("kf_municipalities_label"),
+            # A number of municipalities, not of people: no small-count rule.
+            ctx.num(len(stats["municipalities"]), 0),
+            t(
+                "kf_participants_in_couples",
+                participants=ctx.count(part["participants"]),
+                couples=ctx.count(part["couples"]),
+            ),
+        ),
+        blocks.KeyFigure(
+            t("kf_completion_label"),
+            ctx.pct(part["post_response_rate"]),
+            t(
+                "kf_completion_detail",
+                complete=ctx.count(part["complete_pairs"]),
+                started=ctx.count(part["participants_at_baseline"]),
+            ),
+        ),
+    ]
+    course = outcome["paired"]["course"]
+    if _available(course) and not outcome["publication"]["course_change"]["suppressed"]:
+        items.append(
+            blocks.KeyFigure(
+                t("kf_before_after_label", outcome=ctx.outcome_label(primary)),
+                f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
+                t(
+                    "kf_before_after_detail",
+                    change=ctx.num(course["mean_change"], signed=True),
+                    ci=ctx.ci(course["ci_low"], course["ci_high"]),
+                    n=ctx.count(course["n_pairs"]),
+                ),
+            )
+        )
+    for name, other in _outcomes_in_order(stats):
+        reliable = other.get("reliable_change") or {}
+        if other["publication"]["suppressed"] or not _available(reliable):
+            continue
+        improved = reliable["improved"]
+        items.append(
+            blocks.KeyFigure(
+                t("kf_reliable_label", outcome=ctx.outcome_label(name, other)),
+                f"<{SMALL_COUNT_LIMIT}"
+                if _small(improved["count"])
+                else ctx.pct(improved["share"]),
+                t(
+                    "kf_reliable_detail",
+                    count=ctx.count(improved["count"]),
+                    n=ctx.count(improved["n"]),
+                    ci=""
+                    if _small(improved["count"])
+                    else " (" + ctx.pct_ci(improved["ci_low"], improved["ci_high"]) + ")",
+                ),
+            )
+        )
+    out.append(blocks.key_figures(items))
+    return "".join(out)
+
+
+def privacy_note(ctx: ReportContext) -> str:
+    """The publication rule and how small municipalities are protected."""
+    thresholds = ctx.stats["thresholds"]
+    return blocks.paragraph(
+        ctx.t(
+            "privacy_rule",
+            min_respondents=thresholds["min_respondents"],
+            min_couples=thresholds["min_couples"],
+        )
+        + " "
+        + ctx.t("overview_privacy_extra"),
+        "note",
+    )
+
+
+def flow_section(ctx: ReportContext) -> str:
+    """Participant flow: started, completed, lost (uitval), measured at each timepoint."""
+    stats, t = ctx.stats, ctx.t
+    out = [blocks.heading(t("flow_heading"), 2)]
+    if not pooled_totals_publishable(stats):
+        return "".join(out) + blocks.paragraph(t("flow_hidden"))
+    part = stats["outcomes"][stats["primary_outcome"]]["participation"]
+    started, complete = part["participants_at_baseline"], part["complete_pairs"]
+    rows = [
+        [t("flow_started"), ctx.count(started), ctx.pct(1.0 if started else None)],
+        [t("flow_completed"), ctx.count(complete), ctx.pct(part["post_response_rate"])],
+        [t("flow_lost"), ctx.count(started - complete), ctx.pct(part["attrition_rate"])],
+    ]
+    roles = stats["timepoints"]
+    for tp in roles["order"]:
+        if tp in (roles["baseline"], roles["course_end"]):
+            continue
+        measured = part["measurements_per_timepoint"].get(tp, 0)
+        if measured:
+            rows.append(
+                [t("flow_measured_at", timepoint=ctx.timepoint_label(tp)), ctx.count(measured), ""]
+            )
+    out.append(
+        blocks.table(
+            [t("col_step"), t("col_participants"), t("col_share")],
+            rows,
+            caption=t("flow_caption", outcome=ctx.outcome_label(stats["primary_outcome"])),
+            numeric_columns=[1, 2],
+        )
+    )
+    out.append(blocks.paragraph(t("flow_youth_care_note"), "note"))
+    return "".join(out)
+
+
+def municipalities_section(ctx: ReportContext) -> str:
+    """Table of municipalities (alphabetical, not a ranking), suppressed rows without numbers."""
+    stats, t = ctx.stats, ctx.t
+    primary = stats["primary_outcome"]
+    comparison = stats["outcomes"][primary].get("comparison", [])
+    reliable_name = next(
+        (
+            name
+            for name, outcome in stats["outcomes"].items()
+            if _available(outcome.get("reliable_change"))
+        ),
+        None,
+    )
+    out = [
+        blocks.heading(t("municipalities_heading"), 2),
+        blocks.paragraph(t("municipalities_intro")),
+    ]
+    rows = []
+    for row in sorted(comparison, key=lambda r: r["municipality"]):
+        if row["suppressed"]:
+            rows.append([row["municipality"], t("suppressed_short"), "", "", "", ""])
+            continue
+        improved = "–"
+        if reliable_name is not None:
+            match = next(
+                (
+                    r
+                    for r in stats["outcomes"][reliable_name]["comparison"]
+                    if r["municipality_code"] == row["municipality_code"]
+                ),
+                None,
+            )
+            if match and match.get("reliably_improved"):
+                improved = share_text(ctx, match["reliably_improved"])
+        rows.append(
+            [
+                row["municipality"],
+                ctx.count(row["participants"]),
+                ctx.pct(row["post_response_rate"]),
+                f"{ctx.num(row['mean_baseline'])} → {ctx.num(row['mean_course_end'])}",
+                ctx.change_interval(row["mean_change"], row["ci_low"], row["ci_high"]),
+                improved,
+            ]
+        )
+    header = [
+        t("col_municipality"),
+        t("col_participants"),
+        t("col_completion"),
+        t("col_before_after"),
+        t("col_difference_ci"),
+        t(
+            "col_reliably_improved",
+            outcome=ctx.outcome_label(reliable_name) if reliable_name else "–",
+        ),
+    ]
+    out.append(
+        blocks.table(
+            header,
+            rows,
+            caption=t(
+                "municipalities_caption", outcome=ctx.outcome_label(primary), year=stats["year"]
+            ),
+            numeric_columns=[1, 2],
+            css_class="wide",
+        )
+    )
+    return "".join(out)
+
+
+def funnel_section(ctx: ReportContext) -> str:
+    """Funnel plot per outcome with reliable change: share improved against n."""
+    stats, t = ctx.stats, ctx.t
+    out = [blocks.heading(t("funnel_heading"), 2, new_page=True)]
+    shown = False
+    for name, outcome in _outcomes_in_order(stats):
+        funnel = outcome.get("funnel") or {}
+        if not _available(funnel) or not pooled_totals_publishable(stats):
+            continue
+        points = [
+            (p["n"], p["share"], p["municipality"], False)
+            for p in funnel["points"]
+            if not p["suppressed"] and p["n"] > 0
+        ]
+        if not points:
+            continue
+        shown = True
+        label = ctx.outcome_label(name, outcome)
+        limits = funnel["limits"]
+        fig = figures.funnel_chart(
+            [row["n"] for row in limits],
+            [row["lower_95"] for row in limits],
+            [row["upper_95"] for row in limits],
+            [row["lower_998"] for row in limits],
+            [row["upper_998"] for row in limits],
+            funnel["pooled_share"],
+            points,
+            axis_label_x=t("axis_funnel_n"),
+            axis_label_y=t("axis_funnel_share"),
+            legend_labels=(t("legend_pooled_share"), t("legend_limits_95"), t("legend_limits_998")),
+        )
+        alt = t(
+            "funnel_alt",
+            outcome=label,
+            pooled=ctx.pct(funnel["pooled_share"]),
+            values="; ".join(
+                f"{municipality}: {ctx.pct(share)} (n = {ctx.count(n)})"
+                for n, share, municipality, _ in points
+            ),
+        )
+        out.append(blocks.paragraph(t("funnel_text", outcome=label)))
+        out.append(figures.figure_html(fig, t("funnel_caption", outcome=label), alt))
+    if not shown:
+        out.append(blocks.paragraph(t("funnel_none")))
+    return "".join(out)
+
+
+def completers_section(ctx: ReportContext) -> str:
+    """Completers-only results beside all-available-data results for each outcome."""
+    stats, t = ctx.stats, ctx.t
+    out = [blocks.heading(t("completers_heading"), 2), blocks.paragraph(t("completers_intro"))]
+    if not pooled_totals_publishable(stats):
+        return "".join(out[:1]) + blocks.paragraph(t("flow_hidden"))
+    roles = stats["timepoints"]
+    baseline, course_end = roles["baseline"], roles["course_end"]
+    rows = []
+    for name, outcome in _outcomes_in_order(stats):
+        if outcome["publication"]["suppressed"]:
+            continue
+        label = ctx.outcome_label(name, outcome)
+        course = outcome["paired"]["course"]
+        if _available(course):
+            rows.append(
+                [
+                    label,
+                    t("analysis_completers"),
+                    ctx.count(course["n_pairs"]),
+                    f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
+                    ctx.change_interval(course["mean_change"], course["ci_low"], course["ci_high"]),
+                ]
+            )
+        descriptives = outcome.get("descriptives", {})
+        if baseline in descriptives and course_end in descriptives:
+            before, after = descriptives[baseline], descriptives[course_end]
+            rows.append(
+                [
+                    label,
+                    t("analysis_all_available"),
+                    f"{ctx.count(before['n'])} / {ctx.count(after['n'])}",
+                    f"{ctx.num(before['mean'])} → {ctx.num(after['mean'])}",
+                    # Means of different people: their difference is not a change of anyone.
+                    "–",
+                ]
+            )
+        model = outcome.get("pooled_model") or outcome.get("mixed_model") or {}
+        contrast = (model.get("contrasts") or {}).get(course_end) if _available(model) else None
+        if contrast and "estimate" in contrast:
+            rows.append(
+                [
+                    label,
+                    t("analysis_mixed_model"),
+                    ctx.count(model.get("n_participants")),
+                    "",
+                    ctx.change_interval(
+                        contrast["estimate"], contrast["ci_low"], contrast["ci_high"]
+                    ),
+                ]
+            )
+    out.append(
+        blocks.table(
+            [
+                t("col_outcome"),
+                t("col_analysis"),
+                t("col_participants"),
+                t("col_before_after"),
+                t("col_difference_ci"),
+            ],
+            rows,
+            caption=t("completers_caption"),
+            numeric_columns=[2],
+            css_class="wide",
+        )
+    )
+    return "".join(out)
+
+
+def trend_section(ctx: ReportContext) -> str:
+    """Pooled course change per cohort year."""
+    stats, t = ctx.stats, ctx.t
+    primary = stats["primary_outcome"]
+    label = ctx.outcome_label(primary)
+    out = [blocks.heading(t("trend_heading_overview"), 2)]
+    trend = stats.get("trend") or {}
+    rows = []
+    if _available(trend) and pooled_totals_publishable(stats):
+        rows = [
+            row
+            for row in (trend.get("pooled") or {}).get(primary, [])
+            if not row["suppressed"] and row["ci_low"] is not None
+        ]
+    if len(rows) < 2:
+        return "".join(out) + blocks.paragraph(t("trend_none"))
+    fig = figures.trend_chart(
+        [row["year"] for row in rows],
+        [row["mean_change"] for row in rows],
+        [row["ci_low"] for row in rows],
+        [row["ci_high"] for row in rows],
+        axis_label=t("axis_change", outcome=label),
+    )
+    alt = t(
+        "trend_alt",
+        values="; ".join(
+            f"{row['year']}: {ctx.num(row['mean_change'], signed=True)}" for row in rows
+        ),
+    )
+    return "".join(out) + figures.figure_html(fig, t("trend_caption", outcome=label), alt)
+
+
+def cost_section(ctx: ReportContext) -> str:
+    """Cost per participant and per reliably improved participant, with honest context."""
+    stats, t = ctx.stats, ctx.t
+    cost = stats.get("cost") or {}
+    out = [blocks.heading(t("cost_heading"), 2)]
+    if not _available(cost):
+        out.append(blocks.paragraph(t("cost_unavailable")))
+    elif not pooled_totals_publishable(stats):
+        out.append(blocks.paragraph(t("flow_hidden")))
+    else:
+        rows = [
+            [t("cost_per_participant"), ctx.euro(cost["course_cost_per_participant"])],
+            [t("cost_participants_started"), ctx.count(cost["participants_started"])],
+            [t("cost_total"), ctx.euro(cost["total_cost"])],
+        ]
+        for name, entry in (cost.get("by_outcome") or {}).items():
+            if entry.get("cost_per_reliably_improved") is None or _small(
+                entry["reliably_improved"]
+            ):
+                continue
+            rows.append(
+                [
+                    t("cost_per_improved", outcome=ctx.outcome_label(name)),
+                    ctx.euro(entry["cost_per_reliably_improved"]),
+                ]
+            )
+        out.append(
+            blocks.table(
+                [t("col_item"), t("col_value")],
+                rows,
+                caption=t("cost_caption"),
+                numeric_columns=[1],
+            )
+        )
+        out.append(blocks.paragraph(t("cost_caveat")))
+        if stats.get("synthetic_data"):
+            out.append(blocks.paragraph(t("cost_illustrative"), "note"))
+    out.append(blocks.paragraph(t("cost_context")))
+    return "".join(out)
+
+
+def appendix(ctx: ReportContext) -> str:
+    """Methods, data quality of every export of the year, provenance."""
+    return (
+        methods_appendix(ctx)
+        + blocks.paragraph(ctx.t("reference_econovision"), "note")
+        + data_quality_appendix(ctx, hide_municipalities=set(primarily_suppressed(ctx.stats)))
+        + provenance_appendix(ctx)
+    )
