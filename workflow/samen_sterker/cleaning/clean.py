@@ -253,7 +253,7 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
         raw.frame = raw.frame[kept_names]  # nothing unmapped goes further, not even in memory
         if missing:
             continue
-        context.problems.extend(_privacy_problems(raw, mapping))
+        context.problems.extend(_privacy_problems(raw, mapping, context.table))
         _extract(context, entry, mapping, raw)
 
     candidates = pd.DataFrame(
@@ -373,13 +373,17 @@ def _close_columns(column: str, columns: list[str]) -> list[str]:
     return difflib.get_close_matches(column, columns, n=3, cutoff=0.6)
 
 
-def _privacy_problems(raw: RawExport, mapping: Mapping) -> list[Problem]:
+def _privacy_problems(raw: RawExport, mapping: Mapping, table: MunicipalityTable) -> list[Problem]:
     """Findings of the privacy scanner on the kept columns (names and values), as problems."""
     # Imported here so that tests can replace the scanner and this module loads without it.
     privacy = importlib.import_module("samen_sterker.cleaning.privacy")
+    # Configured answer texts, and cells naming a configured municipality, are not free text.
     known = set(mapping.missing_codes) | set(mapping.partner_values) | set(mapping.timepoint_values)
     for source in mapping.sources:
         known |= set(source.labels_to_numbers)
+    if mapping.municipality_column:
+        names = set(raw.frame[mapping.municipality_column])
+        known |= {name for name in names if table.match(name) is not None}
     findings = list(privacy.scan_column_names(list(raw.frame.columns), raw.file))
     findings += list(
         privacy.scan_values(raw.frame, raw.file, raw.row_numbers, known_values=sorted(known))

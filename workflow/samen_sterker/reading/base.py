@@ -56,7 +56,7 @@ def sha256_of(path: Path) -> str:
 
 def cell_text(value: object) -> str:
     """A cell from a binary format (xlsx, sav) as the text a researcher would see."""
-    if value is None:
+    if value is None or value is pd.NaT:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
