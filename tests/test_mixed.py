@@ -18,10 +18,10 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from samen_sterker.stats.mixed import MixedModelInputError, fit_dyadic_model, fit_pooled_model
 from samen_sterker.stats.satterthwaite import (
     MixedDesign,
-    indicator_matrix,
     log_likelihood,
     profiled_deviance,
     satterthwaite,
+    variance_hessian,
     variance_score,
 )
 
@@ -153,13 +153,16 @@ def r_design(name: str) -> tuple[MixedDesign, np.ndarray, dict]:
         [np.ones(len(data))] + [(data.timepoint == t).to_numpy(float) for t in others]
     )
     variance = reference["reml"]["variance"]
-    Z, phi = [], []
+    codes, phi = [], []
     for term, column in (("couple", "couple_id"), ("participant", "participant_id")):
         if variance[term] > 0:
-            Z.append(indicator_matrix(data[column].to_numpy()))
+            codes.append(data[column].to_numpy())
             phi.append(variance[term])
     phi.append(variance["residual"])
-    return MixedDesign(data["value"].to_numpy(float), X, tuple(Z)), np.array(phi), reference
+    design = MixedDesign(
+        data["value"].to_numpy(float), X, tuple(codes), data["couple_id"].to_numpy()
+    )
+    return design, np.array(phi), reference
 
 
 @pytest.mark.parametrize("name", DYADIC_CASES)
@@ -179,7 +182,7 @@ def test_full_model_at_boundary_gives_same_df_as_reduced_model():
     design, phi, _ = r_design("boundary")
     data, _ = load_case("boundary")
     full = MixedDesign(
-        design.y, design.X, (indicator_matrix(data["couple_id"].to_numpy()), *design.Z)
+        design.y, design.X, (data["couple_id"].to_numpy(), *design.codes), design.blocks
     )
     with_zero = satterthwaite(full, np.append(0.0, phi), np.eye(design.p))
     reduced = satterthwaite(design, phi, np.eye(design.p))
@@ -193,6 +196,36 @@ def test_analytic_score_equals_finite_differences(reml):
     phi = phi * np.array([1.3, 0.7, 1.1])  # away from the optimum, so the score is not 0
     numeric = approx_fprime(phi, lambda v: log_likelihood(design, v, reml), 1e-7)
     np.testing.assert_allclose(variance_score(design, phi, reml), numeric, rtol=1e-5)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_analytic_hessian_equals_finite_differences_of_score(reml):
+    design, phi, _ = r_design("missing_post")
+    phi = phi * np.array([0.8, 1.2, 0.9])
+    numeric = np.array(
+        [
+            approx_fprime(phi, lambda v, i=i: variance_score(design, v, reml)[i], 1e-7)
+            for i in range(len(phi))
+        ]
+    )
+    np.testing.assert_allclose(variance_hessian(design, phi, reml), numeric, rtol=1e-4)
+
+
+def test_blocked_algebra_equals_one_block():
+    design, phi, _ = r_design("basic")
+    one_block = MixedDesign(design.y, design.X, design.codes, blocks=None)
+    L = np.eye(design.p)
+    blocked, dense = satterthwaite(design, phi, L), satterthwaite(one_block, phi, L)
+    for key in ("estimate", "se", "df"):
+        np.testing.assert_allclose(blocked[key], dense[key], rtol=1e-10)
+    assert log_likelihood(design, phi) == pytest.approx(log_likelihood(one_block, phi), abs=1e-9)
+
+
+def test_random_term_not_nested_in_blocks_is_rejected():
+    design, phi, _ = r_design("basic")
+    shifted = np.roll(design.codes[0], 1)  # couple codes no longer follow the blocks
+    with pytest.raises(ValueError, match="not nested"):
+        log_likelihood(MixedDesign(design.y, design.X, (shifted,), design.blocks), phi[1:])
 
 
 @pytest.mark.parametrize("reml", [True, False])
@@ -217,10 +250,8 @@ def test_numpy_reml_likelihood_equals_statsmodels_llf():
     design = MixedDesign(
         data["value"].to_numpy(float),
         np.asarray(result.model.exog),
-        (
-            indicator_matrix(data["couple_id"].to_numpy()),
-            indicator_matrix(data["participant_id"].to_numpy()),
-        ),
+        (data["couple_id"].to_numpy(), data["participant_id"].to_numpy()),
+        data["couple_id"].to_numpy(),
     )
     phi = np.array([result.cov_re.iloc[0, 0], result.vcomp[0], result.scale])
     assert log_likelihood(design, phi, reml=True) == pytest.approx(result.llf, abs=1e-8)

@@ -231,9 +231,9 @@ def _statsmodels_variances(
 
 
 def _design(y, X, couples, participants, terms) -> MixedDesign:
-    """Numpy design with indicator matrices for the kept random terms."""
+    """Numpy design of the kept random terms, blocked by couple (all terms nest in couples)."""
     codes = {"couple": couples, "participant": participants}
-    return MixedDesign(y, X, tuple(indicator_matrix(codes[t]) for t in terms))
+    return MixedDesign(y, X, tuple(codes[t] for t in terms), blocks=couples)
 
 
 def _fit_terms(y, X, couples, participants, terms: tuple[str, ...], reml: bool) -> _Fit:
