@@ -27,13 +27,21 @@ FIXTURES = Path(__file__).parent / "fixtures"
 EXPORTS = FIXTURES / "exports"
 EXPECTED = EXPORTS / "expected"
 
-EXPECTED_COLUMNS = ["municipality_code", "year", "couple_code", "partner", "timepoint",
-                    "outcome", "value"]
+EXPECTED_COLUMNS = [
+    "municipality_code",
+    "year",
+    "couple_code",
+    "partner",
+    "timepoint",
+    "outcome",
+    "value",
+]
 R, C = "relationship_rating", "couple_satisfaction"
 
 # (timepoint, outcome) -> (number of measurements, sum of values), added up by hand from the
 # cohort tables, e.g. qualtrics pre ratings 6+5+4+7+8+6+3+5+7+6+5 = 62 (the preview's 2 and the
 # test's 9 left out); post CSI-4 17+15+12+17+19+12+12+16+15+14 = 149 (K03-B unfinished).
+# fmt: off
 HAND_TOTALS = {
     "qualtrics": {("pre", R): (11, 62), ("post", R): (9, 67),
                   ("pre", C): (10, 115), ("post", C): (10, 149)},
@@ -57,6 +65,7 @@ HAND_TOTALS = {
     "malformed_values": {("pre", R): (4, 21.5), ("post", R): (3, 21.5)},
     "pii_unmapped": {("pre", R): (9, 51), ("pre", C): (9, 104)},
 }
+# fmt: on
 
 
 def read_expected(name: str) -> list[dict[str, str]]:
@@ -110,23 +119,26 @@ def test_expected_table_is_canonical(name: str) -> None:
     for row in rows:
         partners[(row["municipality_code"], row["couple_code"])].add(row["partner"])
         timepoints[(row["municipality_code"], row["couple_code"], row["partner"])].add(
-            row["timepoint"])
+            row["timepoint"]
+        )
     assert any(p == {"A"} for p in partners.values())
     if name not in ("pii_unmapped",):  # a single pre export
         assert any("post" not in t for t in timepoints.values())
 
 
 def test_fixtures_are_reproduced_byte_for_byte(tmp_path: Path, monkeypatch) -> None:
-    spec = importlib.util.spec_from_file_location("make_export_fixtures",
-                                                  FIXTURES / "make_export_fixtures.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_export_fixtures", FIXTURES / "make_export_fixtures.py"
+    )
     module = importlib.util.module_from_spec(spec)
     # dataclasses resolve string annotations through sys.modules.
     monkeypatch.setitem(sys.modules, spec.name, module)
     spec.loader.exec_module(module)
     module.main(tmp_path)
     made = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
-    committed = {p.relative_to(EXPORTS) for p in EXPORTS.rglob("*")
-                 if p.is_file() and p.name != "README.md"}
+    committed = {
+        p.relative_to(EXPORTS) for p in EXPORTS.rglob("*") if p.is_file() and p.name != "README.md"
+    }
     assert made == committed
     for relative in sorted(made):
         assert (tmp_path / relative).read_bytes() == (EXPORTS / relative).read_bytes(), relative
@@ -134,11 +146,25 @@ def test_fixtures_are_reproduced_byte_for_byte(tmp_path: Path, monkeypatch) -> N
 
 # ------------------------------------------------------------------------------ Qualtrics
 
-QUALTRICS_META = ["StartDate", "EndDate", "Status", "IPAddress", "Progress",
-                  "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId",
-                  "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-                  "ExternalReference", "LocationLatitude", "LocationLongitude",
-                  "DistributionChannel", "UserLanguage"]
+QUALTRICS_META = [
+    "StartDate",
+    "EndDate",
+    "Status",
+    "IPAddress",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "ExternalReference",
+    "LocationLatitude",
+    "LocationLongitude",
+    "DistributionChannel",
+    "UserLanguage",
+]
 
 
 @pytest.mark.parametrize("name", ["voormeting.csv", "nameting.csv"])
@@ -149,8 +175,17 @@ def test_qualtrics_bytes_and_header_rows(name: str) -> None:
     records = csv_records(EXPORTS / "qualtrics" / name)
     header, texts, import_ids = records[:3]
     assert header[:17] == QUALTRICS_META
-    assert header[17:] == ["Q1", "Q2", "Q3_1", "Q3_2", "Q3_3", "Q3_4", "Q4", "koppelcode",
-                           "gemeente"]
+    assert header[17:] == [
+        "Q1",
+        "Q2",
+        "Q3_1",
+        "Q3_2",
+        "Q3_3",
+        "Q3_4",
+        "Q4",
+        "koppelcode",
+        "gemeente",
+    ]
     assert texts[2] == "Response Type" and texts[17] == "Bent u partner A of partner B?"
     assert all(re.fullmatch(r'\{"ImportId":"[^"]+"\}', cell) for cell in import_ids)
     assert all(len(record) == len(header) for record in records)
@@ -186,12 +221,16 @@ def test_qualtrics_numeric_export_agrees_with_expected() -> None:
         items = [row[f"Q3_{i}"] for i in range(1, 5)]
         if "-99" not in items:
             got[(row["koppelcode"], partner, C)] = float(sum(int(v) for v in items))
-    want = {(r["couple_code"], r["partner"], r["outcome"]): float(r["value"])
-            for r in read_expected("qualtrics") if r["timepoint"] == "pre"}
+    want = {
+        (r["couple_code"], r["partner"], r["outcome"]): float(r["value"])
+        for r in read_expected("qualtrics")
+        if r["timepoint"] == "pre"
+    }
     assert got == want
 
 
 # ------------------------------------------------------------------------------ Dutch Excel
+
 
 def test_dutch_excel_encodings_hold_the_same_text() -> None:
     cp1252 = (EXPORTS / "dutch_excel" / "relatiecursus_2023_cp1252.csv").read_bytes()
@@ -215,21 +254,29 @@ def test_dutch_excel_encodings_hold_the_same_text() -> None:
 def test_dutch_excel_agrees_with_expected() -> None:
     text = (EXPORTS / "dutch_excel" / "relatiecursus_2023_cp1252.csv").read_bytes()
     records = list(csv.reader(io.StringIO(text.decode("cp1252"), newline=""), delimiter=";"))
-    municipality = {"den bosch": "GM0796", "'s-hertogenbosch": "GM0796",
-                    "s-hertogenbosch": "GM0796", "sudwest-fryslan": "GM1900",
-                    "súdwest-fryslân": "GM1900", "sudwest fryslan": "GM1900"}
+    municipality = {
+        "den bosch": "GM0796",
+        "'s-hertogenbosch": "GM0796",
+        "s-hertogenbosch": "GM0796",
+        "sudwest-fryslan": "GM1900",
+        "súdwest-fryslân": "GM1900",
+        "sudwest fryslan": "GM1900",
+    }
     got = {}
     for row in records[1:]:
         code = municipality[row[0].strip().lower()]
         for column, timepoint in ((7, "pre"), (8, "post"), (9, "followup")):
             if re.fullmatch(r"\d+(,5)?", row[column]):
                 got[(code, row[2], row[3], timepoint)] = float(row[column].replace(",", "."))
-    want = {(r["municipality_code"], r["couple_code"], r["partner"], r["timepoint"]):
-            float(r["value"]) for r in read_expected("dutch_excel")}
+    want = {
+        (r["municipality_code"], r["couple_code"], r["partner"], r["timepoint"]): float(r["value"])
+        for r in read_expected("dutch_excel")
+    }
     assert got == want
 
 
 # ------------------------------------------------------------------------------ LimeSurvey
+
 
 def test_limesurvey_csv_bytes() -> None:
     raw = (EXPORTS / "limesurvey" / "results-survey482913.csv").read_bytes()
@@ -239,8 +286,18 @@ def test_limesurvey_csv_bytes() -> None:
     assert all(line.startswith(b'"') and line.endswith(b'"') for line in lines[:-2])
     records = csv_records(EXPORTS / "limesurvey" / "results-survey482913.csv")
     header = records[0]
-    assert header[:10] == ["id", "submitdate", "lastpage", "startlanguage", "seed", "token",
-                           "startdate", "datestamp", "ipaddr", "refurl"]
+    assert header[:10] == [
+        "id",
+        "submitdate",
+        "lastpage",
+        "startlanguage",
+        "seed",
+        "token",
+        "startdate",
+        "datestamp",
+        "ipaddr",
+        "refurl",
+    ]
     assert "TEVR[SQ001]" in header and "TEVR[SQ003]" in header
     incomplete = [i + 1 for i, r in enumerate(records) if r and i and r[1] == ""]
     assert incomplete == [16]
@@ -261,13 +318,17 @@ def test_limesurvey_sav_labels() -> None:
 
 # ------------------------------------------------------------------------------ SPSS
 
+
 def test_spss_value_labels_and_user_missing() -> None:
     path = str(EXPORTS / "spss" / "relatiecursus_2024.sav")
     frame, meta = pyreadstat.read_sav(path, user_missing=True)
     assert meta.missing_ranges["rapport_voor"] == [{"lo": 99.0, "hi": 99.0}]
     assert meta.missing_ranges["csi3_na"] == [{"lo": 9.0, "hi": 9.0}]
     assert meta.variable_value_labels["rapport_voor"] == {
-        1.0: "zeer ontevreden", 10.0: "zeer tevreden", 99.0: "weet niet"}
+        1.0: "zeer ontevreden",
+        10.0: "zeer tevreden",
+        99.0: "weet niet",
+    }
     assert meta.variable_value_labels["gemeente"] == {1.0: "Súdwest-Fryslân", 2.0: "Utrecht"}
     assert meta.variable_value_labels["partner"] == {1.0: "Partner A", 2.0: "Partner B"}
     assert frame.loc[3, "rapport_voor"] == 99 and frame.loc[5, "csi3_na"] == 9
@@ -279,12 +340,19 @@ def test_spss_value_labels_and_user_missing() -> None:
 
 # ------------------------------------------------------------------------------ xlsx
 
+
 def test_msforms_workbook() -> None:
     book = openpyxl.load_workbook(EXPORTS / "msforms" / "Samen Sterker Utrecht 2025(1-17).xlsx")
     sheet = book["Sheet1"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:6] == ("ID", "Start time", "Completion time", "Email", "Name",
-                           "Last modified time")
+    assert rows[0][:6] == (
+        "ID",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        "Last modified time",
+    )
     assert rows[0][7] == "Bent u partner A of partner B?"
     assert {r[3] for r in rows[1:]} == {"anonymous"} and len(rows) == 18
     assert rows[1][1].year == 2025 and rows[1][2] > rows[1][1]
@@ -292,7 +360,8 @@ def test_msforms_workbook() -> None:
 
 def test_googleforms_workbook() -> None:
     book = openpyxl.load_workbook(
-        EXPORTS / "googleforms" / "Samen Sterker Den Bosch 2025 (reacties).xlsx")
+        EXPORTS / "googleforms" / "Samen Sterker Den Bosch 2025 (reacties).xlsx"
+    )
     rows = list(book["Formulierreacties 1"].iter_rows(values_only=True))
     assert rows[0][:2] == ("Tijdstempel", "E-mailadres")
     assert all(isinstance(r[6], int) and 1 <= r[6] <= 10 for r in rows[1:])
@@ -300,13 +369,22 @@ def test_googleforms_workbook() -> None:
 
 # ------------------------------------------------------------------------------ others
 
+
 def test_surveymonkey_two_header_rows() -> None:
     raw = (EXPORTS / "surveymonkey" / "Samen Sterker 2025.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == raw.count(b"\n")
     records = csv_records(EXPORTS / "surveymonkey" / "Samen Sterker 2025.csv", "utf-8")
-    assert records[0][:9] == ["Respondent ID", "Collector ID", "Start Date", "End Date",
-                              "IP Address", "Email Address", "First Name", "Last Name",
-                              "Custom Data 1"]
+    assert records[0][:9] == [
+        "Respondent ID",
+        "Collector ID",
+        "Start Date",
+        "End Date",
+        "IP Address",
+        "Email Address",
+        "First Name",
+        "Last Name",
+        "Custom Data 1",
+    ]
     assert records[1][9:13] == ["Response"] * 4 and records[0][14:16] == ["", ""]
     assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d [AP]M", r[2]) for r in records[2:])
     assert records[12][11] == ""  # F02-B skipped the rating
@@ -317,8 +395,12 @@ def test_castor_layout_and_missing_codes() -> None:
     assert b"\r" not in path.read_bytes()
     records = csv_records(path, "utf-8", delimiter=";")
     header = records[0]
-    assert header[:4] == ["Participant Id", "Participant Status", "Site Abbreviation",
-                          "Participant Creation Date"]
+    assert header[:4] == [
+        "Participant Id",
+        "Participant Status",
+        "Site Abbreviation",
+        "Participant Creation Date",
+    ]
     date = re.compile(r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d")
     assert all(date.fullmatch(r[3]) and date.fullmatch(r[4]) for r in records[1:])
     outcome_cells = [c for r in records[1:] for c in r[10:15]]
@@ -333,6 +415,7 @@ def test_long_csv() -> None:
 
 
 # ------------------------------------------------------------------------------ malformed
+
 
 def test_problems_point_at_real_rows_and_columns() -> None:
     for problem in read_expected("problems"):
@@ -364,12 +447,16 @@ def test_problems_point_at_real_rows_and_columns() -> None:
 
 
 def test_several_problems_file_holds_every_kind() -> None:
-    kinds = {re.sub(r" \(.*|D0\d|M0\d", "", p["problem"]) for p in read_expected("problems")
-             if p["file"] == "malformed/several_problems.csv"}
+    kinds = {
+        re.sub(r" \(.*|D0\d|M0\d", "", p["problem"])
+        for p in read_expected("problems")
+        if p["file"] == "malformed/several_problems.csv"
+    }
     assert len(kinds) == 5
 
 
 # ------------------------------------------------------------------------------ PII
+
 
 def test_planted_values_are_where_the_table_says() -> None:
     for planted in read_expected("pii_planted"):
