@@ -561,3 +561,61 @@ def test_strict_turns_value_problems_into_one_error(tmp_path, base_config):
     ]:
         assert text in message
     assert "zes" not in message and "6,5" not in message
+
+
+# --- dates, codes -------------------------------------------------------------------------------
+
+
+def test_year_from_dates_in_an_explicit_day_first_format(tmp_path, base_config):
+    mapping = {**PLAIN, "year_column": "datum", "year_format": "%d-%m-%Y"}
+    files = {
+        # 31-12-2023 exists only day-first; 03-07-2024 must be July, so year 2024 either way;
+        # 2024-07-03 (ISO) is not the configured format: the response is excluded.
+        "data/raw/a.csv": "datum,koppel,partner,cijfer\n31-12-2023,K01,A,6\n"
+        "03-07-2024,K02,A,7\n2024-07-03,K03,A,8\n",
+    }
+    config = make_project(
+        tmp_path,
+        base_config,
+        {"dated": mapping},
+        ["a\tdata/raw/a.csv\tdated\t\tGM9999\tpre\t"],
+        files,
+    )
+    result = clean_exports(config, tmp_path)
+    assert ratings(result) == {("GM9999-2023-K01-A", "pre"): 6.0, ("GM9999-2024-K02-A", "pre"): 7.0}
+    bad = result.exclusions[result.exclusions["column"] == "datum"]
+    assert bad[["row", "reason"]].values.tolist() == [[4, "invalid_year"]]
+    assert "2024-07-03" not in " ".join(result.exclusions["detail"])
+
+
+def test_year_in_the_sheet_and_the_file_must_agree(tmp_path, base_config):
+    mapping = {**PLAIN, "year_column": "jaar"}
+    files = {"data/raw/a.csv": "jaar,koppel,partner,cijfer\n2024,K01,A,6\n2023,K01,B,7\n"}
+    config = make_project(
+        tmp_path, base_config, {"m": mapping}, ["a\tdata/raw/a.csv\tm\t2024\tGM9999\tpre\t"], files
+    )
+    with pytest.raises(
+        ExportProblems,
+        match=r"data/raw/a.csv, row 3, column 'jaar': year "
+        r"disagrees: the sheet of exports says 2024",
+    ):
+        clean_exports(config, tmp_path)
+
+
+def test_a_name_or_address_in_the_code_column_stops_the_run(tmp_path, base_config):
+    files = {
+        "data/raw/a.csv": "koppel,partner,cijfer\nK01,A,6\nJan en Els,B,7\nels@example.org,A,5\n"
+    }
+    config = make_project(
+        tmp_path,
+        base_config,
+        {"plain": PLAIN},
+        ["a\tdata/raw/a.csv\tplain\t2024\tGM9999\tpre\t"],
+        files,
+    )
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    message = str(caught.value)
+    assert "data/raw/a.csv, row 3, column 'koppel': not a code" in message
+    assert "data/raw/a.csv, rows 4" in message or "data/raw/a.csv, row 4" in message
+    assert "Jan en Els" not in message and "els@example.org" not in message

@@ -49,7 +49,10 @@ DATA_QUALITY_COLUMNS = [
     "measurements_kept",
 ]
 DROPPED_COLUMNS = ["export_id", "column", "reason"]
-ROW_LEVEL = ""  # the `column` of an exclusion that concerns a whole response
+ROW_LEVEL = ""
+CODE_PATTERN = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}"
+)  # the `column` of an exclusion that concerns a whole response
 
 
 @dataclass
@@ -399,8 +402,9 @@ def _privacy_problems(raw: RawExport, mapping: Mapping, table: MunicipalityTable
                 f"personal data [{finding.kind}]",
                 f"{description} in {where}; a kept (mapped) column must not hold personal data. "
                 f"{getattr(finding, 'suggestion', '')}".strip(),
-                row=rows[0] if len(rows) == 1 else None,
+                row=rows[0] if rows else None,
                 column=finding.column,
+                rows=tuple(rows),
             )
         )
     return problems
@@ -613,6 +617,24 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
                         f"partner must be one of {allowed}",
                     )
                 )
+        code_problem = False
+        for column, code in ((mapping.couple_column, couple), (mapping.participant_column, person)):
+            if column and code and not CODE_PATTERN.fullmatch(code):
+                # Codes go into every output; a cell with spaces or @ is a name or an address
+                # in the wrong column, which must stop the run rather than be published.
+                context.problems.append(
+                    Problem(
+                        file,
+                        "not a code",
+                        "a couple/participant code must be 1-32 letters, digits or . _ - / "
+                        "without spaces; is this the right column?",
+                        row=row,
+                        column=column,
+                    )
+                )
+                code_problem = True
+        if code_problem:
+            continue
         if row_problems:
             for column, reason, detail in row_problems:
                 context.exclude(entry, file, row, column, reason, detail)
