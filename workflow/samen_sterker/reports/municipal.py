@@ -112,6 +112,8 @@ def key_figures(ctx: ReportContext) -> str:
     primary = stats["primary_outcome"]
     outcome = stats["outcomes"][primary]
     part = outcome["participation"]
+    # The headline (change of the primary outcome, reliable change) comes first.
+    headline: list[blocks.KeyFigure] = []
     items = [
         blocks.KeyFigure(
             t("kf_participants_label"),
@@ -133,7 +135,7 @@ def key_figures(ctx: ReportContext) -> str:
         if not _available(course):
             continue
         if name == primary:
-            items.append(
+            headline.append(
                 blocks.KeyFigure(
                     t("kf_before_after_label", outcome=ctx.outcome_label(name)),
                     f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
@@ -149,7 +151,7 @@ def key_figures(ctx: ReportContext) -> str:
         if _available(reliable):
             improved = reliable["improved"]
             small = _small(improved["count"])
-            items.append(
+            headline.append(
                 blocks.KeyFigure(
                     t("kf_reliable_label", outcome=ctx.outcome_label(name)),
                     f"<{SMALL_COUNT_LIMIT}" if small else ctx.pct(improved["share"]),
@@ -163,7 +165,7 @@ def key_figures(ctx: ReportContext) -> str:
                     ),
                 )
             )
-    return blocks.heading(t("summary_heading"), 2) + blocks.key_figures(items)
+    return blocks.heading(t("summary_heading"), 2) + blocks.key_figures(headline + items)
 
 
 def meaning(ctx: ReportContext) -> str:

@@ -1,0 +1,314 @@
+"""Report sections against the stats JSON: numbers, formatting, privacy, both languages.
+
+The stats come from the statistics stage (samen_sterker.stats.analyse) run on a seeded
+simulated cohort: two years, three municipalities, one of them below the threshold. Expected
+texts are derived here by hand from the JSON values (rounding and Dutch/English notation),
+never from the report code's own earlier output.
+"""
+
+from __future__ import annotations
+
+import copy
+import html as html_module
+import re
+
+import pytest
+
+from samen_sterker import simulate
+from samen_sterker.config import load_config
+from samen_sterker.reports import blocks, figures, municipal, overview
+from samen_sterker.reports.context import ReportContext, source_date
+from samen_sterker.stats import analyse
+
+BIG, OTHER, SMALL = "GM9999", "GM9998", "GM9997"
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    config = load_config("config/config.yaml")
+    params = simulate.SimulationParameters(
+        municipalities=(
+            simulate.MunicipalitySpec(
+                BIG,
+                "Nergenshuizen",
+                couples=11,
+                single_partner_couples=1,
+                timepoints=("pre", "post", "followup"),
+            ),
+            simulate.MunicipalitySpec(
+                OTHER, "Súdwest-Nergensdorp", couples=9, timepoints=("intake", "pre", "post")
+            ),
+            simulate.MunicipalitySpec(SMALL, "Kleindorp", couples=3),
+        ),
+        years=(2023, 2024),
+    )
+    measurements = simulate.simulate_measurements(params, 3)
+    return {
+        "measurements": measurements,
+        BIG: analyse.analyse_group(measurements, config, 2024, BIG),
+        OTHER: analyse.analyse_group(measurements, config, 2024, OTHER),
+        SMALL: analyse.analyse_group(measurements, config, 2024, SMALL),
+        "overview": analyse.analyse_year(measurements, config, 2024),
+    }
+
+
+def _ctx(cohort, code=BIG, lang="nl", stats=None) -> ReportContext:
+    return ReportContext(stats=stats or cohort[code], lang=lang, overview=cohort["overview"])
+
+
+def _text(html: str) -> str:
+    """Visible text of an HTML fragment (tags and embedded images removed)."""
+    html = re.sub(r'src="data:[^"]*"', "", html)
+    return html_module.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def _nl(value: float, decimals: int = 1) -> str:
+    """Hand-written Dutch notation for the expectations: decimal comma."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def _all_municipal_html(ctx: ReportContext) -> str:
+    return "".join(
+        [
+            municipal.title_block(ctx),
+            municipal.key_figures(ctx),
+            municipal.meaning(ctx),
+            municipal.privacy_note(ctx),
+            municipal.participation_section(ctx),
+            municipal.ratings_section(ctx),
+            municipal.certainty_section(ctx),
+            municipal.reliable_change_section(ctx),
+            municipal.comparison_section(ctx),
+            municipal.methods_appendix(ctx),
+            municipal.data_quality_appendix(ctx),
+            municipal.provenance_appendix(ctx),
+        ]
+    )
+
+
+def test_key_figures_show_the_json_numbers_the_dutch_way(cohort):
+    stats = cohort[BIG]
+    rating = stats["outcomes"]["relationship_rating"]
+    course = rating["paired"]["course"]
+    part = rating["participation"]
+    text = _text(municipal.key_figures(_ctx(cohort)))
+    assert f"{_nl(course['mean_from'])} → {_nl(course['mean_to'])}" in text
+    change = course["mean_change"]
+    assert f"+{_nl(change)}" in text if change > 0 else _nl(change) in text
+    assert f"95%-BI {_nl(course['ci_low'])} tot {_nl(course['ci_high'])}" in text
+    assert f"{round(100 * part['post_response_rate'])}%" in text
+    assert f"{part['complete_pairs']} van de {part['participants_at_baseline']} deelnemers" in text
+    improved = stats["outcomes"]["couple_satisfaction"]["reliable_change"]["improved"]
+    assert f"{round(100 * improved['share'])}%" in text
+    assert f"{improved['count']} van de {improved['n']} deelnemers" in text
+
+
+def test_key_figures_in_english_use_decimal_points_and_ci(cohort):
+    course = cohort[BIG]["outcomes"]["relationship_rating"]["paired"]["course"]
+    text = _text(municipal.key_figures(_ctx(cohort, lang="en")))
+    assert f"{course['mean_from']:.1f} → {course['mean_to']:.1f}" in text
+    assert f"95% CI {course['ci_low']:.1f} to {course['ci_high']:.1f}" in text
+    assert "BI" not in text
+
+
+def test_whole_report_renders_in_both_languages_without_missing_sentences(cohort):
+    for lang in ("nl", "en"):
+        html = _all_municipal_html(_ctx(cohort, lang=lang))
+        assert "Nergenshuizen" in html
+        assert "{" not in _text(html)  # no unfilled placeholder
+
+
+def test_meaning_sentence_follows_the_confidence_interval(cohort):
+    stats = copy.deepcopy(cohort[BIG])
+    course = stats["outcomes"]["relationship_rating"]["paired"]["course"]
+    course.update(mean_change=0.4, ci_low=-0.2, ci_high=1.0)
+    text = _text(municipal.meaning(_ctx(cohort, stats=stats)))
+    assert "geen duidelijk verschil" in text
+    course.update(mean_change=-1.0, ci_low=-1.5, ci_high=-0.5)
+    assert "slechter" in _text(municipal.meaning(_ctx(cohort, stats=stats)))
+    course.update(mean_change=1.0, ci_low=0.5, ci_high=1.5)
+    assert "beter" in _text(municipal.meaning(_ctx(cohort, stats=stats)))
+
+
+def test_suppressed_municipality_report_has_no_numbers(cohort):
+    stats = cohort[SMALL]
+    assert municipal.is_suppressed(stats)
+    ctx = _ctx(cohort, code=SMALL)
+    html = municipal.title_block(ctx) + municipal.suppressed_notice(ctx)
+    html += municipal.data_quality_appendix(ctx, show_counts=False)
+    text = _text(html)
+    assert "te weinig mensen" in text.lower()
+    # Only the year and the thresholds may appear as numbers.
+    numbers = set(re.findall(r"\d+(?:[.,]\d+)?", text))
+    assert numbers <= {"2024", "10", "5"}
+
+
+def test_counts_of_one_to_four_are_shown_as_less_than_five(cohort):
+    part = cohort[BIG]["outcomes"]["relationship_rating"]["participation"]
+    assert 0 < part["couples_one_partner"] < 5  # the simulated cohort has one such couple
+    text = _text(municipal.participation_section(_ctx(cohort)))
+    assert "bij <5 stellen één partner" in text
+
+
+def test_no_participant_or_couple_code_appears_anywhere(cohort):
+    codes = set(cohort["measurements"]["participant_id"]) | set(cohort["measurements"]["couple_id"])
+    for code in (BIG, OTHER, SMALL):
+        for lang in ("nl", "en"):
+            ctx = _ctx(cohort, code=code, lang=lang)
+            html = (
+                _all_municipal_html(ctx)
+                if not municipal.is_suppressed(ctx.stats)
+                else municipal.suppressed_notice(ctx)
+            )
+            leaked = [c for c in codes if c in html]
+            assert not leaked, f"{code}/{lang}: participant or couple codes in report"
+    octx = ReportContext(stats=cohort["overview"], lang="nl")
+    html = _all_overview_html(octx)
+    assert not [c for c in codes if c in html]
+
+
+def test_suppressed_timepoint_and_outcome_are_left_out(cohort):
+    stats = copy.deepcopy(cohort[BIG])
+    rating = stats["outcomes"]["relationship_rating"]
+    rating["publication"]["by_timepoint"]["followup"]["suppressed"] = True
+    text = _text(municipal.ratings_section(_ctx(cohort, stats=stats)))
+    assert "Niet getoond omdat te weinig mensen invulden: Enkele maanden later" in text
+    satisfaction = stats["outcomes"]["couple_satisfaction"]
+    satisfaction["publication"]["suppressed"] = True
+    text = _text(municipal.reliable_change_section(_ctx(cohort, stats=stats)))
+    assert "Relatietevredenheid" not in text
+
+
+def test_reliable_change_category_of_one_to_four_shows_no_share(cohort):
+    stats = copy.deepcopy(cohort[BIG])
+    reliable = stats["outcomes"]["couple_satisfaction"]["reliable_change"]
+    reliable["deteriorated"].update(count=2, share=2 / reliable["n"], ci_low=0.02, ci_high=0.3)
+    html = municipal.reliable_change_section(_ctx(cohort, stats=stats))
+    assert "Duidelijk achteruit <5 – –" in _text(html)  # table: count hidden, no share, no CI
+    alt = html_module.unescape(re.search(r'alt="(Staafdiagram[^"]*)"', html).group(1))
+    assert f"Duidelijk achteruit: <5 van {reliable['n']}" in alt
+    assert f"{round(100 * 2 / reliable['n'])}%" not in alt
+
+
+def test_attrition_comparison_needs_enough_non_completers(cohort):
+    stats = copy.deepcopy(cohort[BIG])
+    part = stats["outcomes"]["relationship_rating"]["participation"]
+    comparison = part["completers_vs_noncompleters"]
+    comparison.update(available=True, n_noncompleters=4, difference=-2.0, ci_low=-3.0, ci_high=-1.0)
+    text = _text(municipal.participation_section(_ctx(cohort, stats=stats)))
+    assert "Te weinig deelnemers vulden" in text
+    comparison.update(n_noncompleters=12)
+    text = _text(municipal.participation_section(_ctx(cohort, stats=stats)))
+    assert "begon gemiddeld 2,0 punten lager (95%-BI −3,0 tot −1,0)" in text
+
+
+def test_comparison_highlights_this_municipality_and_hides_suppressed_ones(cohort):
+    ov = cohort["overview"]
+    shown = [r for r in ov["outcomes"]["relationship_rating"]["comparison"] if not r["suppressed"]]
+    html = municipal.comparison_section(_ctx(cohort))
+    text = _text(html)
+    if len(shown) >= 2 and any(r["municipality_code"] == BIG for r in shown):
+        assert "<img" in html and 'alt="' in html
+    else:
+        assert "te weinig andere gemeenten" in text
+    assert "Kleindorp" not in html
+    suppressed = sum(r["suppressed"] for r in ov["outcomes"]["relationship_rating"]["comparison"])
+    if len(shown) >= 2:
+        assert f"{suppressed} gemeente(n) niet getoond" in text
+
+
+def test_trend_shows_earlier_year(cohort):
+    stats = cohort[BIG]
+    assert stats["trend"]["available"]
+    html = municipal.comparison_section(_ctx(cohort))
+    alt = re.search(r'alt="(Grafiek van het gemiddelde verschil per jaar[^"]*)"', html)
+    assert alt is not None
+    for row in stats["trend"]["by_outcome"]["relationship_rating"]:
+        assert str(row["year"]) in alt.group(1)
+
+
+# --- overview -------------------------------------------------------------------------------
+
+
+def _all_overview_html(ctx: ReportContext) -> str:
+    return "".join(
+        [
+            overview.title_block(ctx),
+            overview.key_figures(ctx),
+            overview.privacy_note(ctx),
+            overview.flow_section(ctx),
+            overview.municipalities_section(ctx),
+            overview.completers_section(ctx),
+            overview.funnel_section(ctx),
+            overview.trend_section(ctx),
+            overview.cost_section(ctx),
+            overview.appendix(ctx),
+        ]
+    )
+
+
+def test_overview_with_a_primarily_suppressed_municipality_shows_no_totals(cohort):
+    ov = cohort["overview"]
+    assert overview.primarily_suppressed(ov) == [SMALL]
+    ctx = ReportContext(stats=ov, lang="nl")
+    html = _all_overview_html(ctx)
+    text = _text(html)
+    part = ov["outcomes"]["relationship_rating"]["participation"]
+    assert "tonen we in dit overzicht geen totalen" in text
+    assert f"samen {part['participants']} deelnemers" not in text
+    assert "Kleindorp te weinig deelnemers" in text
+    # The secondarily suppressed municipality shows no numbers either.
+    secondary = [e for e in ov["municipalities"] if e["suppression"] == "secondary"]
+    for entry in secondary:
+        assert f"{entry['municipality']} te weinig deelnemers" in text
+
+
+def test_overview_without_suppression_shows_pooled_figures_and_costs(cohort):
+    ov = copy.deepcopy(cohort["overview"])
+    for entry in ov["municipalities"]:
+        entry.update(suppressed=False, suppression=None)
+    for row in ov["outcomes"]["relationship_rating"]["comparison"]:
+        row["suppressed"] = False
+    ctx = ReportContext(stats=ov, lang="nl")
+    text = _text(_all_overview_html(ctx))
+    part = ov["outcomes"]["relationship_rating"]["participation"]
+    assert f"met samen {part['participants']} deelnemers" in text
+    cost = ov["cost"]
+    assert "€ " + f"{cost['course_cost_per_participant']:,.0f}".replace(",", ".") in text
+    assert "€ " + f"{cost['total_cost']:,.0f}".replace(",", ".") in text
+    assert "2 tot 2,3 miljard euro per jaar" in text
+    assert "geen oorspronkelijke bron" in text
+    english = _text(_all_overview_html(ReportContext(stats=ov, lang="en")))
+    assert "2 to 2.3 billion euros a year" in english
+
+
+# --- building blocks ------------------------------------------------------------------------
+
+
+def test_blocks_escape_text_and_tables_check_row_length():
+    assert blocks.paragraph("<script>") == "<p>&lt;script&gt;</p>"
+    with pytest.raises(ValueError, match="cells"):
+        blocks.table(["a", "b"], [["1"]], caption="c")
+    html = blocks.table(["a", "b"], [["x", "1"]], caption="Cap", numeric_columns=[1])
+    assert '<th scope="row">x</th>' in html and '<td class="num">1</td>' in html
+
+
+def test_figures_need_alt_text_and_are_deterministic():
+    def make():
+        return figures.share_chart(
+            ["a", "b", "c"],
+            [0.5, 0.3, 0.0],
+            [0.3, 0.1, 1e-17],
+            [0.7, 0.5, 0.2],
+            ["5", "3", "0"],
+            axis_label="x",
+        )
+
+    assert figures.svg_bytes(make()) == figures.svg_bytes(make())
+    with pytest.raises(ValueError, match="alt text"):
+        figures.figure_html(make(), "caption", " ")
+
+
+def test_source_date_prefers_provenance_and_never_the_clock():
+    assert source_date({"data_date": "2025-01-31"}, 2024) == "2025-01-31"
+    assert source_date({}, 2024) == "2024-12-31T00:00:00+00:00"
