@@ -619,3 +619,49 @@ def test_a_name_or_address_in_the_code_column_stops_the_run(tmp_path, base_confi
     assert "data/raw/a.csv, row 3, column 'koppel': not a code" in message
     assert "data/raw/a.csv, rows 4" in message or "data/raw/a.csv, row 4" in message
     assert "Jan en Els" not in message and "els@example.org" not in message
+
+
+def test_long_layout_with_a_row_per_measurement(tmp_path, base_config):
+    mapping = {
+        "format": "csv",
+        "layout": "long",
+        "couple_column": "koppel",
+        "partner_column": "partner",
+        "timepoint_column": "meting",
+        "timepoint_values": {"voor": "pre", "na": "post"},
+        "outcome_column": "vraag",
+        "value_column": "antwoord",
+        "outcome_values": {"cijfer": "relationship_rating", "csi4": "couple_satisfaction"},
+    }
+    files = {
+        "data/raw/a.csv": "koppel,partner,meting,vraag,antwoord\n"
+        "K01,A,voor,cijfer,5\n"  # row 2
+        "K01,A,voor,csi4,11\n"  # row 3
+        "K01,A,na,cijfer,8\n"  # row 4
+        "K01,A,na,opmerking,Bel me op 06-12345678\n"  # row 5: another question, never kept
+        "K01,B,voor,cijfer,22\n",  # row 6: out of range
+    }
+    config = make_project(
+        tmp_path,
+        base_config,
+        {"long": mapping},
+        ["a\tdata/raw/a.csv\tlong\t2024\tGM9999\t\t"],
+        files,
+    )
+    result = clean_exports(config, tmp_path)
+    got = {
+        (r.participant_id, r.timepoint, r.outcome): r.value
+        for r in result.measurements.itertuples()
+    }
+    assert got == {
+        ("GM9999-2024-K01-A", "pre", "relationship_rating"): 5.0,
+        ("GM9999-2024-K01-A", "pre", "couple_satisfaction"): 11.0,
+        ("GM9999-2024-K01-A", "post", "relationship_rating"): 8.0,
+    }
+    assert result.exclusions[["row", "column", "reason"]].values.tolist() == [
+        [5, "", "other_question"],
+        [6, "", "no_valid_measurement"],
+        [6, "antwoord", "out_of_range"],
+    ]
+    assert "06-12345678" not in result.exclusions.to_csv()
+    assert_reconciles(result)

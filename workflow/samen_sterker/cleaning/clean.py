@@ -387,10 +387,18 @@ def _privacy_problems(raw: RawExport, mapping: Mapping, table: MunicipalityTable
     if mapping.municipality_column:
         names = set(raw.frame[mapping.municipality_column])
         known |= {name for name in names if table.match(name) is not None}
-    findings = list(privacy.scan_column_names(list(raw.frame.columns), raw.file))
-    findings += list(
-        privacy.scan_values(raw.frame, raw.file, raw.row_numbers, known_values=sorted(known))
-    )
+    frame, rows = raw.frame, raw.row_numbers
+    if mapping.outcome_column:
+        # Rows of other questions never enter: only the rows of mapped outcomes are kept.
+        cells = {cell for source in mapping.sources for cell in source.when}
+        wanted = [
+            bool(cells & {t.lower() for t in _cell_and_label(raw, mapping.outcome_column, text)})
+            for text in frame[mapping.outcome_column]
+        ]
+        frame = frame[wanted]
+        rows = [row for row, keep in zip(rows, wanted, strict=True) if keep]
+    findings = list(privacy.scan_column_names(list(frame.columns), raw.file))
+    findings += list(privacy.scan_values(frame, raw.file, rows, known_values=sorted(known)))
     problems = []
     for finding in findings:
         rows = list(finding.rows)
@@ -655,7 +663,23 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
         participant_id = f"{couple_id}-{partner}" if partner else f"{prefix}-{person}"
         person_key = f"{prefix}-{person}" if person else participant_id
         person_column = mapping.participant_column or mapping.partner_column
+        selected: set[str] = set()
+        if mapping.outcome_column:
+            column = mapping.outcome_column
+            selected = {t.lower() for t in _cell_and_label(raw, column, cell[column])}
+            if not any(source.when & selected for source in mapping.sources):
+                context.exclude(
+                    entry,
+                    file,
+                    row,
+                    ROW_LEVEL,
+                    "other_question",
+                    f"{column!r} names no outcome in outcome_values of mapping {mapping.name!r}",
+                )
+                continue
         for source in mapping.sources:
+            if source.when is not None and not source.when & selected:
+                continue
             source_timepoint = source.timepoint or timepoint
             label = f"{source.outcome} at {source_timepoint}"
             value, column, problems = _score(source, cell, raw, mapping)

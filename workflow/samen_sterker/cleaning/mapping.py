@@ -20,6 +20,8 @@ class OutcomeSource:
     labels_to_numbers: dict[str, float] = field(default_factory=dict)
     item_min: float | None = None
     item_max: float | None = None
+    # Layout long with an outcome column: the (lower-cased) cells that select this outcome.
+    when: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Mapping:
     year_format: str | None
     timepoint_column: str | None
     timepoint_values: dict[str, str]
+    outcome_column: str | None
     sources: tuple[OutcomeSource, ...]
     missing_codes: frozenset[str]
     reader_options: dict
@@ -51,6 +54,7 @@ class Mapping:
             self.municipality_column,
             self.year_column,
             self.timepoint_column,
+            self.outcome_column,
         ]
         return [name for name in names if name]
 
@@ -91,9 +95,14 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
     mapping_labels = {str(k): float(v) for k, v in (spec.get("value_labels") or {}).items()}
 
     sources: list[OutcomeSource] = []
-    if not spec.get("outcomes"):
-        problem("outcomes", "map at least one outcome")
-    for outcome, source in (spec.get("outcomes") or {}).items():
+    outcome_column = spec.get("outcome_column")
+    if outcome_column:
+        sources, outcome_problems = _outcome_rows(spec, config, mapping_labels, layout)
+        for key, detail in outcome_problems:
+            problem(key, detail)
+    elif not spec.get("outcomes"):
+        problem("outcomes", "map at least one outcome (or give outcome_column and value_column)")
+    for outcome, source in ({} if outcome_column else spec.get("outcomes") or {}).items():
         key = f"outcomes.{outcome}"
         if outcome not in outcomes:
             problem(key, f"not an outcome of the config ({sorted(outcomes)})")
@@ -159,9 +168,46 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
             year_format=spec.get("year_format"),
             timepoint_column=spec.get("timepoint_column"),
             timepoint_values=timepoint_values,
+            outcome_column=outcome_column,
             sources=tuple(sources),
             missing_codes=frozenset(str(code) for code in spec.get("missing_codes") or []),
             reader_options=options,
         ),
         [],
     )
+
+
+def _outcome_rows(
+    spec: dict, config: dict, mapping_labels: dict[str, float], layout: str
+) -> tuple[list[OutcomeSource], list[tuple[str, str]]]:
+    """Sources for layout long with a row per measurement: outcome_column says which outcome.
+
+    `outcome_values` maps the cells of outcome_column to outcomes (default: the outcome names
+    themselves). Rows whose outcome cell is not in outcome_values hold other questions and
+    are left out (logged), and their cells are never scanned or kept.
+    """
+    problems = []
+    if layout != "long":
+        problems.append(("outcome_column", "only for layout long"))
+    if not spec.get("value_column"):
+        problems.append(("value_column", "required with outcome_column"))
+    outcomes = config["outcomes"]
+    values = {str(k): str(v) for k, v in (spec.get("outcome_values") or {}).items()}
+    values = values or {name: name for name in outcomes}
+    sources = []
+    for target in dict.fromkeys(values.values()):
+        if target not in outcomes:
+            problems.append(("outcome_values", f"{target!r} is not an outcome of the config"))
+            continue
+        cells = frozenset(k.strip().lower() for k, v in values.items() if v == target)
+        sources.append(
+            OutcomeSource(
+                outcome=target,
+                timepoint=None,
+                columns=(spec.get("value_column", ""),),
+                score="value",
+                labels_to_numbers=dict(mapping_labels),
+                when=cells,
+            )
+        )
+    return sources, problems
