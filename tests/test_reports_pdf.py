@@ -174,7 +174,7 @@ def test_suppressed_municipality_pdf_says_too_few_and_shows_no_numbers(stats_fil
 
 
 def test_overview_pdf_in_english(stats_files, tmp_path):
-    paths, files, _ = stats_files
+    paths, _, _ = stats_files
     result = _render(tmp_path, paths, "overview", "overview", "en")
     text = _flat(result["text"])
     assert "Samen Sterker: overview of all municipalities 2024" in text
