@@ -45,6 +45,8 @@ R, C = "relationship_rating", "couple_satisfaction"
 HAND_TOTALS = {
     "qualtrics": {("pre", R): (11, 62), ("post", R): (9, 67),
                   ("pre", C): (10, 115), ("post", C): (10, 149)},
+    # 8+7+6+8+9+8+6+7 = 59, K02-B's identical second submission counted once.
+    "qualtrics_followup": {("followup", R): (8, 59), ("followup", C): (8, 121)},
     # 6+5.5+4+7+8+6+5+3+5+7+6.5 = 63; 7.5+7+6.5+8+8.5+7+6+5+8+7 = 70.5; 8+7+9+7+6+6+8+7.5 = 58.5
     "dutch_excel": {("pre", R): (11, 63), ("post", R): (10, 70.5), ("followup", R): (8, 58.5)},
     "limesurvey": {("pre", R): (9, 46), ("post", R): (8, 57),
@@ -122,7 +124,7 @@ def test_expected_table_is_canonical(name: str) -> None:
             row["timepoint"]
         )
     assert any(p == {"A"} for p in partners.values())
-    if name not in ("pii_unmapped",):  # a single pre export
+    if name not in ("pii_unmapped", "qualtrics_followup"):  # a single-timepoint export
         assert any("post" not in t for t in timepoints.values())
 
 
@@ -206,6 +208,17 @@ def test_qualtrics_status_styles_and_excluded_rows() -> None:
     assert {r[status] for r in post[3:]} == {"IP Address", "Survey Preview"}
     assert pre[12][pre[0].index("Q3_3")] == "-99" and post[11][post[0].index("Q2")] == "-99"
     assert "\n" in pre[15][pre[0].index("Q4")] and len(pre) == 16
+
+
+def test_qualtrics_follow_up_has_an_identical_double_submission() -> None:
+    records = csv_records(EXPORTS / "qualtrics" / "follow-up.csv")
+    header = records[0]
+    first, second = records[6], records[7]  # file rows 7 and 8
+    mapped = [header.index(c) for c in ("koppelcode", "Q1", "Q2", "Q3_1", "Q3_2", "Q3_3", "Q3_4")]
+    assert [first[i] for i in mapped] == [second[i] for i in mapped]
+    assert first[mapped[0]] == "K02" and first[mapped[1]] == "2"
+    response_id = header.index("ResponseId")
+    assert first[response_id] != second[response_id]
 
 
 def test_qualtrics_numeric_export_agrees_with_expected() -> None:
@@ -358,13 +371,17 @@ def test_msforms_workbook() -> None:
     assert rows[1][1].year == 2025 and rows[1][2] > rows[1][1]
 
 
-def test_googleforms_workbook() -> None:
-    book = openpyxl.load_workbook(
-        EXPORTS / "googleforms" / "Samen Sterker Den Bosch 2025 (reacties).xlsx"
-    )
-    rows = list(book["Formulierreacties 1"].iter_rows(values_only=True))
+def test_googleforms_workbooks_in_two_locales() -> None:
+    folder = EXPORTS / "googleforms"
+    dutch = openpyxl.load_workbook(folder / "Samen Sterker Den Bosch 2025 (reacties).xlsx")
+    english = openpyxl.load_workbook(folder / "Samen Sterker Den Bosch 2025 (responses).xlsx")
+    rows = list(dutch["Formulierreacties 1"].iter_rows(values_only=True))
     assert rows[0][:2] == ("Tijdstempel", "E-mailadres")
     assert all(isinstance(r[6], int) and 1 <= r[6] <= 10 for r in rows[1:])
+    english_rows = list(english["Form Responses 1"].iter_rows(values_only=True))
+    assert english_rows[0][:2] == ("Timestamp", "Email Address")
+    assert english_rows[0][2:] == rows[0][2:] and english_rows[1:] == rows[1:]
+    assert english["Form Responses 1"]["A2"].number_format == "m/d/yyyy h:mm:ss"
 
 
 # ------------------------------------------------------------------------------ others
