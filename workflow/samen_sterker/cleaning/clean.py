@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import importlib
 import re
 from dataclasses import dataclass, field
@@ -201,63 +202,20 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
                     column="mapping",
                 )
             )
-            continue
-        mapping = mappings.get(entry.mapping)
-        if mapping is None:
-            continue  # its problems are already listed
-        try:
-            raw = read_export(
-                base_dir / entry.path, mapping.format, mapping.reader_options, file=entry.path
-            )
-        except ExportProblems as error:
-            context.problems.extend(error.problems)
-            continue
-        raws[entry.export_id] = raw
-        sha = sha256_file(base_dir / entry.path)
-        manifest_inputs[entry.path] = sha
-        context.log.extend(raw.notes)
-        context.log.extend(f"WARNING {warning}" for warning in raw.warnings)
-        quality[entry.export_id] = {
-            "export_id": entry.export_id,
-            "file": entry.path,
-            "sha256": sha,
-            "format": raw.format,
-            "encoding": raw.encoding or "",
-            "rows_read": raw.rows_read,
-        }
-        allowed = mapping.allowed_columns()
-        missing = [column for column in allowed if column not in raw.frame.columns]
-        for column in missing:
-            close = _close_columns(column, list(raw.frame.columns))
-            hint = f"; similar columns: {close}" if close else ""
-            context.problems.append(
-                Problem(
-                    entry.path,
-                    "missing mapped column",
-                    f"mapping {mapping.name!r} reads this column but the export has none{hint}",
-                    row=1,
-                    column=column,
-                )
-            )
-        for column in raw.frame.columns:
-            if column not in allowed:
-                dropped.append(
-                    {
-                        "export_id": entry.export_id,
-                        "column": column,
-                        "reason": "not in mapping (allow-list)",
-                    }
-                )
-        kept_names = [column for column in raw.frame.columns if column in allowed]
-        context.log.append(
-            f"{entry.path}: kept {len(kept_names)} mapped column(s), dropped "
-            f"{len(raw.frame.columns) - len(kept_names)}: {[c for c in raw.frame.columns if c not in allowed]}"
-        )
-        raw.frame = raw.frame[kept_names]  # nothing unmapped goes further, not even in memory
-        if missing:
-            continue
-        context.problems.extend(_privacy_problems(raw, mapping, context.table))
-        _extract(context, entry, mapping, raw)
+        elif entry.mapping in mappings:  # else its problems are already listed
+            raw = _process_export(context, entry, mappings[entry.mapping], base_dir, dropped)
+            if raw is not None:
+                raws[entry.export_id] = raw
+                sha = sha256_file(base_dir / entry.path)
+                manifest_inputs[entry.path] = sha
+                quality[entry.export_id] = {
+                    "export_id": entry.export_id,
+                    "file": entry.path,
+                    "sha256": sha,
+                    "format": raw.format,
+                    "encoding": raw.encoding or "",
+                    "rows_read": raw.rows_read,
+                }
 
     candidates = pd.DataFrame(
         context.candidates,
@@ -316,37 +274,7 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
 
     for export_id, raw in raws.items():
         entry = next(e for e in entries if e.export_id == export_id)
-        kept_rows = set(candidates.loc[candidates["export_id"] == export_id, "row"])
-        row_level = {
-            e["row"]
-            for e in context.exclusions
-            if e["export_id"] == export_id and e["column"] == ROW_LEVEL
-        }
-        for row in raw.row_numbers:
-            if row not in kept_rows and row not in row_level:
-                context.exclude(
-                    entry,
-                    raw.file,
-                    row,
-                    ROW_LEVEL,
-                    "no_valid_measurement",
-                    "every measurement of this response was excluded (see its other rows)",
-                )
-                row_level.add(row)
-        rows_excluded = len(row_level)
-        rows_kept = len(kept_rows)
-        if rows_kept + rows_excluded != raw.rows_read or kept_rows & row_level:
-            raise RuntimeError(f"{raw.file}: rows do not reconcile; this is a bug")
-        quality[export_id].update(
-            rows_kept=rows_kept,
-            rows_excluded=rows_excluded,
-            measurements_kept=int((candidates["export_id"] == export_id).sum()),
-        )
-        context.log.append(
-            f"{raw.file} ({raw.format}, {raw.encoding or 'binary'}): rows read {raw.rows_read}"
-            f" = kept {rows_kept} + excluded "
-            f"{rows_excluded}; measurements kept {quality[export_id]['measurements_kept']}"
-        )
+        quality[export_id].update(_reconcile(context, entry, raw, candidates))
 
     measurements = _canonical(config, candidates)
     exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
@@ -370,10 +298,88 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
     )
 
 
-def _close_columns(column: str, columns: list[str]) -> list[str]:
-    import difflib
+def _process_export(
+    context: _Context, entry: ExportEntry, mapping: Mapping, base_dir: Path, dropped: list[dict]
+) -> RawExport | None:
+    """Read one export, keep only its mapped columns, scan them and extract measurements.
 
-    return difflib.get_close_matches(column, columns, n=3, cutoff=0.6)
+    Returns the export (its frame cut down to the mapped columns), or None when it could not
+    be read; problems go to the context.
+    """
+    try:
+        raw = read_export(
+            base_dir / entry.path, mapping.format, mapping.reader_options, file=entry.path
+        )
+    except ExportProblems as error:
+        context.problems.extend(error.problems)
+        return None
+    context.log.extend(raw.notes)
+    context.log.extend(f"WARNING {warning}" for warning in raw.warnings)
+    allowed = mapping.allowed_columns()
+    missing = [column for column in allowed if column not in raw.frame.columns]
+    for column in missing:
+        close = difflib.get_close_matches(column, list(raw.frame.columns), n=3, cutoff=0.6)
+        hint = f"; similar columns: {close}" if close else ""
+        context.problems.append(
+            Problem(
+                entry.path,
+                "missing mapped column",
+                f"mapping {mapping.name!r} reads this column but the export has none{hint}",
+                row=1,
+                column=column,
+            )
+        )
+    unmapped = [column for column in raw.frame.columns if column not in allowed]
+    dropped.extend(
+        {"export_id": entry.export_id, "column": column, "reason": "not in mapping (allow-list)"}
+        for column in unmapped
+    )
+    context.log.append(
+        f"{entry.path}: kept {len(raw.frame.columns) - len(unmapped)} mapped column(s), "
+        f"dropped {len(unmapped)}: {unmapped}"
+    )
+    # Nothing unmapped goes further, not even in memory.
+    raw.frame = raw.frame[[column for column in raw.frame.columns if column in allowed]]
+    if not missing:
+        context.problems.extend(_privacy_problems(raw, mapping, context.table))
+        _extract(context, entry, mapping, raw)
+    return raw
+
+
+def _reconcile(
+    context: _Context, entry: ExportEntry, raw: RawExport, candidates: pd.DataFrame
+) -> dict[str, int]:
+    """Counts of one export: every row read is kept or excluded (with a logged reason)."""
+    kept_rows = set(candidates.loc[candidates["export_id"] == entry.export_id, "row"])
+    row_level = {
+        e["row"]
+        for e in context.exclusions
+        if e["export_id"] == entry.export_id and e["column"] == ROW_LEVEL
+    }
+    for row in raw.row_numbers:
+        if row not in kept_rows and row not in row_level:
+            context.exclude(
+                entry,
+                raw.file,
+                row,
+                ROW_LEVEL,
+                "no_valid_measurement",
+                "every measurement of this response was excluded (see its other rows)",
+            )
+            row_level.add(row)
+    counts = {
+        "rows_kept": len(kept_rows),
+        "rows_excluded": len(row_level),
+        "measurements_kept": int((candidates["export_id"] == entry.export_id).sum()),
+    }
+    if counts["rows_kept"] + counts["rows_excluded"] != raw.rows_read or kept_rows & row_level:
+        raise RuntimeError(f"{raw.file}: rows do not reconcile; this is a bug")
+    context.log.append(
+        f"{raw.file} ({raw.format}, {raw.encoding or 'binary'}): rows read {raw.rows_read}"
+        f" = kept {counts['rows_kept']} + excluded {counts['rows_excluded']}; "
+        f"measurements kept {counts['measurements_kept']}"
+    )
+    return counts
 
 
 def _privacy_problems(raw: RawExport, mapping: Mapping, table: MunicipalityTable) -> list[Problem]:
@@ -490,179 +496,59 @@ def _resolve_fixed(
     return municipality, year, timepoint, ok
 
 
+RowProblems = list[tuple[str, str, str]]  # (column, reason, detail) of value problems
+
+
 def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawExport) -> None:
     """Turn each response of one export into candidate measurements and exclusions."""
     fixed_municipality, fixed_year, fixed_timepoint, ok = _resolve_fixed(context, entry, mapping)
     if not ok:
         return
-    order = context.config["timepoints"]["order"]
-    file = raw.file
+    fixed = (fixed_municipality, fixed_year, fixed_timepoint)
     for position, cells in enumerate(raw.frame.itertuples(index=False, name=None)):
         row = raw.row_numbers[position]
         cell = dict(zip(raw.frame.columns, cells, strict=True))
         if position in raw.row_exclusions:
             reason, detail = raw.row_exclusions[position]
-            context.exclude(entry, file, row, ROW_LEVEL, reason, detail)
+            context.exclude(entry, raw.file, row, ROW_LEVEL, reason, detail)
             continue
-        row_problems: list[tuple[str, str, str]] = []  # (column, reason, detail)
-
-        municipality = fixed_municipality
-        if mapping.municipality_column:
-            column = mapping.municipality_column
-            texts = _cell_and_label(raw, column, cell[column])
-            found = next(filter(None, map(context.table.match, texts)), None)
-            if found is None:
-                close = context.table.suggestions(texts[-1]) if texts else []
-                context.problems.append(
-                    Problem(
-                        file,
-                        "unknown municipality",
-                        "the name or code is not in "
-                        f"{context.config['municipalities']}; closest configured names: "
-                        f"{close or context.table.official_names}",
-                        row=row,
-                        column=column,
-                    )
-                )
-                continue
-            if fixed_municipality is not None and found != fixed_municipality:
-                context.problems.append(
-                    Problem(
-                        file,
-                        "municipality disagrees",
-                        f"the sheet of exports says {fixed_municipality.official_name}, this "
-                        "cell names another municipality",
-                        row=row,
-                        column=column,
-                    )
-                )
-                continue
-            municipality = found
-
-        year = fixed_year
-        if mapping.year_column:
-            column = mapping.year_column
-            parsed = _parse_year(cell[column], mapping.year_format)
-            if parsed is None:
-                row_problems.append(
-                    (
-                        column,
-                        "invalid_year",
-                        f"not a year{' in format ' + mapping.year_format if mapping.year_format else ''}",
-                    )
-                )
-            elif fixed_year is not None and parsed != fixed_year:
-                context.problems.append(
-                    Problem(
-                        file,
-                        "year disagrees",
-                        f"the sheet of exports says {fixed_year}, this cell another year",
-                        row=row,
-                        column=column,
-                    )
-                )
-                continue
-            else:
-                year = parsed
-
-        timepoint = fixed_timepoint
-        if mapping.timepoint_column:
-            column = mapping.timepoint_column
-            texts = _cell_and_label(raw, column, cell[column])
-            if mapping.timepoint_values:
-                lookup = {k.strip().lower(): v for k, v in mapping.timepoint_values.items()}
-                keys = sorted(mapping.timepoint_values)
-            else:
-                lookup = {name: name for name in order}
-                keys = order
-            found_tp = next(filter(None, (lookup.get(t.lower()) for t in texts)), None)
-            if found_tp is None:
-                context.problems.append(
-                    Problem(
-                        file,
-                        "unknown timepoint",
-                        f"the value is not one of {keys}; add it to timepoint_values of "
-                        f"mapping {mapping.name!r}",
-                        row=row,
-                        column=column,
-                    )
-                )
-                continue
-            if fixed_timepoint is not None and found_tp != fixed_timepoint:
-                context.problems.append(
-                    Problem(
-                        file,
-                        "timepoint disagrees",
-                        f"the sheet of exports says {fixed_timepoint}, this cell another",
-                        row=row,
-                        column=column,
-                    )
-                )
-                continue
-            timepoint = found_tp
-
-        couple = cell[mapping.couple_column].strip()
-        if not couple:
-            row_problems.append((mapping.couple_column, "missing_couple_code", "no couple code"))
-        person = None
-        if mapping.participant_column:
-            person = cell[mapping.participant_column].strip()
-            if not person:
-                row_problems.append(
-                    (mapping.participant_column, "missing_participant_code", "no participant code")
-                )
-        partner = None
-        if mapping.partner_column:
-            texts = _cell_and_label(raw, mapping.partner_column, cell[mapping.partner_column])
-            found_partner = (_partner(text, mapping.partner_values) for text in texts)
-            partner = next(filter(None, found_partner), None)
-            if partner is None:
-                allowed = sorted(mapping.partner_values) if mapping.partner_values else "a code"
-                row_problems.append(
-                    (
-                        mapping.partner_column,
-                        "unknown_partner_code",
-                        f"partner must be one of {allowed}",
-                    )
-                )
-        code_problem = False
-        for column, code in ((mapping.couple_column, couple), (mapping.participant_column, person)):
-            if column and code and not CODE_PATTERN.fullmatch(code):
-                # Codes go into every output; a cell with spaces or @ is a name or an address
-                # in the wrong column, which must stop the run rather than be published.
-                context.problems.append(
-                    Problem(
-                        file,
-                        "not a code",
-                        "a couple/participant code must be 1-32 letters, digits or . _ - / "
-                        "without spaces; is this the right column?",
-                        row=row,
-                        column=column,
-                    )
-                )
-                code_problem = True
-        if code_problem:
-            continue
+        row_problems: RowProblems = []
+        where_when = _where_and_when(context, mapping, raw, cell, row, fixed, row_problems)
+        who = _who(context, mapping, raw, cell, row, row_problems)
+        if where_when is None or who is None:
+            continue  # a structural problem, already listed
         if row_problems:
             for column, reason, detail in row_problems:
-                context.exclude(entry, file, row, column, reason, detail)
+                context.exclude(entry, raw.file, row, column, reason, detail)
             context.exclude(
                 entry,
-                file,
+                raw.file,
                 row,
                 ROW_LEVEL,
                 "unidentified_response",
-                "who answered cannot be determined (see this row's other entries)",
+                "who answered, or when, cannot be determined (see this row's other entries)",
             )
             continue
-
+        municipality, year, timepoint = where_when
+        couple, person, partner = who
         prefix = f"{municipality.code}-{year}"
         couple_id = f"{prefix}-{couple}"
         # With a partner column the id is couple + partner (A/B), the same for every tool; a
         # participant code, when mapped, is what the identity checks follow.
         participant_id = f"{couple_id}-{partner}" if partner else f"{prefix}-{person}"
-        person_key = f"{prefix}-{person}" if person else participant_id
-        person_column = mapping.participant_column or mapping.partner_column
+        identity = {
+            "export_id": entry.export_id,
+            "file": raw.file,
+            "row": row,
+            "municipality": municipality.official_name,
+            "municipality_code": municipality.code,
+            "year": year,
+            "couple_id": couple_id,
+            "participant_id": participant_id,
+            "person": f"{prefix}-{person}" if person else participant_id,
+            "person_column": mapping.participant_column or mapping.partner_column,
+            "couple_column": mapping.couple_column,
+        }
         selected: set[str] = set()
         if mapping.outcome_column:
             column = mapping.outcome_column
@@ -670,7 +556,7 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
             if not any(source.when & selected for source in mapping.sources):
                 context.exclude(
                     entry,
-                    file,
+                    raw.file,
                     row,
                     ROW_LEVEL,
                     "other_question",
@@ -683,29 +569,162 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
             source_timepoint = source.timepoint or timepoint
             label = f"{source.outcome} at {source_timepoint}"
             value, column, problems = _score(source, cell, raw, mapping)
-            if value is None:
-                for bad_column, reason, detail in problems:
-                    context.exclude(entry, file, row, bad_column, reason, f"{label}: {detail}")
-                continue
-            context.candidates.append(
-                {
-                    "export_id": entry.export_id,
-                    "file": file,
-                    "row": row,
-                    "column": column,
-                    "municipality": municipality.official_name,
-                    "municipality_code": municipality.code,
-                    "year": year,
-                    "couple_id": couple_id,
-                    "participant_id": participant_id,
-                    "person": person_key,
-                    "person_column": person_column,
-                    "couple_column": mapping.couple_column,
-                    "timepoint": source_timepoint,
-                    "outcome": source.outcome,
-                    "value": value,
-                }
+            for bad_column, reason, detail in problems:
+                context.exclude(entry, raw.file, row, bad_column, reason, f"{label}: {detail}")
+            if value is not None:
+                context.candidates.append(
+                    {
+                        **identity,
+                        "column": column,
+                        "timepoint": source_timepoint,
+                        "outcome": source.outcome,
+                        "value": value,
+                    }
+                )
+
+
+def _where_and_when(
+    context: _Context,
+    mapping: Mapping,
+    raw: RawExport,
+    cell: dict[str, str],
+    row: int,
+    fixed: tuple[Municipality | None, int | None, str | None],
+    row_problems: RowProblems,
+) -> tuple[Municipality, int | None, str | None] | None:
+    """Municipality, year and timepoint of one response, from its columns and/or the sheet.
+
+    None when a structural problem was found (unknown name, disagreement with the sheet); an
+    unreadable year is a value problem, added to row_problems.
+    """
+    municipality, year, timepoint = fixed
+    file = raw.file
+    order = context.config["timepoints"]["order"]
+
+    def disagrees(kind: str, column: str, says: object) -> None:
+        context.problems.append(
+            Problem(
+                file,
+                f"{kind} disagrees",
+                f"the sheet of exports says {says}, this cell another {kind}",
+                row=row,
+                column=column,
             )
+        )
+
+    structural = False
+    if mapping.municipality_column:
+        column = mapping.municipality_column
+        texts = _cell_and_label(raw, column, cell[column])
+        found = next(filter(None, map(context.table.match, texts)), None)
+        if found is None:
+            close = context.table.suggestions(texts[-1]) if texts else []
+            context.problems.append(
+                Problem(
+                    file,
+                    "unknown municipality",
+                    f"the name or code is not in {context.config['municipalities']}; closest "
+                    f"configured names: {close or context.table.official_names}",
+                    row=row,
+                    column=column,
+                )
+            )
+            structural = True
+        elif municipality is not None and found != municipality:
+            disagrees("municipality", column, municipality.official_name)
+            structural = True
+        municipality = found
+    if mapping.year_column:
+        column = mapping.year_column
+        parsed = _parse_year(cell[column], mapping.year_format)
+        if parsed is None:
+            expected = f" in format {mapping.year_format}" if mapping.year_format else ""
+            row_problems.append((column, "invalid_year", f"not a year{expected}"))
+        elif year is not None and parsed != year:
+            disagrees("year", column, year)
+            structural = True
+        year = parsed
+    if mapping.timepoint_column:
+        column = mapping.timepoint_column
+        texts = _cell_and_label(raw, column, cell[column])
+        if mapping.timepoint_values:
+            lookup = {k.strip().lower(): v for k, v in mapping.timepoint_values.items()}
+            keys = sorted(mapping.timepoint_values)
+        else:
+            lookup, keys = {name: name for name in order}, order
+        found_timepoint = next(filter(None, (lookup.get(t.lower()) for t in texts)), None)
+        if found_timepoint is None:
+            context.problems.append(
+                Problem(
+                    file,
+                    "unknown timepoint",
+                    f"the value is not one of {keys}; add it to timepoint_values of mapping "
+                    f"{mapping.name!r}",
+                    row=row,
+                    column=column,
+                )
+            )
+            structural = True
+        elif timepoint is not None and found_timepoint != timepoint:
+            disagrees("timepoint", column, timepoint)
+            structural = True
+        timepoint = found_timepoint
+    return None if structural else (municipality, year, timepoint)
+
+
+def _who(
+    context: _Context,
+    mapping: Mapping,
+    raw: RawExport,
+    cell: dict[str, str],
+    row: int,
+    row_problems: RowProblems,
+) -> tuple[str, str | None, str | None] | None:
+    """Couple code, participant code and partner (A/B) of one response.
+
+    Empty or unknown codes are value problems (row_problems); a cell that is not shaped like a
+    code is structural (None), because codes are written to every output.
+    """
+    couple = cell[mapping.couple_column].strip()
+    if not couple:
+        row_problems.append((mapping.couple_column, "missing_couple_code", "no couple code"))
+    person = None
+    if mapping.participant_column:
+        person = cell[mapping.participant_column].strip()
+        if not person:
+            row_problems.append(
+                (mapping.participant_column, "missing_participant_code", "no participant code")
+            )
+    partner = None
+    if mapping.partner_column:
+        texts = _cell_and_label(raw, mapping.partner_column, cell[mapping.partner_column])
+        partner = next(filter(None, (_partner(t, mapping.partner_values) for t in texts)), None)
+        if partner is None:
+            allowed = sorted(mapping.partner_values) if mapping.partner_values else "a code"
+            row_problems.append(
+                (
+                    mapping.partner_column,
+                    "unknown_partner_code",
+                    f"partner must be one of {allowed}",
+                )
+            )
+    shaped = True
+    for column, code in ((mapping.couple_column, couple), (mapping.participant_column, person)):
+        if column and code and not CODE_PATTERN.fullmatch(code):
+            # A cell with spaces or @ is a name or an address in the wrong column: stop the run
+            # rather than publish it.
+            context.problems.append(
+                Problem(
+                    raw.file,
+                    "not a code",
+                    "a couple/participant code must be 1-32 letters, digits or . _ - / without "
+                    "spaces; is this the right column?",
+                    row=row,
+                    column=column,
+                )
+            )
+            shaped = False
+    return (couple, person, partner) if shaped else None
 
 
 def _cell_and_label(raw: RawExport, column: str, text: str) -> list[str]:
