@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -665,3 +666,58 @@ def test_long_layout_with_a_row_per_measurement(tmp_path, base_config):
     ]
     assert "06-12345678" not in result.exclusions.to_csv()
     assert_reconciles(result)
+
+
+def test_same_inputs_give_identical_outputs(tmp_path, base_config):
+    outputs = []
+    for run in ("first", "second"):
+        result = clean_exports(base_config, REPO)
+        out = tmp_path / run
+        paths = {
+            name: out / name
+            for name in (
+                "measurements",
+                "exclusions",
+                "data_quality",
+                "dropped_columns",
+                "manifest",
+            )
+        }
+        write_clean_outputs(result, paths, REPO)
+        outputs.append({name: path.read_bytes() for name, path in paths.items()})
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.e2e
+def test_snakemake_clean_step_logs_detection_and_never_touches_raw_files(tmp_path):
+    import hashlib
+    import subprocess
+    import sys
+
+    from conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    raw_files = sorted((project / "data" / "raw").rglob("*.*"))
+    before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in raw_files}
+    process = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "results/clean/measurements.csv"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    after = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in raw_files}
+    assert before == after
+    log = (project / "logs" / "clean" / "clean_exports.log").read_text(encoding="utf-8")
+    assert "Qualtrics CSV with 3 header rows" in log
+    assert "encoding utf-8-sig (BOM)" in log
+    counts = re.findall(r"rows read (\d+) = kept (\d+) \+ excluded (\d+)", log)
+    assert len(counts) == 6  # one line per export in the sheet
+    assert all(int(read) == int(kept) + int(excluded) for read, kept, excluded in counts)
+    assert "dropped 18: ['StartDate'" in log
+    manifest = json.loads((project / "results" / "clean" / "manifest.json").read_text())
+    assert (
+        manifest["inputs"]["data/raw/2024/samen-sterker_GM9999_2024_voormeting.csv"]
+        == (before[project / "data/raw/2024/samen-sterker_GM9999_2024_voormeting.csv"])
+    )

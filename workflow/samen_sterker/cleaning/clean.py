@@ -278,7 +278,12 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
 
     measurements = _canonical(config, candidates)
     exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
-    exclusions = exclusions.sort_values(["export_id", "row", "column"], kind="stable")
+    # In the order of the sheet of exports, then as in the file.
+    sheet_order = {entry.export_id: index for index, entry in enumerate(entries)}
+    exclusions = exclusions.assign(_order=exclusions["export_id"].map(sheet_order))
+    exclusions = exclusions.sort_values(["_order", "row", "column"], kind="stable").drop(
+        columns="_order"
+    )
     data_quality = pd.DataFrame(list(quality.values()), columns=DATA_QUALITY_COLUMNS)
     manifest = {
         "inputs": dict(sorted(manifest_inputs.items())),
