@@ -13,7 +13,7 @@ def report_groups(measurements_csv: str | Path,
     table = pd.read_csv(measurements_csv, usecols=["year", "municipality_code"],
                         dtype={"year": int, "municipality_code": str})
     slugs = municipalities.set_index("code")["slug"]
-    pairs = table.drop_duplicates()
+    pairs = table[["year", "municipality_code"]].drop_duplicates()
     unknown = sorted(set(pairs["municipality_code"]) - set(slugs.index))
     if unknown:
         raise ValueError(f"{measurements_csv}: municipality codes not in the municipalities "
