@@ -96,7 +96,9 @@ def table(
             else:
                 cells.append(f"<td{cell_class(i)}>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
+    # The wrapper keeps caption and rows together: WeasyPrint may otherwise leave the caption
+    # alone at the bottom of a page.
     return (
-        f"<table{cls}><caption>{esc(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f'<div class="table-block {esc(css_class or "")}"><table{cls}><caption>{esc(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )

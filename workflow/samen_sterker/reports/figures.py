@@ -190,8 +190,10 @@ def interval_chart(
             fmt=marker,
             color=colour,
             ecolor=colour,
-            capsize=3,
-            markersize=6,
+            elinewidth=2.2 if row.highlight else 1.2,
+            capsize=4 if row.highlight else 3,
+            markersize=7 if row.highlight else 6,
+            zorder=3,
         )
     ax.set_yticks(positions, [row.label for row in rows])
     for tick, row in zip(ax.get_yticklabels(), rows, strict=True):

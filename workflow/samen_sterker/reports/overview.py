@@ -165,7 +165,12 @@ def flow_section(ctx: ReportContext) -> str:
     rows = [
         [t("flow_started"), ctx.count(started), ctx.pct(1.0 if started else None)],
         [t("flow_completed"), ctx.count(complete), ctx.pct(part["post_response_rate"])],
-        [t("flow_lost"), ctx.count(started - complete), ctx.pct(part["attrition_rate"])],
+        [
+            t("flow_lost"),
+            ctx.count(started - complete),
+            # A share of 1-4 people would give the hidden count back.
+            "–" if _small(started - complete) else ctx.pct(part["attrition_rate"]),
+        ],
     ]
     roles = stats["timepoints"]
     for tp in roles["order"]:
@@ -243,6 +248,9 @@ def municipalities_section(ctx: ReportContext) -> str:
             outcome=ctx.outcome_label(reliable_name) if reliable_name else "–",
         ),
     ]
+    interaction = (stats["outcomes"][primary].get("pooled_model") or {}).get("interaction_test")
+    if interaction and interaction.get("p") is not None and len(comparison) > 1:
+        out.append(blocks.paragraph(t("municipalities_interaction", p=ctx.p(interaction["p"]))))
     out.append(
         blocks.table(
             header,
@@ -341,7 +349,9 @@ def completers_section(ctx: ReportContext) -> str:
                     "–",
                 ]
             )
-        model = outcome.get("pooled_model") or outcome.get("mixed_model") or {}
+        # The dyadic model on all pooled measurements (pooled_model holds per-municipality
+        # changes, shown nowhere individually).
+        model = outcome.get("mixed_model") or {}
         contrast = (model.get("contrasts") or {}).get(course_end) if _available(model) else None
         if contrast and "estimate" in contrast:
             rows.append(
