@@ -308,3 +308,18 @@ def test_readers_never_write_to_the_export(tmp_path):
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     read_export(path, "qualtrics_csv")
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_thousands_of_identical_problems_are_counted_not_all_printed():
+    from samen_sterker.reading import Problem
+
+    problems = [
+        Problem("a.csv", "wrong number of fields", "3 fields", row=row) for row in range(2, 1002)
+    ]
+    error = ExportProblems(problems + [Problem("b.csv", "missing file", "no such file")])
+    lines = str(error).splitlines()
+    assert lines[0] == "1001 problems in the exports:"
+    assert len(error.problems) == 1001
+    assert "a.csv, row 21:" in str(error) and "a.csv, row 22:" not in str(error)
+    assert lines[-1] == "  - a.csv: wrong number of fields: 980 more not shown"
+    assert "  - b.csv: missing file: no such file" in lines

@@ -857,7 +857,13 @@ def _check_identities(context: _Context, candidates: pd.DataFrame) -> pd.DataFra
         rows = tuple(sorted(int(r) for r in places.loc[places["file"] == files[0], "row"]))
         return Problem(files[0], kind, detail, row=rows[0], column=column, rows=rows)
 
-    for person, group in candidates.groupby("person", sort=True):
+    # Find the few offending groups vectorised; only they are looped over (cohorts can be big).
+    couples_per_person = candidates.groupby("person")["couple_id"].nunique()
+    people_per_couple = candidates.groupby("couple_id")["person"].nunique()
+    suspects = candidates[
+        candidates["person"].isin(couples_per_person[couples_per_person > 1].index)
+    ]
+    for person, group in suspects.groupby("person", sort=True):
         couples = sorted(set(group["couple_id"]))
         if len(couples) > 1:
             context.problems.append(
@@ -868,7 +874,10 @@ def _check_identities(context: _Context, candidates: pd.DataFrame) -> pd.DataFra
                     group["couple_column"].iloc[0],
                 )
             )
-    for couple, group in candidates.groupby("couple_id", sort=True):
+    crowded = candidates[
+        candidates["couple_id"].isin(people_per_couple[people_per_couple > 2].index)
+    ]
+    for couple, group in crowded.groupby("couple_id", sort=True):
         people = sorted(set(group["person"]))
         if len(people) > 2:
             context.problems.append(

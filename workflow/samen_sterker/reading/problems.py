@@ -32,11 +32,26 @@ class Problem:
 
 
 class ExportProblems(ValueError):
-    """Every structural problem found in the exports, listed in one message."""
+    """Every structural problem found in the exports, listed in one message.
+
+    `problems` holds them all; the message shows at most MAX_SHOWN of each kind per file (a
+    broken file can have thousands of identical problems) and counts the rest.
+    """
+
+    MAX_SHOWN = 20
 
     def __init__(self, problems: list[Problem], heading: str | None = None) -> None:
         self.problems = list(problems)
         count = len(self.problems)
         heading = heading or f"{count} problem{'s' if count != 1 else ''} in the exports"
-        lines = [heading + ":"] + [f"  - {problem}" for problem in self.problems]
+        lines = [heading + ":"]
+        shown: dict[tuple[str, str], int] = {}
+        for problem in self.problems:
+            key = (problem.file, problem.kind)
+            shown[key] = shown.get(key, 0) + 1
+            if shown[key] <= self.MAX_SHOWN:
+                lines.append(f"  - {problem}")
+        for (file, kind), number in shown.items():
+            if number > self.MAX_SHOWN:
+                lines.append(f"  - {file}: {kind}: {number - self.MAX_SHOWN} more not shown")
         super().__init__("\n".join(lines))
