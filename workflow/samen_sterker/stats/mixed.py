@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - only slower without it
 
 
 from samen_sterker.stats.satterthwaite import (
+    THETA_UPPER_BOUND,
     MixedDesign,
     gls,
     indicator_matrix,
@@ -52,6 +53,10 @@ SINGULAR_TOLERANCE = 1e-4
 # tolerance, else the discrepancy is reported (guard for statsmodels issue #10239).
 CROSS_CHECK_TOLERANCE = 1e-6
 CONFIDENCE = 0.95
+ZERO_RESIDUAL_REASON = (
+    "the residual variance is estimated at zero: the values do not vary beyond what the "
+    "timepoints and persons explain, so no standard error can be computed"
+)
 
 
 class MixedModelInputError(ValueError):
@@ -81,10 +86,11 @@ class _Fit:
 class _FitFailed(Exception):
     """No optimizer converged; carries the reason and the captured warnings."""
 
-    def __init__(self, reason: str, captured: list[str]) -> None:
+    def __init__(self, reason: str, captured: list[str], converged: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.captured = captured
+        self.converged = converged
 
 
 # --------------------------------------------------------------------------- input
@@ -186,6 +192,8 @@ def _statsmodels_variances(
         beta, *_ = np.linalg.lstsq(X, y, rcond=None)
         rss = float(np.sum((y - X @ beta) ** 2))
         residual = rss / (n - X.shape[1] if reml else n)
+        if not residual > 1e-12 * max(1.0, float(np.var(y))):
+            raise _FitFailed(ZERO_RESIDUAL_REASON, [], converged=True)
         return {"residual": residual}, beta, np.nan, True, None, []
     if terms == ("couple", "participant"):
         # groups = couple with re_formula "1" (couple intercept) and a variance component for
@@ -202,6 +210,7 @@ def _statsmodels_variances(
         model = MixedLM(y, X, groups=participants, exog_re=np.ones((n, 1)))
     captured: list[str] = []
     result = None
+    zero_residual = False
     for method in OPTIMIZERS:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -211,10 +220,14 @@ def _statsmodels_variances(
                 captured.append(f"{method}: {type(error).__name__}: {error}")
                 attempt = None
         captured.extend(f"{method}: {w.category.__name__}: {w.message}" for w in caught)
-        if attempt is not None and attempt.converged and np.isfinite(attempt.scale):
-            result = attempt
-            break
+        if attempt is not None and attempt.converged:
+            if np.isfinite(attempt.scale) and attempt.scale > 0:
+                result = attempt
+                break
+            zero_residual = True
     if result is None:
+        if zero_residual:
+            raise _FitFailed(ZERO_RESIDUAL_REASON, captured, converged=True)
         raise _FitFailed(
             f"MixedLM did not converge with any of the optimizers {', '.join(OPTIMIZERS)}",
             captured,
@@ -264,16 +277,26 @@ def _fit_terms(y, X, couples, participants, terms: tuple[str, ...], reml: bool) 
         # and SEs 1% off on the boundary fixture); lme4's bounded optimum over theta >= 0 is
         # found from statsmodels' estimate by L-BFGS-B on the profiled deviance.
         theta_start = np.sqrt(vector[:-1] / vector[-1])
-        theta, sigma2, success = optimise_theta(design, theta_start, reml)
-        refined = np.append(theta**2 * sigma2, sigma2)
-        refined_loglik = log_likelihood(design, refined, reml)
-        if refined_loglik >= statsmodels_loglik:
+        try:
+            theta, sigma2, success = optimise_theta(design, theta_start, reml)
+            refined = np.append(theta**2 * sigma2, sigma2)
+            refined_loglik = log_likelihood(design, refined, reml)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError) as error:
+            # Extreme variance ratios on tiny data; statsmodels' converged estimate stands.
+            fit.warnings.append(f"numpy refinement failed ({type(error).__name__})")
+            refined_loglik, success = -np.inf, True
+        if np.isfinite(refined_loglik) and refined_loglik >= statsmodels_loglik:
             fit.variances = {t: float(v) for t, v in zip(terms, refined[:-1])}
             fit.variances["residual"] = float(sigma2)
             fit.refinement_loglik_gain = refined_loglik - statsmodels_loglik
             fit.loglik = refined_loglik
         if not success:
             fit.warnings.append("numpy refinement of the variance estimates did not converge")
+        elif (
+            fit.variances["residual"] > 0
+            and max(_theta(fit, t) for t in terms) >= 0.999 * THETA_UPPER_BOUND
+        ):
+            fit.warnings.append("a random-effect SD reached 1000 times the residual SD")
     return fit
 
 
@@ -291,6 +314,11 @@ def _fit_with_boundary_rule(y, X, couples, participants, reml: bool) -> _Fit:
     is refitted and reported: its SEs and Satterthwaite df are right, where a numerically
     near-zero variance would distort them.
     """
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    if float(np.sum((y - X @ beta) ** 2)) <= 1e-10 * max(1.0, float(y @ y)):
+        # The timepoint means explain every value: no variance to estimate (and the
+        # optimizers would spend seconds failing on it).
+        raise _FitFailed(ZERO_RESIDUAL_REASON, [], converged=True)
     terms, notes = _identifiable_terms(couples, participants)
     fit = _fit_terms(y, X, couples, participants, tuple(terms), reml)
     fit.rule_applied.extend(notes)
@@ -321,19 +349,20 @@ def _inference(fit: _Fit, L: np.ndarray, reml: bool) -> list[dict]:
     out = satterthwaite(fit.design, fit.variance_vector(), L, reml)
     rows = []
     for estimate, se, df in zip(out["estimate"], out["se"], out["df"]):
-        t = estimate / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = estimate / se
         half_width = scipy.stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se
-        rows.append(
-            {
-                "estimate": float(estimate),
-                "se": float(se),
-                "df": float(df),
-                "t": float(t),
-                "p": float(2 * scipy.stats.t.sf(abs(t), df)),
-                "ci_low": float(estimate - half_width),
-                "ci_high": float(estimate + half_width),
-            }
-        )
+        row = {
+            "estimate": estimate,
+            "se": se,
+            "df": df,
+            "t": t,
+            "p": 2 * scipy.stats.t.sf(abs(t), df),
+            "ci_low": estimate - half_width,
+            "ci_high": estimate + half_width,
+        }
+        # JSON has no inf/NaN; a non-finite number (e.g. no information for the df) is null.
+        rows.append({k: float(v) if np.isfinite(v) else None for k, v in row.items()})
     return rows
 
 
@@ -367,6 +396,17 @@ def _diagnostics(fit: _Fit) -> dict:
 def _unavailable(reason: str, counts: dict, extra: dict | None = None) -> dict:
     """A result whose estimates are null, with the reason."""
     return {"available": False, "reason": reason, **counts, **(extra or {})}
+
+
+def _failed(failure: _FitFailed, counts: dict, model: dict) -> dict:
+    """An unavailable result for a fit that failed, with its reason and captured warnings."""
+    extra = {**model, "converged": failure.converged, "warnings": failure.captured}
+    return _unavailable(failure.reason, counts, extra)
+
+
+def _numerical_reason(error: Exception) -> str:
+    """Reason for a failure of the linear algebra (the type only: messages may quote data)."""
+    return f"the model algebra failed numerically ({type(error).__name__})"
 
 
 def _counts(prepared: pd.DataFrame) -> dict:
@@ -416,11 +456,11 @@ def _fit_dyadic_model(
     participants = prepared["participant_id"].astype(str).to_numpy()
     try:
         fit = _fit_with_boundary_rule(y, X, couples, participants, reml)
+        rows = _inference(fit, np.eye(X.shape[1]), reml)
     except _FitFailed as failure:
-        return _unavailable(
-            failure.reason, counts, {**model, "converged": False, "warnings": failure.captured}
-        )
-    rows = _inference(fit, np.eye(X.shape[1]), reml)
+        return _failed(failure, counts, model)
+    except np.linalg.LinAlgError as error:
+        return _failed(_FitFailed(_numerical_reason(error), []), counts, model)
     contrasts = {}
     for timepoint in timepoints:
         if timepoint == baseline:
@@ -515,16 +555,16 @@ def _fit_pooled_model(data: pd.DataFrame, timepoints: Sequence[str], baseline: s
     y = prepared["value"].to_numpy(dtype=float)
     couples = prepared["couple_id"].astype(str).to_numpy()
     participants = prepared["participant_id"].astype(str).to_numpy()
+    offset = len(municipalities)  # change columns follow the municipality intercepts
     try:
         fit = _fit_with_boundary_rule(y, X, couples, participants, reml=True)
         full_ml = _fit_with_boundary_rule(y, X, couples, participants, reml=False)
         reduced_ml = _fit_with_boundary_rule(y, X_reduced, couples, participants, reml=False)
+        inferred = _inference(fit, np.eye(X.shape[1])[offset:], reml=True)
     except _FitFailed as failure:
-        return _unavailable(
-            failure.reason, counts, {**model, "converged": False, "warnings": failure.captured}
-        )
-    offset = len(municipalities)  # change columns follow the municipality intercepts
-    inferred = _inference(fit, np.eye(X.shape[1])[offset:], reml=True)
+        return _failed(failure, counts, model)
+    except np.linalg.LinAlgError as error:
+        return _failed(_FitFailed(_numerical_reason(error), []), counts, model)
     by_cell = dict(zip(labels, inferred))
     cells = []
     for m in municipalities:

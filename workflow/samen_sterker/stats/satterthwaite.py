@@ -25,6 +25,7 @@ import scipy.optimize
 
 # lmerTest's tolerance for a zero eigenvalue of the deviance Hessian (as_lmerModLT, tol=1e-8).
 EIGEN_TOLERANCE = 1e-8
+THETA_UPPER_BOUND = 1e3
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,9 @@ def profiled_deviance(
     ws = _Workspace(design, np.append(theta**2, 1.0))  # V_1 = V / sigma^2
     dof = design.n - design.p if reml else design.n
     sigma2 = ws.quadratic / dof
+    if not sigma2 > 0:
+        # Residual variance 0 (the random terms absorb all variation): no finite deviance.
+        return np.inf, np.zeros(design.k), float(sigma2)
     # log|V| = n log s2 + log|V_1|; log|X'V^-1X| = -p log s2 + log|X'V_1^-1X|; y'Py = y'P_1y/s2.
     deviance = dof * (np.log(2 * np.pi * sigma2) + 1.0) + ws.log_det_V
     if reml:
@@ -331,7 +335,9 @@ def optimise_theta(
         np.asarray(theta_start, dtype=float),
         jac=True,
         method="L-BFGS-B",
-        bounds=[(0.0, None)] * design.k,
+        # lme4 bounds theta below by 0 only; the upper bound (a random-effect SD 1000 times the
+        # residual SD) keeps V well conditioned on degenerate data and never binds otherwise.
+        bounds=[(0.0, THETA_UPPER_BOUND)] * design.k,
         options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
     )
     theta = np.asarray(result.x, dtype=float)
