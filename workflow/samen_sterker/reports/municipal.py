@@ -214,10 +214,11 @@ def participation_section(ctx: ReportContext) -> str:
     primary = stats["primary_outcome"]
     part = stats["outcomes"][primary]["participation"]
     out = [blocks.heading(t("participation_heading"), 2)]
+    key = "participation_text" if part["couples_one_partner"] else "participation_text_all_both"
     out.append(
         blocks.paragraph(
             t(
-                "participation_text",
+                key,
                 participants=ctx.count(part["participants"]),
                 couples=ctx.count(part["couples"]),
                 both=ctx.count(part["couples_both_partners"]),
@@ -507,7 +508,12 @@ def _mixed_model_block(ctx: ReportContext, name: str, outcome: Json) -> str:
             continue
         rows.append(
             [
-                f"{ctx.timepoint_label(baseline)} → {ctx.timepoint_label(tp)}",
+                # The contrast is tp minus baseline, also for a timepoint before the baseline.
+                t(
+                    "contrast_label",
+                    timepoint=ctx.timepoint_label(tp),
+                    baseline=ctx.timepoint_label(baseline),
+                ),
                 ctx.num(contrast["estimate"], signed=True),
                 ctx.interval(contrast["ci_low"], contrast["ci_high"]),
                 ctx.p(contrast["p"]),
