@@ -628,8 +628,12 @@ def _where_and_when(
                 Problem(
                     file,
                     "unknown municipality",
-                    f"the name or code is not in {context.config['municipalities']}; closest "
-                    f"configured names: {close or context.table.official_names}",
+                    f"the name or code is not in {context.config['municipalities']}; "
+                    + (
+                        f"closest configured names: {close}"
+                        if close
+                        else "no configured name is close; add the municipality or an alias"
+                    ),
                     row=row,
                     column=column,
                 )
