@@ -721,3 +721,29 @@ def test_snakemake_clean_step_logs_detection_and_never_touches_raw_files(tmp_pat
         manifest["inputs"]["data/raw/2024/samen-sterker_GM9999_2024_voormeting.csv"]
         == (before[project / "data/raw/2024/samen-sterker_GM9999_2024_voormeting.csv"])
     )
+
+
+def test_an_export_without_any_valid_response_gives_an_empty_table(tmp_path, base_config):
+    files = {"data/raw/a.csv": "koppel,partner,cijfer\nK01,A,\nK01,B,-99\n"}
+    config = make_project(
+        tmp_path,
+        base_config,
+        {"plain": {**PLAIN, "missing_codes": ["-99"]}},
+        ["a\tdata/raw/a.csv\tplain\t2024\tGM9999\tpre\t"],
+        files,
+    )
+    result = clean_exports(config, tmp_path)
+    assert result.measurements.empty
+    assert list(result.measurements.columns) == [
+        "municipality",
+        "municipality_code",
+        "year",
+        "couple_id",
+        "participant_id",
+        "timepoint",
+        "outcome",
+        "value",
+    ]
+    assert result.data_quality[["rows_read", "rows_kept", "rows_excluded"]].values.tolist() == [
+        [2, 0, 2]
+    ]

@@ -167,6 +167,12 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
     base_dir = Path(base_dir)
     sheet_path = base_dir / config["exports"]
     municipalities_path = base_dir / config["municipalities"]
+    for path, name in (
+        (sheet_path, config["exports"]),
+        (municipalities_path, config["municipalities"]),
+    ):
+        if not path.is_file():
+            raise ExportProblems([Problem(name, "missing file", "the file does not exist")])
     try:
         table = MunicipalityTable.from_file(municipalities_path)
     except ValueError as error:
