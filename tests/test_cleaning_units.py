@@ -130,3 +130,34 @@ def test_allow_list_is_exactly_the_mapped_columns(config):
         "Q3_4",
         "koppelcode",
     ]
+
+
+def test_pandera_failures_are_reported_without_their_values(config):
+    import pandera.pandas as pa
+
+    from samen_sterker.cleaning.schema import (
+        describe_failures,
+        failed_positions,
+        measurements_schema,
+    )
+
+    secret = "j.jansen@example.org"
+    frame = pd.DataFrame(
+        {
+            "municipality": ["Nergenshuizen", "Nergenshuizen"],
+            "municipality_code": ["GM9999", secret],
+            "year": [2024, 2024],
+            "couple_id": ["GM9999-2024-K01", "GM9999-2024-K01"],
+            "participant_id": ["GM9999-2024-K01-A", "GM9999-2024-K01-B"],
+            "timepoint": ["pre", "pre"],
+            "outcome": ["relationship_rating", "relationship_rating"],
+            "value": [6.0, 11.0],
+        }
+    )
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        measurements_schema(config).validate(frame, lazy=True)
+    assert secret in str(caught.value)  # pandera repeats values: the reason for the wrapper
+    lines = describe_failures(caught.value)
+    assert not any(secret in line for line in lines)
+    assert any("municipality_code" in line and "str_matches" in line for line in lines)
+    assert failed_positions(caught.value)[1] >= {"value_in_outcome_range"}
