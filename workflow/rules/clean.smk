@@ -13,9 +13,9 @@ checkpoint clean_exports:
         data_quality="results/clean/data_quality.csv",
         dropped_columns="results/clean/dropped_columns.csv",
         manifest="results/clean/manifest.json",
-    conda:
-        "../../environment.yml"
     log:
         "logs/clean/clean_exports.log",
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/clean_exports.py"
