@@ -127,10 +127,13 @@ def main() -> None:
     parser.add_argument("--cohorts", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20241124, help="first seed")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", nargs="*", help="scenario names to run, e.g. 'effect, rounded'")
     args = parser.parse_args()
     print(f"{args.cohorts} cohorts per scenario at the demo size; seeds {args.seed}..")
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for name, (params, truth) in scenarios().items():
+            if args.only and name not in args.only:
+                continue
             started = time.perf_counter()
             jobs = [(params, args.seed + i) for i in range(args.cohorts)]
             results = list(pool.map(one_cohort, jobs, chunksize=20))
