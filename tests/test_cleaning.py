@@ -747,3 +747,20 @@ def test_an_export_without_any_valid_response_gives_an_empty_table(tmp_path, bas
     assert result.data_quality[["rows_read", "rows_kept", "rows_excluded"]].values.tolist() == [
         [2, 0, 2]
     ]
+
+
+def test_personal_data_in_a_code_is_never_quoted_by_identity_messages(tmp_path, base_config):
+    # A phone number has the shape of a code; were it kept, the duplicate message would quote it.
+    files = {"data/raw/a.csv": "koppel,partner,cijfer\n06-12345678,A,5\n06-12345678,A,6\n"}
+    config = make_project(
+        tmp_path,
+        base_config,
+        {"plain": PLAIN},
+        ["a\tdata/raw/a.csv\tplain\t2024\tGM9999\tpre\t"],
+        files,
+    )
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    message = str(caught.value)
+    assert "data/raw/a.csv, rows 2, 3, column 'koppel': personal data [phone]" in message
+    assert "06-12345678" not in message and "duplicate" not in message

@@ -352,8 +352,13 @@ def _process_export(
     # Nothing unmapped goes further, not even in memory.
     raw.frame = raw.frame[[column for column in raw.frame.columns if column in allowed]]
     if not missing:
-        context.problems.extend(_privacy_problems(raw, mapping, context.table))
+        findings = _privacy_problems(raw, mapping, context.table)
+        context.problems.extend(findings)
+        before = len(context.candidates)
         _extract(context, entry, mapping, raw)
+        if findings:
+            # Identity messages quote codes, which in this export may be personal data.
+            del context.candidates[before:]
     return raw
 
 
