@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -75,6 +77,7 @@ def show(html: str) -> None:
 # %%
 show(overview.title_block(ctx))
 show(overview.key_figures(ctx))
+show(overview.meaning(ctx))
 show(overview.privacy_note(ctx))
 show(overview.flow_section(ctx))
 

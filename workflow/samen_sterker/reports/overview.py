@@ -24,6 +24,9 @@ from samen_sterker.reports.municipal import (
     provenance_appendix,
     share_text,
 )
+from samen_sterker.reports.municipal import (
+    meaning as municipal_meaning,
+)
 
 Json = Mapping[str, Any]
 
@@ -100,9 +103,10 @@ def key_figures(ctx: ReportContext) -> str:
             ),
         ),
     ]
+    headline: list[blocks.KeyFigure] = []  # the change comes first, as in the municipal report
     course = outcome["paired"]["course"]
     if _available(course) and not outcome["publication"]["course_change"]["suppressed"]:
-        items.append(
+        headline.append(
             blocks.KeyFigure(
                 t("kf_before_after_label", outcome=ctx.outcome_label(primary)),
                 f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
@@ -119,7 +123,7 @@ def key_figures(ctx: ReportContext) -> str:
         if other["publication"]["suppressed"] or not _available(reliable):
             continue
         improved = reliable["improved"]
-        items.append(
+        headline.append(
             blocks.KeyFigure(
                 t("kf_reliable_label", outcome=ctx.outcome_label(name, other)),
                 f"<{SMALL_COUNT_LIMIT}"
@@ -135,8 +139,15 @@ def key_figures(ctx: ReportContext) -> str:
                 ),
             )
         )
-    out.append(blocks.key_figures(items))
+    out.append(blocks.key_figures(headline + items))
     return "".join(out)
+
+
+def meaning(ctx: ReportContext) -> str:
+    """What the pooled change means (only when pooled totals may be shown)."""
+    if not pooled_totals_publishable(ctx.stats):
+        return ""
+    return municipal_meaning(ctx)
 
 
 def privacy_note(ctx: ReportContext) -> str:
