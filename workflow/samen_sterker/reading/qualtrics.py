@@ -7,18 +7,23 @@ from pathlib import Path
 from samen_sterker.reading.base import RawExport, frame_from_records, parse_delimited
 from samen_sterker.reading.encoding import decode_export
 
-# Qualtrics "Response Type" (column Status) as text or as its numeric code. Only real
-# respondents (anonymous link, imported, offline app) are participants; previews, tests and
-# spam are not. Codes from the Qualtrics support page "Response types".
-_STATUS_KEPT = {"ip address": "0", "imported": "4", "offline": "16"}
-_STATUS_EXCLUDED = {
-    "survey preview": ("preview_response", "1"),
-    "survey test": ("test_response", "2"),
-    "spam": ("spam_response", "8"),
-    "survey preview spam": ("preview_response", "9"),
-    "imported spam": ("spam_response", "12"),
-    "offline survey preview": ("preview_response", "17"),
-}
+# Qualtrics "Response Type" (column Status), as text or as its numeric code → (type, reason to
+# exclude or None for a real respondent). Codes from the Qualtrics support page "Response
+# types": only anonymous-link, imported and offline-app responses are participants.
+_STATUS: dict[str, tuple[str, str | None]] = {}
+for _codes, _name, _reason in (
+    (("0", "ip address"), "IP Address", None),
+    (("4", "imported"), "Imported", None),
+    (("16", "offline"), "Offline", None),
+    (("1", "survey preview"), "Survey Preview", "preview_response"),
+    (("2", "survey test"), "Survey Test", "test_response"),
+    (("8", "spam"), "Spam", "spam_response"),
+    (("9", "survey preview spam"), "Survey Preview Spam", "preview_response"),
+    (("12", "imported spam"), "Imported Spam", "spam_response"),
+    (("17", "offline survey preview"), "Offline Survey Preview", "preview_response"),
+):
+    for _code in _codes:
+        _STATUS[_code] = (_name, _reason)
 _FINISHED_TRUE = {"1", "true"}
 _FINISHED_FALSE = {"0", "false"}
 
@@ -37,16 +42,13 @@ def read_qualtrics_csv(path: Path, file: str, options: dict) -> RawExport:
     headers, records = parse_delimited(decoded.text, file, delimiter, header_rows)
     notes.append(f"{file}: Qualtrics CSV with {header_rows} header rows")
     frame, rows = frame_from_records(headers[0], records, file, notes)
-    exclusions = {}
-    status_values = {code: name for name, code in _STATUS_KEPT.items()}
+    exclusions: dict[int, tuple[str, str]] = {}
     if "Status" in frame.columns:
         for position, status in enumerate(frame["Status"]):
-            key = status.strip().lower()
-            for name, (reason, code) in _STATUS_EXCLUDED.items():
-                if key in (name, code):
-                    exclusions[position] = (reason, f"Qualtrics response type: {name}")
-            if position not in exclusions and key not in _STATUS_KEPT and key not in status_values:
-                exclusions[position] = ("unknown_response_type", "Status is not a known type")
+            name, reason = _STATUS.get(status.strip().lower(), (None, "unknown_response_type"))
+            if reason is not None:
+                detail = f"Qualtrics response type {name}" if name else "Status is no known type"
+                exclusions[position] = (reason, detail)
     else:
         notes.append(f"{file}: no Status column; preview/test responses cannot be recognised")
     if "Finished" in frame.columns:
