@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from samen_sterker.reading.base import RawExport, sha256_of
+from samen_sterker.reading.base import RawExport
 from samen_sterker.reading.delimited import read_castor_csv, read_csv, read_excel_nl_csv
 from samen_sterker.reading.encoding import DecodedText, decode_export
 from samen_sterker.reading.excel import read_google_forms_xlsx, read_ms_forms_xlsx, read_xlsx
@@ -59,5 +59,4 @@ __all__ = [
     "RawExport",
     "decode_export",
     "read_export",
-    "sha256_of",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import math
 from dataclasses import dataclass, field
@@ -43,15 +42,6 @@ class RawExport:
     def rows_read(self) -> int:
         """Number of data rows (responses) read from the file."""
         return len(self.frame)
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cell_text(value: object) -> str:
