@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
