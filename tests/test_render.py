@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pypdf
 import pytest
+
 from samen_sterker.reports import figures, render
 
 A4_POINTS = (595.28, 841.89)  # 210 × 297 mm at 72 pt per inch
@@ -250,3 +251,12 @@ def test_failed_execution_names_the_cell_logs_traceback_and_leaves_no_notebook(t
     assert "\x1b[" not in logged  # ANSI colours stripped
     assert not output.exists()
     assert list(output.parent.iterdir()) == []
+
+
+def test_reviewer_html_shows_code_and_loads_nothing_from_the_internet(tmp_path):
+    nb = _report_notebook(2)
+    output = render.notebook_to_reviewer_html(nb, tmp_path / "review.html")
+    text = output.read_text(encoding="utf-8")
+    assert "slope_plot" in text  # code cells are kept for the reviewer
+    assert "ALLEEN-REVIEWER-CEL" in text
+    assert not re.search(r'src="https?://', text)

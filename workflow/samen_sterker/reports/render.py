@@ -32,6 +32,9 @@ PDF_REMOVE_CELL_TAGS = frozenset({"injected-parameters", "parameters", "reviewer
 # removed so that two runs on the same inputs give identical executed notebooks.
 _TIMING_KEYS = ("start_time", "end_time", "duration", "exception", "status")
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_EXTERNAL_SCRIPT = re.compile(
+    r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>', re.IGNORECASE
+)
 
 DEFAULT_AUTHOR = "Samen Sterker evaluatiepipeline"
 DEFAULT_EXECUTION_TIMEOUT = 600
@@ -332,6 +335,8 @@ def notebook_to_reviewer_html(
     _stable_cell_ids(nb)
     exporter = HTMLExporter(template_name="lab")
     body, _ = exporter.from_notebook_node(nb)
+    # No scripts from CDNs: the copy must open offline and tell no third party who reads it.
+    body = _EXTERNAL_SCRIPT.sub("", body)
     output = Path(output)
     write_atomically(output, body.encode("utf-8"))
     return output
