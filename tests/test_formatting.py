@@ -6,6 +6,7 @@ import math
 from datetime import date
 
 import pytest
+
 from samen_sterker.reports import formatting as f
 from samen_sterker.reports.translations import (
     TranslationError,
