@@ -151,6 +151,12 @@ def test_small_municipality_is_suppressed_but_computed(demo, config):
     # With two municipalities, the other would reveal the small one by subtraction.
     assert entries["GM9998"]["suppression"] == "secondary"
     assert pooled["publication"]["secondary_suppression"] == ["GM9998"]
+    # Its own report must stay unpublished too, or pooled minus it reveals GM9999.
+    other = analyse_group(small, config, 2024, "GM9998")
+    assert other["publication"]["suppression"] == "secondary"
+    assert other["publication"]["suppressed"] is True
+    assert "secondary_suppression" in other["publication"]["reasons"]
+    assert result["publication"]["suppression"] == "primary"
 
 
 def test_overview_pooled_counts_and_comparison(two_years, overview):
@@ -279,3 +285,14 @@ def test_outcome_without_any_data_is_unavailable_not_an_error(demo, config):
     assert csi["paired"]["course"]["available"] is False
     assert csi["reliable_change"]["available"] is False
     json.dumps(result, allow_nan=False)
+
+
+def test_trend_rows_carry_each_years_suppression(two_years, config):
+    in_2023 = (two_years["year"] == 2023) & (two_years["municipality_code"] == "GM9999")
+    keep = sorted(two_years.loc[in_2023, "couple_id"].unique())[:4]
+    data = two_years[~in_2023 | two_years["couple_id"].isin(keep)]
+    own = analyse_group(data, config, 2024, "GM9999")["trend"]["by_outcome"]["relationship_rating"]
+    other = analyse_group(data, config, 2024, "GM9998")["trend"]["by_outcome"]
+    assert [(r["year"], r["suppressed"]) for r in own] == [(2023, True), (2024, False)]
+    # 2023: GM9998 was suppressed secondarily to protect GM9999.
+    assert [r["suppressed"] for r in other["relationship_rating"]] == [True, False]

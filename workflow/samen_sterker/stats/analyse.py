@@ -229,6 +229,34 @@ def _header(config: Mapping, roles: dict, frame: pd.DataFrame, year: int) -> dic
     }
 
 
+def year_suppression(frame_year: pd.DataFrame, config: Mapping) -> dict[str, str | None]:
+    """Per municipality of one year: "primary", "secondary" or None (see SECONDARY_RULE).
+
+    A secondarily suppressed municipality must stay unpublished in its own report too:
+    its published figures, subtracted from the overview's totals, would reveal the small one.
+    """
+    roles = timepoint_roles(config)
+    thresholds = thresholds_of(config)
+    primary_name = primary_outcome(config)
+    cells, own = {}, {}
+    for code, group in frame_year.groupby("municipality_code"):
+        wide = wide_scores(group[group["outcome"] == primary_name], roles["order"])
+        pub = outcome_publication(
+            wide, roles["order"], roles["baseline"], roles["course_end"], thresholds
+        )
+        own[code] = pub["suppressed"]
+        cells[code] = {
+            "baseline": pub["by_timepoint"][roles["baseline"]],
+            "course_end": pub["by_timepoint"][roles["course_end"]],
+            "course_change": pub["course_change"],
+        }
+    secondary = set(secondary_suppression(cells, thresholds))
+    return {
+        str(code): "primary" if own[code] else ("secondary" if code in secondary else None)
+        for code in cells
+    }
+
+
 def course_change_row(frame: pd.DataFrame, name: str, roles: dict, thresholds: dict) -> dict:
     """One trend row: the course change of an outcome in one cohort year."""
     wide = wide_scores(frame[frame["outcome"] == name], roles["order"])
@@ -257,14 +285,24 @@ def trend(
     years = sorted(int(y) for y in data["year"].unique())
     if len(years) < 2:
         return {"available": False, "reason": "fewer than two cohort years with data"}
-    by_outcome = {
-        name: [
-            dict(year=y, **course_change_row(data[data["year"] == y], name, roles, thresholds))
-            for y in years
-            if (data[(data["year"] == y)]["outcome"] == name).any()
-        ]
-        for name in config["outcomes"]
+    # A municipality-year suppressed (primarily or secondarily) in its year stays suppressed.
+    group_suppressed = {
+        y: municipality_code is not None
+        and year_suppression(measurements[measurements["year"] == y], config)[municipality_code]
+        is not None
+        for y in years
     }
+    by_outcome = {}
+    for name in config["outcomes"]:
+        rows = []
+        for y in years:
+            in_year = data[data["year"] == y]
+            if not (in_year["outcome"] == name).any():
+                continue
+            row = course_change_row(in_year, name, roles, thresholds)
+            row["suppressed"] = row["suppressed"] or group_suppressed[y]
+            rows.append(dict(year=y, **row))
+        by_outcome[name] = rows
     return {"available": True, "years": years, "by_outcome": by_outcome}
 
 
@@ -287,12 +325,18 @@ def analyse_group(
         for name, outcome in config["outcomes"].items()
     }
     primary = outcomes[primary_outcome(config)]["publication"]
+    publication = group_publication(frame, roles["order"], primary, thresholds)
+    kind = year_suppression(measurements[measurements["year"] == year], config)[municipality_code]
+    publication["suppression"] = kind
+    if kind == "secondary":
+        publication["suppressed"] = True
+        publication["reasons"].append("secondary_suppression")
     return {
         **_header(config, roles, frame, year),
         "kind": "municipality",
         "municipality": str(frame["municipality"].iloc[0]),
         "municipality_code": municipality_code,
-        "publication": group_publication(frame, roles["order"], primary, thresholds),
+        "publication": publication,
         "outcomes": outcomes,
         "trend": trend(measurements, config, year, municipality_code),
     }
@@ -345,19 +389,11 @@ def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
         }
         for code in codes
     }
-    cells = {}
-    for code in codes:
-        pub = per_municipality[code][primary_name]["publication"]
-        cells[code] = {
-            "baseline": pub["by_timepoint"][roles["baseline"]],
-            "course_end": pub["by_timepoint"][roles["course_end"]],
-            "course_change": pub["course_change"],
-        }
-    secondary = secondary_suppression(cells, thresholds)
+    kinds = year_suppression(frame, config)
+    secondary = [code for code in codes if kinds[code] == "secondary"]
     municipalities = []
     for code in codes:
-        primary_suppressed = per_municipality[code][primary_name]["publication"]["suppressed"]
-        kind = "primary" if primary_suppressed else ("secondary" if code in secondary else None)
+        kind = kinds[code]
         municipalities.append(
             {
                 "municipality": str(names[code]),
