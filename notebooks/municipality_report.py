@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -38,6 +40,8 @@ data_quality_path = "results/clean/data_quality.csv"
 exclusions_path = "results/clean/exclusions.csv"
 exports_path = "config/exports.tsv"
 language = "nl"
+# Individual measurements, for the reviewer-only slope plot; "" leaves it out.
+measurements_path = "results/clean/measurements.csv"
 
 # %%
 # Run from the repository root wherever the notebook is opened, so relative paths resolve.
@@ -97,6 +101,36 @@ municipal.trace_table(ctx)
 if not suppressed:
     show(municipal.participation_section(ctx))
     show(municipal.ratings_section(ctx))
+
+# %% tags=["reviewer-only"]
+# Paired slope plot: one line per participant (partners same colour, partner B dashed), with
+# a little seeded jitter. Individual data: reviewer only, never in the PDF, no codes shown.
+from samen_sterker.reports import figures, reviewer
+
+if measurements_path and Path(measurements_path).exists() and not suppressed:
+    roles = ctx.stats["timepoints"]
+    primary = ctx.stats["primary_outcome"]
+    pairs = reviewer.paired_values(
+        measurements_path,
+        year=ctx.stats["year"],
+        municipality_code=ctx.stats["municipality_code"],
+        outcome=primary,
+        start=roles["baseline"],
+        end=roles["course_end"],
+    )
+    fig = reviewer.slope_chart(
+        pairs,
+        start_label=ctx.timepoint_label(roles["baseline"]),
+        end_label=ctx.timepoint_label(roles["course_end"]),
+        axis_label=ctx.outcome_label(primary),
+    )
+    show(
+        figures.figure_html(
+            fig,
+            f"Reviewer only: {len(pairs)} participants with both measurements.",
+            "Slope plot of individual participants before and after the course.",
+        )
+    )
 
 # %% [markdown]
 # ## How sure we are, reliable change

@@ -312,3 +312,55 @@ def test_figures_need_alt_text_and_are_deterministic():
 def test_source_date_prefers_provenance_and_never_the_clock():
     assert source_date({"data_date": "2025-01-31"}, 2024) == "2025-01-31"
     assert source_date({}, 2024) == "2024-12-31T00:00:00+00:00"
+
+
+def test_reviewer_slope_plot_data_are_complete_pairs_without_codes(tmp_path):
+    from samen_sterker.reports import reviewer
+
+    rows = [
+        # couple A: both partners before and after
+        ("GM0001-A", "GM0001-A-1", "pre", 4.0),
+        ("GM0001-A", "GM0001-A-1", "post", 7.0),
+        ("GM0001-A", "GM0001-A-2", "pre", 5.0),
+        ("GM0001-A", "GM0001-A-2", "post", 6.0),
+        # couple B: one partner without a post measurement, one complete
+        ("GM0001-B", "GM0001-B-1", "pre", 3.0),
+        ("GM0001-B", "GM0001-B-2", "pre", 6.0),
+        ("GM0001-B", "GM0001-B-2", "post", 8.0),
+    ]
+    table = [
+        {
+            "municipality": "X",
+            "municipality_code": "GM0001",
+            "year": 2024,
+            "couple_id": couple,
+            "participant_id": person,
+            "timepoint": timepoint,
+            "outcome": "relationship_rating",
+            "value": value,
+        }
+        for couple, person, timepoint, value in rows
+    ]
+    path = tmp_path / "m.csv"
+    import pandas as pd
+
+    pd.DataFrame(table).to_csv(path, index=False)
+    pairs = reviewer.paired_values(
+        path,
+        year=2024,
+        municipality_code="GM0001",
+        outcome="relationship_rating",
+        start="pre",
+        end="post",
+    )
+    assert pairs.to_dict("records") == [
+        {"couple": 0, "partner": 0, "start": 4.0, "end": 7.0},
+        {"couple": 0, "partner": 1, "start": 5.0, "end": 6.0},
+        {"couple": 1, "partner": 0, "start": 6.0, "end": 8.0},
+    ]
+    fig = reviewer.slope_chart(pairs, start_label="voor", end_label="na", axis_label="cijfer")
+    svg = figures.svg_bytes(fig)
+    assert b"GM0001" not in svg
+    assert svg == figures.svg_bytes(
+        reviewer.slope_chart(pairs, start_label="voor", end_label="na", axis_label="cijfer")
+    )

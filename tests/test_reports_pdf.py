@@ -64,6 +64,8 @@ def stats_files(tmp_path_factory):
         ),
         encoding="utf-8",
     )
+    paths["measurements"] = out / "measurements.csv"
+    measurements.to_csv(paths["measurements"], index=False)
     codes = set(measurements["participant_id"]) | set(measurements["couple_id"])
     return paths, files, codes
 
@@ -78,6 +80,8 @@ def _render(tmp_path, paths, kind, stats_key, lang):
         "exports_path": "config/exports.tsv",
         "language": lang,
     }
+    if kind == "municipality":
+        parameters["measurements_path"] = str(paths["measurements"])
     notebook = tmp_path / f"{stats_key}-{lang}.ipynb"
     html = tmp_path / f"{stats_key}-{lang}.html"
     pdf = tmp_path / f"{stats_key}-{lang}.pdf"
@@ -139,6 +143,9 @@ def test_reviewer_notebook_has_code_parameters_and_trace_but_pdf_does_not(dutch)
     html = dutch["html"].read_text(encoding="utf-8")
     assert "json_path" in html and "computed_by" in html  # reviewer-only trace table
     assert "json_path" not in dutch["text"]
+    # The slope plot of individual participants is in the reviewer's copy, not in the PDF.
+    assert "Reviewer only:" in html and "Slope plot of individual participants" in html
+    assert "Reviewer only" not in dutch["text"]
 
 
 def test_no_participant_or_couple_code_in_notebook_html_or_pdf(dutch, stats_files):

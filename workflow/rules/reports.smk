@@ -17,6 +17,8 @@ rule municipality_notebook:
         provenance="results/provenance.json",
         data_quality="results/clean/data_quality.csv",
         exclusions="results/clean/exclusions.csv",
+        # Only for the reviewer-only slope plot; never reaches the PDF.
+        measurements="results/clean/measurements.csv",
     output:
         notebook="results/notebooks/{year}/{municipality}.ipynb",
         html="results/notebooks/{year}/{municipality}.html",

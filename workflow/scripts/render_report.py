@@ -27,6 +27,8 @@ with log_to(snakemake.log[0]) as log:
             "exports_path": snakemake.config["exports"],
             "language": snakemake.config.get("language", "nl"),
         }
+        if hasattr(inputs, "measurements"):  # reviewer-only slope plot (municipal report)
+            parameters["measurements_path"] = inputs.measurements
         log.info("executing %s with %s", inputs.template, parameters)
         build_notebook(
             inputs.template,
