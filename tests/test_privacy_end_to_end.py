@@ -54,19 +54,23 @@ UNMAPPED_PLANTS = {
     "ExternalReference": PLANTED_BSN,
     "Q4": PLANTED_FREE_TEXT,
 }
-PLANTED_VALUES = [
+PLANTED_AS_WRITTEN = [
     PLANTED_NAME_FIRST,
     PLANTED_NAME_LAST,
     PLANTED_EMAIL,
     PLANTED_PHONE,
-    PLANTED_PHONE.replace("-", ""),
     PLANTED_IBAN,
     PLANTED_BSN,
     PLANTED_POSTCODE,
-    PLANTED_POSTCODE.replace(" ", ""),
     PLANTED_BIRTH_DATE,
     PLANTED_IP,
     PLANTED_FREE_TEXT,
+]
+# Also the forms a value may take on its way through code: without separators.
+PLANTED_VALUES = [
+    *PLANTED_AS_WRITTEN,
+    PLANTED_PHONE.replace("-", ""),
+    PLANTED_POSTCODE.replace(" ", ""),
 ]
 # The demo exports' own unmapped columns leak too; these values are distinctive enough to search.
 DEMO_UNMAPPED_COLUMNS = ("IPAddress", "ResponseId", "Q4")
@@ -165,16 +169,17 @@ def output_files(project: Path) -> list[Path]:
 
 
 def leaks(texts: dict[str, str], values: list[str] | set[str]) -> list[str]:
-    """Where any value (any case) or its MD5/SHA-1/SHA-256 hex digest occurs: 'place: kind'."""
+    """Where any value (any case) or its MD5/SHA-1/SHA-256 hex digest occurs, by position."""
     found = []
     for place, text in texts.items():
         lowered = text.lower()
-        for value in values:
+        # Values are named by their position in `values`, so a failure prints no value.
+        for number, value in enumerate(sorted(values)):
             if value.lower() in lowered:
-                found.append(f"{place}: a planted value")  # the value itself is not printed
+                found.append(f"{place}: value #{number}")
             digests = (hashlib.new(name, value.encode()).hexdigest() for name in HASHES)
             if any(digest in lowered for digest in digests):
-                found.append(f"{place}: a hash of a planted value")
+                found.append(f"{place}: a hash of value #{number}")
     return found
 
 
@@ -232,10 +237,15 @@ def test_unmapped_columns_are_dropped_and_logged_by_name(unmapped_run):
 
 def test_no_planted_value_reaches_any_output_or_log(unmapped_run):
     project, process, _, _ = unmapped_run
+    # Positive control: the same search finds every planted value in the planted export.
+    raw = {EXPORT: text_of(project / EXPORT)}
+    assert len(leaks(raw, PLANTED_AS_WRITTEN)) == len(PLANTED_AS_WRITTEN)
     texts = collect_texts(project, process)
     kinds = {Path(place).suffix for place in texts}
-    # The scan really covered every kind of product.
+    # The scan really covered every kind of product, and read the PDFs' text.
     assert {".csv", ".json", ".ipynb", ".html", ".pdf", ".log"} <= kinds
+    pdf_texts = [text for place, text in texts.items() if place.endswith(".pdf")]
+    assert all("Nergenshuizen" in text or "Nergensdorp" in text for text in pdf_texts)
     assert leaks(texts, PLANTED_VALUES) == []
 
 
