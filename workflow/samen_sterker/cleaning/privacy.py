@@ -517,7 +517,7 @@ def _cell_to_text(value: object) -> str | None:
         if math.isnan(value):
             return None
         # An SPSS/Excel number such as 111222333.0 must be seen as the 9 digits it was.
-        return str(int(value)) if value.is_integer() else repr(value)
+        return str(int(value)) if value.is_integer() else str(float(value))
     if value is pd.NA or value is pd.NaT:
         return None
     text = str(value).strip()
