@@ -2,9 +2,10 @@
 
 Model (per outcome and group): value ~ timepoint + (1 | couple) + (1 | participant in couple),
 timepoint treatment-coded against the baseline. Variances are estimated by statsmodels MixedLM
-(REML by default); fixed effects, their covariance (X'V^-1X)^-1 and Satterthwaite df are then
-computed in numpy at those variances (`satterthwaite.py`), which reproduces lme4's vcov and
-lmerTest's df. See docs/methods.md, "Mixed models", for the boundary rule and all choices.
+(REML by default) and refined to lme4's bounded optimum; fixed effects, their covariance
+(X'V^-1X)^-1 and Satterthwaite df are then computed in numpy at those variances
+(`satterthwaite.py`), which reproduces lme4's vcov and lmerTest's df. See docs/methods.md,
+"Mixed models", for the boundary rule and all choices.
 """
 
 from __future__ import annotations
