@@ -18,6 +18,7 @@ from samen_sterker.stats.participation import (
     group_publication,
     outcome_publication,
     participation,
+    publication_cell,
     secondary_suppression,
     wide_scores,
 )
@@ -237,19 +238,28 @@ def year_suppression(frame_year: pd.DataFrame, config: Mapping) -> dict[str, str
     """
     roles = timepoint_roles(config)
     thresholds = thresholds_of(config)
-    primary_name = primary_outcome(config)
-    cells, own = {}, {}
-    for code, group in frame_year.groupby("municipality_code"):
-        wide = wide_scores(group[group["outcome"] == primary_name], roles["order"])
-        pub = outcome_publication(
-            wide, roles["order"], roles["baseline"], roles["course_end"], thresholds
-        )
-        own[code] = pub["suppressed"]
-        cells[code] = {
-            "baseline": pub["by_timepoint"][roles["baseline"]],
-            "course_end": pub["by_timepoint"][roles["course_end"]],
-            "course_change": pub["course_change"],
-        }
+    data = frame_year[frame_year["outcome"] == primary_outcome(config)]
+    # One pass over all municipalities (342 of them, for every report and trend year).
+    by_person = data.pivot_table(
+        index=["municipality_code", "couple_id", "participant_id"],
+        columns="timepoint",
+        values="value",
+        aggfunc="count",
+    ).reindex(columns=roles["order"])
+    baseline = by_person[roles["baseline"]].fillna(0) > 0
+    course_end = by_person[roles["course_end"]].fillna(0) > 0
+    masks = {"baseline": baseline, "course_end": course_end, "course_change": baseline & course_end}
+    persons = by_person.index.to_frame(index=False)
+    cells = {str(code): {} for code in frame_year["municipality_code"].unique()}
+    for scope, mask in masks.items():
+        chosen = persons[mask.to_numpy()]
+        respondents = chosen.groupby("municipality_code")["participant_id"].nunique()
+        couples = chosen.groupby("municipality_code")["couple_id"].nunique()
+        for code, cell in cells.items():
+            cell[scope] = publication_cell(
+                int(respondents.get(code, 0)), int(couples.get(code, 0)), thresholds
+            )
+    own = {code: any(c["suppressed"] for c in cell.values()) for code, cell in cells.items()}
     secondary = set(secondary_suppression(cells, thresholds))
     return {
         str(code): "primary" if own[code] else ("secondary" if code in secondary else None)
