@@ -3,15 +3,16 @@
 All logic is in samen_sterker.cleaning; this only connects Snakemake's paths and the log.
 """
 
-import logging
 from pathlib import Path
 
 from samen_sterker.cleaning import clean_exports, write_clean_outputs
+from samen_sterker.cleaning.outputs import OUTPUT_NAMES
 from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 
 with log_to(snakemake.log[0]) as log:
+    # Detected formats, encodings, drops and the per-export reconciliation, in that order.
     result = clean_exports(dict(snakemake.config), Path.cwd())
     for line in result.log:
         if line.startswith("WARNING "):
@@ -24,18 +25,6 @@ with log_to(snakemake.log[0]) as log:
         len(result.measurements),
         len(result.exclusions),
     )
-    write_clean_outputs(
-        result,
-        {
-            name: getattr(snakemake.output, name)
-            for name in (
-                "measurements",
-                "exclusions",
-                "data_quality",
-                "dropped_columns",
-                "manifest",
-            )
-        },
-        Path.cwd(),
-    )
-    logging.getLogger("samen_sterker").info("wrote %s", ", ".join(map(str, snakemake.output)))
+    outputs = {name: getattr(snakemake.output, name) for name in OUTPUT_NAMES}
+    write_clean_outputs(result, outputs, Path.cwd())
+    log.info("wrote %s", ", ".join(map(str, outputs.values())))
