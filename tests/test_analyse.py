@@ -296,3 +296,30 @@ def test_trend_rows_carry_each_years_suppression(two_years, config):
     assert [(r["year"], r["suppressed"]) for r in own] == [(2023, True), (2024, False)]
     # 2023: GM9998 was suppressed secondarily to protect GM9999.
     assert [r["suppressed"] for r in other["relationship_rating"]] == [True, False]
+
+
+def test_overview_tidy_tables(overview):
+    tables = tidy_tables(overview)
+    assert set(tables) == {
+        "descriptives",
+        "paired",
+        "reliable_change",
+        "mixed_model",
+        "comparison",
+        "funnel",
+        "trend",
+    }
+    assert len(tables["comparison"]) == 2 * len(overview["municipalities"])
+    paired = tables["paired"]
+    course = paired[
+        (paired.outcome == "relationship_rating")
+        & (paired.unit == "participant")
+        & (paired.comparison == "course")
+    ]
+    expected = overview["outcomes"]["relationship_rating"]["paired"]["course"]
+    assert course["t_test_p_value"].iloc[0] == expected["t_test"]["p_value"]
+    assert course["g_av_ci_low"].iloc[0] == expected["effect_sizes"]["g_av"]["ci_low"]
+    trend = tables["trend"]
+    assert set(trend["municipality_code"]) == {"pooled", "GM9998", "GM9999"}
+    pooled_models = tables["mixed_model"][tables["mixed_model"].model == "pooled"]
+    assert set(pooled_models["municipality_code"]) == {"GM9998", "GM9999"}
