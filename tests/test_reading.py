@@ -323,3 +323,13 @@ def test_thousands_of_identical_problems_are_counted_not_all_printed():
     assert "a.csv, row 21:" in str(error) and "a.csv, row 22:" not in str(error)
     assert lines[-1] == "  - a.csv: wrong number of fields: 980 more not shown"
     assert "  - b.csv: missing file: no such file" in lines
+
+
+def test_excel_sep_line_names_the_separator_and_rows_stay_true(tmp_path):
+    path = tmp_path / "sep.csv"
+    path.write_text("sep=;\r\nKoppel;Partner;Cijfer\r\nK01;A;6,5\r\n", encoding="utf-8")
+    export = read_export(path, "excel_nl_csv")
+    assert list(export.frame.columns) == ["Koppel", "Partner", "Cijfer"]
+    assert export.frame["Cijfer"].tolist() == ["6,5"]
+    assert export.row_numbers == [3]
+    assert any("sep=;" in note for note in export.notes)

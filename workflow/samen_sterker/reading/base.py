@@ -83,7 +83,7 @@ def unique_names(names: list[str], file: str, notes: list[str]) -> list[str]:
 
 
 def parse_delimited(
-    text: str, file: str, delimiter: str, header_rows: int
+    text: str, file: str, delimiter: str, header_rows: int, name_row: int = 0
 ) -> tuple[list[list[str]], list[tuple[int, list[str]]]]:
     """Split CSV text into header records and (row number, fields) data records.
 
@@ -112,7 +112,7 @@ def parse_delimited(
             [Problem(file, "too short", f"expected {header_rows} header row(s), found fewer")]
         )
     headers = records[:header_rows]
-    width = len(headers[0])
+    width = len(headers[name_row])  # the header row with the column names
     data: list[tuple[int, list[str]]] = []
     problems = []
     for index, record in enumerate(records[header_rows:], start=header_rows + 1):
