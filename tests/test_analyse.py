@@ -323,3 +323,19 @@ def test_overview_tidy_tables(overview):
     assert set(trend["municipality_code"]) == {"pooled", "GM9998", "GM9999"}
     pooled_models = tables["mixed_model"][tables["mixed_model"].model == "pooled"]
     assert set(pooled_models["municipality_code"]) == {"GM9998", "GM9999"}
+
+
+def test_course_versus_waiting_change_by_hand(demo, config):
+    result = analyse_group(demo, config, 2024, "GM9998")
+    contrast = result["outcomes"]["relationship_rating"]["paired"]["course_vs_waiting"]
+    data = demo[
+        (demo["municipality_code"] == "GM9998") & (demo["outcome"] == "relationship_rating")
+    ]
+    wide = data.pivot(index="participant_id", columns="timepoint", values="value").dropna(
+        subset=["intake", "pre", "post"]
+    )
+    difference = (wide["post"] - wide["pre"]) - (wide["pre"] - wide["intake"])
+    assert contrast["n_pairs"] == len(wide)
+    assert contrast["mean_change"] == pytest.approx(difference.mean())
+    assert contrast["sd_change"] == pytest.approx(difference.std(ddof=1))
+    assert contrast["from_timepoint"] == "waiting_change"

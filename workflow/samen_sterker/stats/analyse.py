@@ -97,19 +97,34 @@ def couple_mean_comparison(wide: pd.DataFrame, start: str, end: str) -> dict:
     return analyse_pairs(means[start], means[end], means.index, start, end, unit="couple_mean")
 
 
+WAITING_CHANGE = "waiting_change"
+COURSE_CHANGE = "course_change"
+
+
 def _paired_set(wide: pd.DataFrame, roles: dict, observed: Sequence[str], compare) -> dict:
-    waiting = roles["waiting_list"]
+    waiting, baseline, course_end = roles["waiting_list"], roles["baseline"], roles["course_end"]
     if waiting is None:
-        waiting_result = unavailable("no waiting-list timepoint is configured")
+        waiting_result = contrast = unavailable("no waiting-list timepoint is configured")
     elif waiting not in observed:
-        waiting_result = unavailable("no waiting-list measurements in this group")
+        waiting_result = contrast = unavailable("no waiting-list measurements in this group")
     else:
-        waiting_result = compare(wide, waiting, roles["baseline"])
+        waiting_result = compare(wide, waiting, baseline)
+        # Within-person waiting-list control: course change minus waiting-period change, for
+        # persons measured at all three occasions.
+        changes = pd.DataFrame(
+            {
+                "couple_id": wide["couple_id"],
+                WAITING_CHANGE: wide[baseline] - wide[waiting],
+                COURSE_CHANGE: wide[course_end] - wide[baseline],
+            }
+        )
+        contrast = compare(changes, WAITING_CHANGE, COURSE_CHANGE)
     return {
-        "course": compare(wide, roles["baseline"], roles["course_end"]),
+        "course": compare(wide, baseline, course_end),
         "waiting_period": waiting_result,
+        "course_vs_waiting": contrast,
         "follow_up": {
-            tp: compare(wide, roles["baseline"], tp) for tp in roles["follow_up"] if tp in observed
+            tp: compare(wide, baseline, tp) for tp in roles["follow_up"] if tp in observed
         },
     }
 
