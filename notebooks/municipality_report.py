@@ -123,6 +123,7 @@ if measurements_path and Path(measurements_path).exists() and not suppressed:
         start_label=ctx.timepoint_label(roles["baseline"]),
         end_label=ctx.timepoint_label(roles["course_end"]),
         axis_label=ctx.outcome_label(primary),
+        lang=ctx.lang,
     )
     show(
         figures.figure_html(

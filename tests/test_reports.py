@@ -364,3 +364,11 @@ def test_reviewer_slope_plot_data_are_complete_pairs_without_codes(tmp_path):
     assert svg == figures.svg_bytes(
         reviewer.slope_chart(pairs, start_label="voor", end_label="na", axis_label="cijfer")
     )
+
+
+def test_chart_tick_labels_follow_the_report_language():
+    dutch, english = figures.LocaleFormatter("nl"), figures.LocaleFormatter("en")
+    assert dutch.format_ticks([0.0, 0.5, 1.0, 1.5]) == ["0,0", "0,5", "1,0", "1,5"]
+    assert english.format_ticks([0.0, 2.5, 5.0]) == ["0.0", "2.5", "5.0"]
+    assert dutch.format_ticks([0.0, 20.0, 40.0]) == ["0", "20", "40"]
+    assert dutch.format_ticks([-0.25, 0.0, 0.25]) == ["\u22120,25", "0,00", "0,25"]

@@ -21,6 +21,9 @@ matplotlib.use("Agg")  # headless: reports render on servers without a display
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter
+
+from samen_sterker.reports.formatting import format_number
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
 # vision deficiency. Paired with hatches/markers/labels so greyscale prints stay readable.
@@ -57,6 +60,32 @@ _RC = {
 }
 
 MM_PER_INCH = 25.4
+
+
+class LocaleFormatter(Formatter):
+    """Tick labels in the report language (2,5 in Dutch), as few decimals as the ticks need."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.decimals = 0
+
+    def format_ticks(self, values):
+        """Choose one number of decimals for all ticks, then format each."""
+        self.decimals = next(
+            (d for d in range(4) if all(abs(v - round(v, d)) < 1e-9 for v in values)), 3
+        )
+        return [self(value) for value in values]
+
+    def __call__(self, x, pos=None) -> str:
+        return format_number(x, self.decimals, self.lang)
+
+
+def localise(ax: plt.Axes, lang: str, axes: str = "xy") -> None:
+    """Use the report language's decimal separator on the numeric axes ('x', 'y' or 'xy')."""
+    if "x" in axes:
+        ax.xaxis.set_major_formatter(LocaleFormatter(lang))
+    if "y" in axes:
+        ax.yaxis.set_major_formatter(LocaleFormatter(lang))
 
 
 @contextmanager
@@ -125,6 +154,7 @@ def before_after_chart(
     axis_label: str,
     quartile_label: str = "",
     mean_label: str = "",
+    lang: str = "nl",
 ) -> Figure:
     """Mean per timepoint with 95% CI, over a grey band from first to third quartile."""
     fig, ax = new_figure(170, 22 + 11 * len(labels))
@@ -161,6 +191,7 @@ def before_after_chart(
     _style_axis(ax)
     if quartile_label or mean_label:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7.5)
+    localise(ax, lang, "x")
     return fig
 
 
@@ -172,6 +203,7 @@ def interval_chart(
     reference_label: str | None = None,
     band: tuple[float, float] | None = None,
     band_label: str | None = None,
+    lang: str = "nl",
 ) -> Figure:
     """Forest-style chart: one estimate with CI per row, highlighted rows bold and orange."""
     fig, ax = new_figure(170, 18 + 9 * max(len(rows), 1))
@@ -203,6 +235,7 @@ def interval_chart(
     _style_axis(ax)
     if reference_label or band_label:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7.5)
+    localise(ax, lang, "x")
     return fig
 
 
@@ -214,6 +247,7 @@ def share_chart(
     count_labels: Sequence[str],
     *,
     axis_label: str,
+    lang: str = "nl",
 ) -> Figure:
     """Horizontal bars of shares (0-1) with Wilson CIs and the count written beside each bar."""
     colours = [OKABE_ITO["bluish_green"], GREY, OKABE_ITO["vermillion"]]
@@ -248,6 +282,7 @@ def share_chart(
     ax.set_xticks([0, 20, 40, 60, 80, 100])
     ax.set_xlabel(axis_label)
     _style_axis(ax)
+    localise(ax, lang, "x")
     return fig
 
 
@@ -263,6 +298,7 @@ def funnel_chart(
     axis_label_x: str,
     axis_label_y: str,
     legend_labels: tuple[str, str, str],
+    lang: str = "nl",
 ) -> Figure:
     """Funnel plot: share per municipality against n, control limits around the pooled share.
 
@@ -328,6 +364,7 @@ def funnel_chart(
     ax.grid(color=LIGHT_GREY, linewidth=0.5)
     ax.set_axisbelow(True)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7.5)
+    localise(ax, lang, "xy")
     return fig
 
 
@@ -338,6 +375,7 @@ def trend_chart(
     ci_highs: Sequence[float],
     *,
     axis_label: str,
+    lang: str = "nl",
 ) -> Figure:
     """Course change per cohort year with 95% CIs."""
     fig, ax = new_figure(120, 60)
@@ -358,4 +396,5 @@ def trend_chart(
     ax.set_ylabel(axis_label)
     ax.grid(axis="y", color=LIGHT_GREY, linewidth=0.5)
     ax.set_axisbelow(True)
+    localise(ax, lang, "y")
     return fig

@@ -313,6 +313,7 @@ def ratings_section(ctx: ReportContext) -> str:
             ),
             quartile_label=t("legend_middle_half"),
             mean_label=t("legend_mean_ci"),
+            lang=ctx.lang,
         )
         alt = t(
             "before_after_alt",
@@ -612,7 +613,13 @@ def reliable_change_section(ctx: ReportContext) -> str:
                 ]
             )
         fig = figures.share_chart(
-            labels, shares, lows, highs, count_labels, axis_label=t("axis_share_participants")
+            labels,
+            shares,
+            lows,
+            highs,
+            count_labels,
+            axis_label=t("axis_share_participants"),
+            lang=ctx.lang,
         )
         alt = t(
             "reliable_alt",
@@ -694,6 +701,7 @@ def comparison_section(ctx: ReportContext) -> str:
             reference_label=t("legend_no_change"),
             band=(pooled["ci_low"], pooled["ci_high"]) if pooled_ok else None,
             band_label=t("legend_all_municipalities") if pooled_ok else None,
+            lang=ctx.lang,
         )
         alt = t(
             "comparison_alt",
@@ -727,6 +735,7 @@ def _trend_block(ctx: ReportContext, primary: str, label: str) -> str:
         [row["ci_low"] for row in rows],
         [row["ci_high"] for row in rows],
         axis_label=ctx.t("axis_change", outcome=label),
+        lang=ctx.lang,
     )
     alt = ctx.t(
         "trend_alt",

@@ -306,6 +306,7 @@ def funnel_section(ctx: ReportContext) -> str:
             axis_label_x=t("axis_funnel_n"),
             axis_label_y=t("axis_funnel_share"),
             legend_labels=(t("legend_pooled_share"), t("legend_limits_95"), t("legend_limits_998")),
+            lang=ctx.lang,
         )
         alt = t(
             "funnel_alt",
@@ -416,6 +417,7 @@ def trend_section(ctx: ReportContext) -> str:
         [row["ci_low"] for row in rows],
         [row["ci_high"] for row in rows],
         axis_label=t("axis_change", outcome=label),
+        lang=ctx.lang,
     )
     alt = t(
         "trend_alt",

@@ -57,7 +57,7 @@ def paired_values(
 
 
 def slope_chart(
-    pairs: pd.DataFrame, *, start_label: str, end_label: str, axis_label: str
+    pairs: pd.DataFrame, *, start_label: str, end_label: str, axis_label: str, lang: str = "nl"
 ) -> Figure:
     """One line per participant from start to end; partners share a colour, B dashed."""
     palette = [c for name, c in figures.OKABE_ITO.items() if name not in ("black", "yellow")]
@@ -78,4 +78,5 @@ def slope_chart(
     ax.set_xticks([0, 1], [start_label, end_label])
     ax.set_xlim(-0.2, 1.2)
     ax.set_ylabel(axis_label)
+    figures.localise(ax, lang, "y")
     return fig
