@@ -44,8 +44,7 @@ def _flat(prefix: str, obj: dict) -> dict:
 
 def _paired_rows(outcome: str, source: str, paired_set: dict) -> Iterator[dict]:
     comparisons = [
-        ("course", paired_set["course"]),
-        ("waiting_period", paired_set["waiting_period"]),
+        (name, paired_set[name]) for name in ("course", "waiting_period", "course_vs_waiting")
     ]
     comparisons += [(f"follow_up:{tp}", r) for tp, r in paired_set["follow_up"].items()]
     for comparison, result in comparisons:
