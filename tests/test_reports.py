@@ -372,3 +372,21 @@ def test_chart_tick_labels_follow_the_report_language():
     assert english.format_ticks([0.0, 2.5, 5.0]) == ["0.0", "2.5", "5.0"]
     assert dutch.format_ticks([0.0, 20.0, 40.0]) == ["0", "20", "40"]
     assert dutch.format_ticks([-0.25, 0.0, 0.25]) == ["\u22120,25", "0,00", "0,25"]
+
+
+def test_comparison_shows_no_pooled_band_when_a_municipality_is_suppressed(cohort):
+    # Pooled figures minus the public reports of the others would reveal Kleindorp.
+    assert overview.primarily_suppressed(cohort["overview"]) == [SMALL]
+    stats = copy.deepcopy(cohort["overview"])
+    for row in stats["outcomes"]["relationship_rating"]["comparison"]:
+        if row["municipality_code"] != SMALL:
+            row["suppressed"] = False
+    ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=stats)
+    text = _text(municipal.comparison_section(ctx))
+    assert "Uw gemeente is oranje" in text
+    assert "grijze band" not in text
+    for entry in stats["municipalities"]:
+        if entry["municipality_code"] == SMALL:
+            entry["suppression"] = None
+    ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=stats)
+    assert "grijze band" in _text(municipal.comparison_section(ctx))

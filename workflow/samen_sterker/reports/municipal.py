@@ -55,6 +55,24 @@ def published_timepoints(stats: Json, outcome: str) -> list[str]:
     ]
 
 
+def primarily_suppressed(overview: Json) -> list[str]:
+    """Codes of municipalities below the threshold on their own numbers."""
+    return [
+        entry["municipality_code"]
+        for entry in overview.get("municipalities", [])
+        if entry.get("suppression") == "primary"
+    ]
+
+
+def pooled_totals_publishable(overview: Json) -> bool:
+    """Whether totals over all municipalities may be shown without revealing a small one.
+
+    The municipal reports of published municipalities are public, so a total over all
+    municipalities minus those reports would reveal one suppressed for its own small numbers.
+    """
+    return not overview["publication"]["suppressed"] and not primarily_suppressed(overview)
+
+
 def improved_direction(change: float, higher_is_better: bool) -> bool:
     """Whether a change is in the better direction of the outcome."""
     return change > 0 if higher_is_better else change < 0
@@ -691,9 +709,7 @@ def comparison_section(ctx: ReportContext) -> str:
         out.append(blocks.paragraph(t("comparison_too_few")))
     else:
         pooled = overview["outcomes"][primary]["paired"]["course"]
-        pooled_ok = (
-            _available(pooled) and not overview["outcomes"][primary]["publication"]["suppressed"]
-        )
+        pooled_ok = _available(pooled) and pooled_totals_publishable(overview)
         fig = figures.interval_chart(
             rows,
             axis_label=t("axis_change", outcome=label),
@@ -707,7 +723,10 @@ def comparison_section(ctx: ReportContext) -> str:
             "comparison_alt",
             values="; ".join(f"{r.label}: {ctx.num(r.estimate, signed=True)}" for r in rows),
         )
-        out.append(blocks.paragraph(t("comparison_text", outcome=label)))
+        text = t("comparison_text", outcome=label)
+        if pooled_ok:
+            text += " " + t("comparison_band")
+        out.append(blocks.paragraph(text))
         out.append(figures.figure_html(fig, t("comparison_caption", year=stats["year"]), alt))
         if hidden:
             out.append(blocks.paragraph(t("comparison_hidden", count=hidden), "note"))

@@ -21,6 +21,8 @@ from samen_sterker.reports.municipal import (
     _small,
     data_quality_appendix,
     methods_appendix,
+    pooled_totals_publishable,
+    primarily_suppressed,
     provenance_appendix,
     share_text,
 )
@@ -29,20 +31,6 @@ from samen_sterker.reports.municipal import (
 )
 
 Json = Mapping[str, Any]
-
-
-def primarily_suppressed(overview: Json) -> list[str]:
-    """Codes of municipalities below the threshold on their own numbers."""
-    return [
-        entry["municipality_code"]
-        for entry in overview.get("municipalities", [])
-        if entry.get("suppression") == "primary"
-    ]
-
-
-def pooled_totals_publishable(overview: Json) -> bool:
-    """Whether totals over all municipalities may be shown without revealing a small one."""
-    return not overview["publication"]["suppressed"] and not primarily_suppressed(overview)
 
 
 def title_block(ctx: ReportContext) -> str:
