@@ -35,9 +35,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## test-fast: the tests without the end-to-end pipeline runs
+## test-fast: the tests without the end-to-end pipeline runs and kernel-starting tests
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check workflow tests benchmarks
