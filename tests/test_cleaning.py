@@ -694,7 +694,7 @@ def test_snakemake_clean_step_logs_detection_and_never_touches_raw_files(tmp_pat
     import subprocess
     import sys
 
-    from conftest import copy_project
+    from .conftest import copy_project
 
     project = copy_project(tmp_path / "project")
     raw_files = sorted((project / "data" / "raw").rglob("*.*"))

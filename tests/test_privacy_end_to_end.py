@@ -23,10 +23,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-try:  # tests/ as a package, or (no __init__.py) conftest on sys.path by pytest's rootdir
-    from .conftest import copy_project, run_pipeline
-except ImportError:
-    from conftest import copy_project, run_pipeline
+from .conftest import copy_project, run_pipeline
 
 pytestmark = pytest.mark.e2e
 
