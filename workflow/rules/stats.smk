@@ -11,12 +11,12 @@ rule municipality_stats:
     output:
         json="results/stats/{year}/{municipality}.json",
         tables=directory("results/stats/{year}/{municipality}"),
-    params:
-        municipality_code=lambda wildcards: municipality_code(wildcards.municipality),
-    conda:
-        "../../environment.yml"
     log:
         "logs/stats/{year}/{municipality}.log",
+    conda:
+        "../../environment.yml"
+    params:
+        municipality_code=lambda wildcards: municipality_code(wildcards.municipality),
     script:
         "../scripts/compute_stats.py"
 
@@ -28,9 +28,9 @@ rule overview_stats:
     output:
         json="results/stats/{year}/overview.json",
         tables=directory("results/stats/{year}/overview"),
-    conda:
-        "../../environment.yml"
     log:
         "logs/stats/{year}/overview.log",
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/compute_overview_stats.py"
