@@ -367,6 +367,31 @@ def write_demo_cohort(out_dir: str | Path, params: SimulationParameters = DEMO_P
     return written
 
 
+def exports_sheet(paths: Sequence[Path], base_dir: str | Path,
+                  mapping: str = "qualtrics_samen_sterker") -> pd.DataFrame:
+    """The sheet of exports (config/exports.tsv) describing files from `write_demo_cohort`."""
+    by_label = {label: timepoint for timepoint, label in TIMEPOINT_FILE_LABELS.items()}
+    rows = []
+    for path in paths:
+        _, code, year, label = Path(path).stem.split("_", 3)
+        rows.append({
+            "export_id": f"{code.lower()}_{year}_{by_label[label]}",
+            "path": Path(path).relative_to(base_dir).as_posix(),
+            "mapping": mapping,
+            "year": int(year),
+            "municipality": code,
+            "timepoint": by_label[label],
+            "description": "Synthetic: Qualtrics export written by samen_sterker.simulate",
+        })
+    return pd.DataFrame(rows)
+
+
+def municipalities_table(params: SimulationParameters) -> pd.DataFrame:
+    """The municipalities table (config/municipalities.tsv) of a simulated cohort."""
+    return pd.DataFrame([{"code": spec.code, "official_name": spec.name, "aliases": ""}
+                         for spec in params.municipalities])
+
+
 def _preview_row() -> dict:
     return {"Status": "1", "Q1": "1", "Q2": "7", "Q3_1": "4", "Q3_2": "4", "Q3_3": "4",
             "Q3_4": "4", "Q4": "test van de onderzoeker", "koppelcode": "TEST"}

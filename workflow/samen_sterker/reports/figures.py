@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -393,7 +394,8 @@ def trend_chart(
         markersize=5,
     )
     ax.set_xticks(list(years), [str(year) for year in years])
-    ax.set_ylabel(axis_label)
+    # A vertical label longer than the axis is cut off at the page edge: wrap it.
+    ax.set_ylabel(textwrap.fill(axis_label, 32))
     ax.grid(axis="y", color=LIGHT_GREY, linewidth=0.5)
     ax.set_axisbelow(True)
     localise(ax, lang, "y")
