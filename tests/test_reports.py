@@ -87,11 +87,22 @@ def _all_municipal_html(ctx: ReportContext) -> str:
 
 
 def test_key_figures_show_the_json_numbers_the_dutch_way(cohort):
-    stats = cohort[BIG]
+    # No split with a part of 1-4 here (those are in test_report_privacy.py): 6 drop-outs,
+    # 12 improved / 7 unchanged / 0 deteriorated.
+    stats = copy.deepcopy(cohort[BIG])
     rating = stats["outcomes"]["relationship_rating"]
     course = rating["paired"]["course"]
     part = rating["participation"]
-    text = _text(municipal.key_figures(_ctx(cohort)))
+    part.update(
+        participants_at_baseline=part["complete_pairs"] + 6,
+        post_response_rate=part["complete_pairs"] / (part["complete_pairs"] + 6),
+    )
+    reliable = stats["outcomes"]["couple_satisfaction"]["reliable_change"]
+    n = reliable["n"]
+    reliable["improved"].update(count=12, share=12 / n)
+    reliable["unchanged"].update(count=n - 12, share=(n - 12) / n)
+    reliable["deteriorated"].update(count=0, share=0.0)
+    text = _text(municipal.key_figures(_ctx(cohort, stats=stats)))
     assert f"{_nl(course['mean_from'])} → {_nl(course['mean_to'])}" in text
     change = course["mean_change"]
     assert f"+{_nl(change)}" in text if change > 0 else _nl(change) in text
@@ -147,7 +158,9 @@ def test_counts_of_one_to_four_are_shown_as_less_than_five(cohort):
     part = cohort[BIG]["outcomes"]["relationship_rating"]["participation"]
     assert 0 < part["couples_one_partner"] < 5  # the simulated cohort has one such couple
     text = _text(municipal.participation_section(_ctx(cohort)))
-    assert "bij <5 stellen één partner" in text
+    assert "in <5 stellen deed één partner mee" in text
+    # couples − both would give the hidden count back
+    assert f"Bij {part['couples_both_partners']} stellen" not in text
 
 
 def test_no_participant_or_couple_code_appears_anywhere(cohort):
@@ -247,20 +260,18 @@ def _all_overview_html(ctx: ReportContext) -> str:
     )
 
 
-def test_overview_with_a_primarily_suppressed_municipality_shows_no_totals(cohort):
+def test_overview_with_secondary_suppression_shows_totals_but_no_suppressed_rows(cohort):
     ov = cohort["overview"]
     assert overview.primarily_suppressed(ov) == [SMALL]
-    ctx = ReportContext(stats=ov, lang="nl")
-    html = _all_overview_html(ctx)
-    text = _text(html)
-    part = ov["outcomes"]["relationship_rating"]["participation"]
-    assert "tonen we in dit overzicht geen totalen" in text
-    assert f"samen {part['participants']} deelnemers" not in text
-    assert "Kleindorp te weinig deelnemers" in text
-    # The secondarily suppressed municipality shows no numbers either.
     secondary = [e for e in ov["municipalities"] if e["suppression"] == "secondary"]
-    for entry in secondary:
-        assert f"{entry['municipality']} te weinig deelnemers" in text
+    assert [e["municipality_code"] for e in secondary] == [OTHER]
+    ctx = ReportContext(stats=ov, lang="nl")
+    text = _text(_all_overview_html(ctx))
+    part = ov["outcomes"]["relationship_rating"]["participation"]
+    assert "tonen we in dit overzicht geen totalen" not in text
+    assert f"samen {part['participants']} deelnemers" in text
+    assert "Kleindorp te weinig deelnemers" in text
+    assert "Súdwest-Nergensdorp weggelaten om een kleine gemeente te beschermen" in text
 
 
 def test_overview_without_suppression_shows_pooled_figures_and_costs(cohort):
@@ -374,19 +385,31 @@ def test_chart_tick_labels_follow_the_report_language():
     assert dutch.format_ticks([-0.25, 0.0, 0.25]) == ["\u22120,25", "0,00", "0,25"]
 
 
-def test_comparison_shows_no_pooled_band_when_a_municipality_is_suppressed(cohort):
-    # Pooled figures minus the public reports of the others would reveal Kleindorp.
-    assert overview.primarily_suppressed(cohort["overview"]) == [SMALL]
-    stats = copy.deepcopy(cohort["overview"])
+def test_comparison_band_follows_the_suppressed_set_counts(cohort):
+    # Kleindorp (primary) and Súdwest-Nergensdorp (secondary) together meet the thresholds.
+    ov = cohort["overview"]
+    ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=ov)
+    text = _text(municipal.comparison_section(ctx))
+    assert "te weinig andere gemeenten" in text  # only Nergenshuizen may be shown
+    assert "Súdwest" not in text and "Kleindorp" not in text
+    # Without the secondary suppression, pooled minus Nergenshuizen and Súdwest-Nergensdorp
+    # would be Kleindorp alone: the counts check withholds the band.
+    stats = copy.deepcopy(ov)
+    for entry in stats["municipalities"]:
+        if entry["municipality_code"] == OTHER:
+            entry.update(suppressed=False, suppression=None)
     for row in stats["outcomes"]["relationship_rating"]["comparison"]:
-        if row["municipality_code"] != SMALL:
+        if row["municipality_code"] == OTHER:
             row["suppressed"] = False
     ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=stats)
     text = _text(municipal.comparison_section(ctx))
     assert "Uw gemeente is oranje" in text
     assert "grijze band" not in text
-    for entry in stats["municipalities"]:
-        if entry["municipality_code"] == SMALL:
-            entry["suppression"] = None
+    # The same JSON with Kleindorp's counts at the thresholds: the band comes back.
+    for row in stats["outcomes"]["relationship_rating"]["comparison"]:
+        if row["municipality_code"] == SMALL:
+            cells = row["cells"]
+            for cell in [*cells["by_timepoint"].values(), cells["course_change"]]:
+                cell.update(respondents=10, couples=5)
     ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=stats)
     assert "grijze band" in _text(municipal.comparison_section(ctx))

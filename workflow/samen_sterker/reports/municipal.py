@@ -64,13 +64,146 @@ def primarily_suppressed(overview: Json) -> list[str]:
     ]
 
 
-def pooled_totals_publishable(overview: Json) -> bool:
-    """Whether totals over all municipalities may be shown without revealing a small one.
+def suppressed_codes(overview: Json) -> list[str]:
+    """Codes of municipalities suppressed in the overview, primarily or secondarily."""
+    return [
+        entry["municipality_code"]
+        for entry in overview.get("municipalities", [])
+        if entry.get("suppressed") or entry.get("suppression")
+    ]
 
-    The municipal reports of published municipalities are public, so a total over all
-    municipalities minus those reports would reveal one suppressed for its own small numbers.
+
+def suppressed_set_cells(overview: Json, outcome: str) -> dict[str, dict[str, int]] | None:
+    """Respondents and couples of all suppressed municipalities together, per timepoint and
+    for the course change of one outcome (summed from the JSON counts; None if absent).
+
+    Couples never span municipalities, so their counts add up exactly.
     """
-    return not overview["publication"]["suppressed"] and not primarily_suppressed(overview)
+    codes = set(suppressed_codes(overview))
+    rows = overview.get("outcomes", {}).get(outcome, {}).get("comparison", [])
+    totals: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row["municipality_code"] not in codes:
+            continue
+        cells = row.get("cells")
+        if not cells:
+            return None  # an older JSON without counts: cannot be checked, so not shown
+        scoped = {**cells["by_timepoint"], "course_change": cells["course_change"]}
+        for scope, cell in scoped.items():
+            total = totals.setdefault(scope, {"respondents": 0, "couples": 0})
+            total["respondents"] += int(cell["respondents"])
+            total["couples"] += int(cell["couples"])
+    if len({row["municipality_code"] for row in rows} & codes) < len(codes):
+        return None
+    return totals
+
+
+def suppressed_set_meets_thresholds(overview: Json, outcome: str, scopes: list[str]) -> bool:
+    """Whether the suppressed municipalities together reach both thresholds in every scope.
+
+    Pooled figures minus the published municipalities' figures reveal exactly this set's
+    combined figures, so they are safe to publish only when the set itself would be.
+    """
+    if not suppressed_codes(overview):
+        return True
+    totals = suppressed_set_cells(overview, outcome)
+    if totals is None:
+        return False
+    thresholds = overview["thresholds"]
+    empty = {"respondents": 0, "couples": 0}
+    return all(
+        totals.get(scope, empty)["respondents"] >= thresholds["min_respondents"]
+        and totals.get(scope, empty)["couples"] >= thresholds["min_couples"]
+        for scope in scopes
+    )
+
+
+def pooled_totals_publishable(overview: Json, outcome: str | None = None) -> bool:
+    """Whether pooled figures of an outcome (default: the primary) may be shown.
+
+    Relies on the stats stage's decisions (pooled `publication`, primary and secondary
+    suppression) and checks from the JSON counts that the suppressed municipalities together
+    meet the thresholds at baseline, course end and for the course change.
+    """
+    outcome = outcome or overview["primary_outcome"]
+    block = overview.get("outcomes", {}).get(outcome)
+    if block is None or overview["publication"]["suppressed"] or block["publication"]["suppressed"]:
+        return False
+    roles = overview["timepoints"]
+    return suppressed_set_meets_thresholds(
+        overview, outcome, [roles["baseline"], roles["course_end"], "course_change"]
+    )
+
+
+def pooled_count_publishable(overview: Json, outcome: str, timepoint: str) -> bool:
+    """Whether a pooled count at a timepoint hides the suppressed set's count (0 or >= 5)."""
+    if not suppressed_codes(overview):
+        return True
+    totals = suppressed_set_cells(overview, outcome)
+    if totals is None:
+        return False
+    respondents = totals.get(timepoint, {"respondents": 0})["respondents"]
+    return respondents == 0 or respondents >= SMALL_COUNT_LIMIT
+
+
+def pooled_reliable_publishable(overview: Json, outcome: str) -> bool:
+    """Whether pooled reliable-change counts of an outcome may be shown.
+
+    Besides the thresholds, the suppressed set's own improved and not-improved counts
+    (pooled minus published) must not be 1-4.
+    """
+    if not pooled_totals_publishable(overview, outcome):
+        return False
+    codes = set(suppressed_codes(overview))
+    improved = classified = 0
+    for row in overview["outcomes"][outcome].get("comparison", []):
+        share = row.get("reliably_improved")
+        if row["municipality_code"] in codes and share:
+            improved += share["count"]
+            classified += share["n"]
+    return not _small(improved) and not _small(classified - improved)
+
+
+def exact_parts(parts: Mapping[str, int]) -> set[str]:
+    """Names of the parts of a split (parts adding up to a published total) shown exactly.
+
+    Parts of 1-4 are withheld ('<5'); then further parts, smallest first, are withheld until
+    no withheld part follows from the total minus the exact parts and that difference is
+    itself not 1-4 (primary and secondary suppression within one table or sentence). Zero
+    parts stay exact.
+    """
+    withheld = {name for name, value in parts.items() if _small(value)}
+    if not withheld:
+        return set(parts)
+    candidates = sorted(
+        (name for name, value in parts.items() if name not in withheld and value > 0),
+        key=lambda name: (parts[name], name),
+    )
+    while candidates and (
+        _determined(parts, withheld) or _small(sum(parts[name] for name in withheld))
+    ):
+        withheld.add(candidates.pop(0))
+    return set(parts) - withheld
+
+
+def _determined(parts: Mapping[str, int], withheld: set[str]) -> bool:
+    """Whether some withheld part has one possible value given their sum and the rule.
+
+    A reader knows the sum (total minus exact parts), that a '<5' part is 1-4 and that a
+    part withheld without '<5' is at least 5. Sums of integer intervals are intervals, so a
+    part's possible values are its own interval cut by what the others can add up to.
+    """
+    total = sum(parts[name] for name in withheld)
+    bounds = {
+        name: (1, SMALL_COUNT_LIMIT - 1) if _small(parts[name]) else (SMALL_COUNT_LIMIT, total)
+        for name in withheld
+    }
+    for name, (low, high) in bounds.items():
+        others_min = sum(b[0] for n, b in bounds.items() if n != name)
+        others_max = sum(b[1] for n, b in bounds.items() if n != name)
+        if min(high, total - others_min) - max(low, total - others_max) < 1:
+            return True
+    return False
 
 
 def improved_direction(change: float, higher_is_better: bool) -> bool:
@@ -79,9 +212,11 @@ def improved_direction(change: float, higher_is_better: bool) -> bool:
 
 
 def share_text(ctx: ReportContext, share: Json) -> str:
-    """'60% (21 van 35)', or '<5 van 35' when the count is 1-4."""
+    """'60% (21 van 35)'; '<5 van 35' or 'op <5 na alle 35' when count or rest is 1-4."""
     if _small(share["count"]):
         return ctx.t("share_small", n=ctx.count(share["n"]))
+    if _small(share["n"] - share["count"]):
+        return ctx.t("share_all_but_small", n=ctx.count(share["n"]))
     return ctx.t(
         "share_with_count",
         percent=ctx.pct(share["share"]),
@@ -113,9 +248,12 @@ def title_block(ctx: ReportContext) -> str:
 def suppressed_notice(ctx: ReportContext) -> str:
     """The whole report when the group is below the threshold: no numbers at all."""
     thresholds = ctx.stats["thresholds"]
-    return blocks.heading(ctx.t("suppressed_heading"), 2) + blocks.box(
+    # Secondary: enough participants, withheld so that a small municipality of the same year
+    # cannot be worked out from the overview's totals minus this report.
+    suffix = "_secondary" if ctx.stats["publication"].get("suppression") == "secondary" else ""
+    return blocks.heading(ctx.t("suppressed_heading" + suffix), 2) + blocks.box(
         ctx.t(
-            "suppressed_text",
+            "suppressed_text" + suffix,
             min_respondents=thresholds["min_respondents"],
             min_couples=thresholds["min_couples"],
         ),
@@ -124,12 +262,104 @@ def suppressed_notice(ctx: ReportContext) -> str:
     )
 
 
+def completion_exact(part: Json) -> bool:
+    """Whether completers and starters may both be printed (the drop-outs are not 1-4)."""
+    split = {
+        "complete": part["complete_pairs"],
+        "lost": part["participants_at_baseline"] - part["complete_pairs"],
+    }
+    return exact_parts(split) == set(split)
+
+
+def reliable_exact(reliable: Json) -> set[str]:
+    """Reliable-change categories whose count and share may be printed beside their n."""
+    return exact_parts({key: reliable[key]["count"] for key in RELIABLE_CATEGORIES})
+
+
+RELIABLE_CATEGORIES = ("improved", "unchanged", "deteriorated")
+
+
+def completion_figure(ctx: ReportContext, part: Json) -> blocks.KeyFigure:
+    """'90% / 19 of the 21', or 'nearly everyone / all but <5 of the 21' (drop-outs 1-4)."""
+    t = ctx.t
+    if not completion_exact(part):
+        return blocks.KeyFigure(
+            t("kf_completion_label"),
+            t("kf_completion_almost_all"),
+            t(
+                "kf_completion_detail_almost_all",
+                started=ctx.count(part["participants_at_baseline"]),
+            ),
+        )
+    return blocks.KeyFigure(
+        t("kf_completion_label"),
+        ctx.pct(part["post_response_rate"]),
+        t(
+            "kf_completion_detail",
+            complete=ctx.count(part["complete_pairs"]),
+            started=ctx.count(part["participants_at_baseline"]),
+        ),
+    )
+
+
+def before_after_figure(
+    ctx: ReportContext, name: str, course: Json, *, show_n: bool
+) -> blocks.KeyFigure:
+    """The course change of an outcome; without n when n would give drop-outs of 1-4 away."""
+    details = {
+        "change": ctx.num(course["mean_change"], signed=True),
+        "ci": ctx.ci(course["ci_low"], course["ci_high"]),
+    }
+    detail = (
+        ctx.t("kf_before_after_detail", n=ctx.count(course["n_pairs"]), **details)
+        if show_n
+        else ctx.t("kf_before_after_detail_no_n", **details)
+    )
+    return blocks.KeyFigure(
+        ctx.t("kf_before_after_label", outcome=ctx.outcome_label(name)),
+        f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
+        detail,
+    )
+
+
+def reliable_figure(
+    ctx: ReportContext, label: str, reliable: Json, *, show_n: bool
+) -> blocks.KeyFigure:
+    """Share reliably improved; never a count of 1-4 nor one that gives such a count away."""
+    t = ctx.t
+    improved = reliable["improved"]
+    name = t("kf_reliable_label", outcome=label)
+    if "improved" not in reliable_exact(reliable):
+        if _small(improved["count"]):
+            return blocks.KeyFigure(
+                name, f"<{SMALL_COUNT_LIMIT}", t("share_small", n=ctx.count(improved["n"]))
+            )
+        if _small(improved["n"] - improved["count"]):
+            return blocks.KeyFigure(
+                name, t("kf_reliable_almost_all"), t("kf_reliable_detail_almost_all")
+            )
+        return blocks.KeyFigure(name, "–", t("kf_reliable_withheld"))
+    ci = " (" + ctx.pct_ci(improved["ci_low"], improved["ci_high"]) + ")"
+    detail = (
+        t(
+            "kf_reliable_detail",
+            count=ctx.count(improved["count"]),
+            n=ctx.count(improved["n"]),
+            ci=ci,
+        )
+        if show_n
+        else t("kf_reliable_detail_no_n", count=ctx.count(improved["count"]), ci=ci)
+    )
+    return blocks.KeyFigure(name, ctx.pct(improved["share"]), detail)
+
+
 def key_figures(ctx: ReportContext) -> str:
     """Page 1: participants, completion, primary outcome before → after, reliable change."""
     stats, t = ctx.stats, ctx.t
     primary = stats["primary_outcome"]
-    outcome = stats["outcomes"][primary]
-    part = outcome["participation"]
+    part = stats["outcomes"][primary]["participation"]
+    # With 1-4 drop-outs, starters and completers (the n of the changes) never appear together.
+    show_n = completion_exact(part)
     # The headline (change of the primary outcome, reliable change) comes first.
     headline: list[blocks.KeyFigure] = []
     items = [
@@ -138,51 +368,17 @@ def key_figures(ctx: ReportContext) -> str:
             ctx.count(part["participants"]),
             t("kf_participants_detail", couples=ctx.count(part["couples"])),
         ),
-        blocks.KeyFigure(
-            t("kf_completion_label"),
-            ctx.pct(part["post_response_rate"]),
-            t(
-                "kf_completion_detail",
-                complete=ctx.count(part["complete_pairs"]),
-                started=ctx.count(part["participants_at_baseline"]),
-            ),
-        ),
+        completion_figure(ctx, part),
     ]
     for name in published_outcomes(stats):
         course = stats["outcomes"][name]["paired"]["course"]
         if not _available(course):
             continue
         if name == primary:
-            headline.append(
-                blocks.KeyFigure(
-                    t("kf_before_after_label", outcome=ctx.outcome_label(name)),
-                    f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
-                    t(
-                        "kf_before_after_detail",
-                        change=ctx.num(course["mean_change"], signed=True),
-                        ci=ctx.ci(course["ci_low"], course["ci_high"]),
-                        n=ctx.count(course["n_pairs"]),
-                    ),
-                )
-            )
+            headline.append(before_after_figure(ctx, name, course, show_n=show_n))
         reliable = stats["outcomes"][name]["reliable_change"]
         if _available(reliable):
-            improved = reliable["improved"]
-            small = _small(improved["count"])
-            headline.append(
-                blocks.KeyFigure(
-                    t("kf_reliable_label", outcome=ctx.outcome_label(name)),
-                    f"<{SMALL_COUNT_LIMIT}" if small else ctx.pct(improved["share"]),
-                    t(
-                        "kf_reliable_detail",
-                        count=ctx.count(improved["count"]),
-                        n=ctx.count(improved["n"]),
-                        ci=""
-                        if small
-                        else " (" + ctx.pct_ci(improved["ci_low"], improved["ci_high"]) + ")",
-                    ),
-                )
-            )
+            headline.append(reliable_figure(ctx, ctx.outcome_label(name), reliable, show_n=show_n))
     return blocks.heading(t("summary_heading"), 2) + blocks.key_figures(headline + items)
 
 
@@ -232,18 +428,7 @@ def participation_section(ctx: ReportContext) -> str:
     primary = stats["primary_outcome"]
     part = stats["outcomes"][primary]["participation"]
     out = [blocks.heading(t("participation_heading"), 2)]
-    key = "participation_text" if part["couples_one_partner"] else "participation_text_all_both"
-    out.append(
-        blocks.paragraph(
-            t(
-                key,
-                participants=ctx.count(part["participants"]),
-                couples=ctx.count(part["couples"]),
-                both=ctx.count(part["couples_both_partners"]),
-                one=ctx.count(part["couples_one_partner"]),
-            )
-        )
-    )
+    out.append(blocks.paragraph(_couples_text(ctx, part)))
     rows = []
     for tp in stats["timepoints"]["order"]:
         measured = part["measurements_per_timepoint"].get(tp, 0)
@@ -258,18 +443,36 @@ def participation_section(ctx: ReportContext) -> str:
             numeric_columns=[1],
         )
     )
-    out.append(
-        blocks.paragraph(
-            t(
-                "attrition_text",
-                complete=ctx.count(part["complete_pairs"]),
-                started=ctx.count(part["participants_at_baseline"]),
-                rate=ctx.pct(part["post_response_rate"]),
-            )
+    started = ctx.count(part["participants_at_baseline"])
+    if completion_exact(part):
+        attrition = t(
+            "attrition_text",
+            complete=ctx.count(part["complete_pairs"]),
+            started=started,
+            rate=ctx.pct(part["post_response_rate"]),
         )
-    )
+    else:
+        attrition = t("attrition_text_almost_all", started=started)
+    out.append(blocks.paragraph(attrition))
     out.append(blocks.paragraph(_attrition_comparison_text(ctx, part)))
     return "".join(out)
+
+
+def _couples_text(ctx: ReportContext, part: Json) -> str:
+    """Couples with both / one partner; 'couples − both' must not give a hidden '<5' back."""
+    counts = {
+        "participants": ctx.count(part["participants"]),
+        "couples": ctx.count(part["couples"]),
+    }
+    one, both = part["couples_one_partner"], part["couples_both_partners"]
+    if not one:
+        return ctx.t("participation_text_all_both", **counts)
+    exact = exact_parts({"both": both, "one": one})
+    if exact == {"both", "one"}:
+        return ctx.t("participation_text", both=ctx.count(both), one=ctx.count(one), **counts)
+    if _small(one) and both > one:
+        return ctx.t("participation_text_most_both", **counts)
+    return ctx.t("participation_text_split_hidden", **counts)
 
 
 def _attrition_comparison_text(ctx: ReportContext, part: Json) -> str:
@@ -613,21 +816,22 @@ def reliable_change_section(ctx: ReportContext) -> str:
             ("deteriorated", t("category_deteriorated")),
         ]
         labels, shares, lows, highs, count_labels, rows = [], [], [], [], [], []
+        exact = reliable_exact(reliable)
         for key, category in categories:
             share = reliable[key]
-            small = _small(share["count"])
+            shown_exactly = key in exact
             labels.append(category)
-            # A category of 1-4 people is drawn empty: its bar would give the count away.
-            shares.append(0.0 if small else share["share"])
-            lows.append(0.0 if small else share["ci_low"])
-            highs.append(0.0 if small else share["ci_high"])
-            count_labels.append(share_text(ctx, share))
+            # A withheld category is drawn empty: its bar would give the count away.
+            shares.append(share["share"] if shown_exactly else 0.0)
+            lows.append(share["ci_low"] if shown_exactly else 0.0)
+            highs.append(share["ci_high"] if shown_exactly else 0.0)
+            count_labels.append(_category_share_text(ctx, share, shown_exactly))
             rows.append(
                 [
                     category,
-                    ctx.count(share["count"]),
-                    "–" if small else ctx.pct(share["share"]),
-                    "–" if small else ctx.pct_interval(share["ci_low"], share["ci_high"]),
+                    _category_count(ctx, share["count"], shown_exactly),
+                    ctx.pct(share["share"]) if shown_exactly else "–",
+                    ctx.pct_interval(share["ci_low"], share["ci_high"]) if shown_exactly else "–",
                 ]
             )
         fig = figures.share_chart(
@@ -653,6 +857,10 @@ def reliable_change_section(ctx: ReportContext) -> str:
                 numeric_columns=[1, 2],
             )
         )
+        if any(
+            key not in exact and not _small(reliable[key]["count"]) for key in RELIABLE_CATEGORIES
+        ):
+            out.append(blocks.paragraph(t("split_withheld_note"), "note"))
         out.append(blocks.paragraph(_clinical_text(ctx, outcome), "note"))
         out.append(
             blocks.paragraph(
@@ -662,6 +870,20 @@ def reliable_change_section(ctx: ReportContext) -> str:
     if not shown:
         out.append(blocks.paragraph(t("reliable_none")))
     return "".join(out)
+
+
+def _category_count(ctx: ReportContext, count: int, shown_exactly: bool) -> str:
+    if shown_exactly or _small(count):
+        return ctx.count(count)  # a count of 1-4 is '<5' anyway
+    return ctx.t("count_five_or_more")
+
+
+def _category_share_text(ctx: ReportContext, share: Json, shown_exactly: bool) -> str:
+    if shown_exactly:
+        return share_text(ctx, share)
+    if _small(share["count"]):
+        return ctx.t("share_small", n=ctx.count(share["n"]))
+    return ctx.t("share_five_or_more", n=ctx.count(share["n"]))
 
 
 def _clinical_text(ctx: ReportContext, outcome: Json) -> str:

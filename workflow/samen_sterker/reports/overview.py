@@ -1,10 +1,11 @@
 """Sections of the pooled overview report of one cohort year, built from overview.json.
 
-Privacy beyond the JSON's own flags: the municipal reports of published municipalities are
-public, so any total over all municipalities minus those reports would reveal a municipality
-that is suppressed for its own small numbers. When such a municipality exists, this report
-therefore shows no pooled totals (see `pooled_totals_publishable`), only the rows of the
-municipalities that may be published.
+Privacy: the municipal reports of published municipalities are public, so a total over all
+municipalities minus those reports reveals the suppressed municipalities' combined figures.
+The stats stage suppresses further municipalities (secondary suppression) until that
+combined set meets the thresholds; this report shows pooled totals only when the JSON says
+so and the suppressed set's counts confirm it (`pooled_totals_publishable`), and never
+prints a split whose small part would follow by subtraction (`exact_parts`).
 """
 
 from __future__ import annotations
@@ -14,17 +15,24 @@ from typing import Any
 
 from samen_sterker.reports import blocks, figures
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.reports.formatting import SMALL_COUNT_LIMIT
 from samen_sterker.reports.municipal import (
     _available,
     _outcomes_in_order,
     _small,
+    before_after_figure,
+    completion_exact,
+    completion_figure,
     data_quality_appendix,
+    exact_parts,
     methods_appendix,
+    pooled_count_publishable,
+    pooled_reliable_publishable,
     pooled_totals_publishable,
     primarily_suppressed,
     provenance_appendix,
+    reliable_figure,
     share_text,
+    suppressed_codes,
 )
 from samen_sterker.reports.municipal import (
     meaning as municipal_meaning,
@@ -70,6 +78,7 @@ def key_figures(ctx: ReportContext) -> str:
     primary = stats["primary_outcome"]
     outcome = stats["outcomes"][primary]
     part = outcome["participation"]
+    show_n = completion_exact(part)
     items = [
         blocks.KeyFigure(
             t("kf_municipalities_label"),
@@ -81,52 +90,18 @@ def key_figures(ctx: ReportContext) -> str:
                 couples=ctx.count(part["couples"]),
             ),
         ),
-        blocks.KeyFigure(
-            t("kf_completion_label"),
-            ctx.pct(part["post_response_rate"]),
-            t(
-                "kf_completion_detail",
-                complete=ctx.count(part["complete_pairs"]),
-                started=ctx.count(part["participants_at_baseline"]),
-            ),
-        ),
+        completion_figure(ctx, part),
     ]
     headline: list[blocks.KeyFigure] = []  # the change comes first, as in the municipal report
     course = outcome["paired"]["course"]
     if _available(course) and not outcome["publication"]["course_change"]["suppressed"]:
-        headline.append(
-            blocks.KeyFigure(
-                t("kf_before_after_label", outcome=ctx.outcome_label(primary)),
-                f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
-                t(
-                    "kf_before_after_detail",
-                    change=ctx.num(course["mean_change"], signed=True),
-                    ci=ctx.ci(course["ci_low"], course["ci_high"]),
-                    n=ctx.count(course["n_pairs"]),
-                ),
-            )
-        )
+        headline.append(before_after_figure(ctx, primary, course, show_n=show_n))
     for name, other in _outcomes_in_order(stats):
         reliable = other.get("reliable_change") or {}
-        if other["publication"]["suppressed"] or not _available(reliable):
+        if not _available(reliable) or not pooled_reliable_publishable(stats, name):
             continue
-        improved = reliable["improved"]
-        headline.append(
-            blocks.KeyFigure(
-                t("kf_reliable_label", outcome=ctx.outcome_label(name, other)),
-                f"<{SMALL_COUNT_LIMIT}"
-                if _small(improved["count"])
-                else ctx.pct(improved["share"]),
-                t(
-                    "kf_reliable_detail",
-                    count=ctx.count(improved["count"]),
-                    n=ctx.count(improved["n"]),
-                    ci=""
-                    if _small(improved["count"])
-                    else " (" + ctx.pct_ci(improved["ci_low"], improved["ci_high"]) + ")",
-                ),
-            )
-        )
+        label = ctx.outcome_label(name, other)
+        headline.append(reliable_figure(ctx, label, reliable, show_n=show_n))
     out.append(blocks.key_figures(headline + items))
     return "".join(out)
 
@@ -161,22 +136,27 @@ def flow_section(ctx: ReportContext) -> str:
         return "".join(out) + blocks.paragraph(t("flow_hidden"))
     part = stats["outcomes"][stats["primary_outcome"]]["participation"]
     started, complete = part["participants_at_baseline"], part["complete_pairs"]
+    lost = started - complete
+    # Started = completed + lost: a lost count of 1-4 must not follow from the other two.
+    exact = exact_parts({"complete": complete, "lost": lost})
+
+    def row(label: str, key: str, count: int, share: float | None) -> list[str]:
+        if key in exact:
+            return [label, ctx.count(count), ctx.pct(share)]
+        return [label, ctx.count(count) if _small(count) else t("count_five_or_more"), "–"]
+
     rows = [
         [t("flow_started"), ctx.count(started), ctx.pct(1.0 if started else None)],
-        [t("flow_completed"), ctx.count(complete), ctx.pct(part["post_response_rate"])],
-        [
-            t("flow_lost"),
-            ctx.count(started - complete),
-            # A share of 1-4 people would give the hidden count back.
-            "–" if _small(started - complete) else ctx.pct(part["attrition_rate"]),
-        ],
+        row(t("flow_completed"), "complete", complete, part["post_response_rate"]),
+        row(t("flow_lost"), "lost", lost, part["attrition_rate"]),
     ]
     roles = stats["timepoints"]
     for tp in roles["order"]:
         if tp in (roles["baseline"], roles["course_end"]):
             continue
         measured = part["measurements_per_timepoint"].get(tp, 0)
-        if measured:
+        # Pooled minus published counts gives the suppressed set's count at this timepoint.
+        if measured and pooled_count_publishable(stats, stats["primary_outcome"], tp):
             rows.append(
                 [t("flow_measured_at", timepoint=ctx.timepoint_label(tp)), ctx.count(measured), ""]
             )
@@ -188,6 +168,8 @@ def flow_section(ctx: ReportContext) -> str:
             numeric_columns=[1, 2],
         )
     )
+    if exact != {"complete", "lost"}:
+        out.append(blocks.paragraph(t("split_withheld_note"), "note"))
     out.append(blocks.paragraph(t("flow_youth_care_note"), "note"))
     return "".join(out)
 
@@ -210,9 +192,18 @@ def municipalities_section(ctx: ReportContext) -> str:
         blocks.paragraph(t("municipalities_intro")),
     ]
     rows = []
+    secondary = {
+        e["municipality_code"] for e in stats["municipalities"] if e["suppression"] == "secondary"
+    }
+    hidden = set(suppressed_codes(stats))
     for row in sorted(comparison, key=lambda r: r["municipality"]):
-        if row["suppressed"]:
-            rows.append([row["municipality"], t("suppressed_short"), "", "", "", ""])
+        if row["suppressed"] or row["municipality_code"] in hidden:
+            short = (
+                "suppressed_short_secondary"
+                if row["municipality_code"] in secondary
+                else "suppressed_short"
+            )
+            rows.append([row["municipality"], t(short), "", "", "", ""])
             continue
         improved = "–"
         if reliable_name is not None:
@@ -271,13 +262,17 @@ def funnel_section(ctx: ReportContext) -> str:
     shown = False
     for name, outcome in _outcomes_in_order(stats):
         funnel = outcome.get("funnel") or {}
-        if not _available(funnel) or not pooled_totals_publishable(stats):
+        if not _available(funnel) or not pooled_reliable_publishable(stats, name):
             continue
-        points = [
-            (p["n"], p["share"], p["municipality"], False)
-            for p in funnel["points"]
-            if not p["suppressed"] and p["n"] > 0
+        shown_points = [p for p in funnel["points"] if not p["suppressed"] and p["n"] > 0]
+        # A point's share and n give its count: improved or not improved of 1-4 stays out.
+        drawable = [
+            p
+            for p in shown_points
+            if not _small(p["improved"]) and not _small(p["n"] - p["improved"])
         ]
+        withheld = len(shown_points) - len(drawable)
+        points = [(p["n"], p["share"], p["municipality"], False) for p in drawable]
         if not points:
             continue
         shown = True
@@ -307,6 +302,8 @@ def funnel_section(ctx: ReportContext) -> str:
         )
         out.append(blocks.paragraph(t("funnel_text", outcome=label)))
         out.append(figures.figure_html(fig, t("funnel_caption", outcome=label), alt))
+        if withheld:
+            out.append(blocks.paragraph(t("funnel_points_withheld", count=withheld), "note"))
     if not shown:
         out.append(blocks.paragraph(t("funnel_none")))
     return "".join(out)
@@ -322,7 +319,7 @@ def completers_section(ctx: ReportContext) -> str:
     baseline, course_end = roles["baseline"], roles["course_end"]
     rows = []
     for name, outcome in _outcomes_in_order(stats):
-        if outcome["publication"]["suppressed"]:
+        if not pooled_totals_publishable(stats, name):
             continue
         label = ctx.outcome_label(name, outcome)
         course = outcome["paired"]["course"]
@@ -432,8 +429,11 @@ def cost_section(ctx: ReportContext) -> str:
             [t("cost_total"), ctx.euro(cost["total_cost"])],
         ]
         for name, entry in (cost.get("by_outcome") or {}).items():
-            if entry.get("cost_per_reliably_improved") is None or _small(
-                entry["reliably_improved"]
+            # Cost per improved gives the improved count back (total cost / cost per improved).
+            if (
+                entry.get("cost_per_reliably_improved") is None
+                or _small(entry["reliably_improved"])
+                or not pooled_reliable_publishable(stats, name)
             ):
                 continue
             rows.append(
@@ -462,6 +462,6 @@ def appendix(ctx: ReportContext) -> str:
     return (
         methods_appendix(ctx)
         + blocks.paragraph(ctx.t("reference_econovision"), "note")
-        + data_quality_appendix(ctx, hide_municipalities=set(primarily_suppressed(ctx.stats)))
+        + data_quality_appendix(ctx, hide_municipalities=set(suppressed_codes(ctx.stats)))
         + provenance_appendix(ctx)
     )

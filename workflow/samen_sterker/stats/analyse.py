@@ -384,6 +384,12 @@ def _comparison_row(entry: dict, result: dict) -> dict:
         "ci_high": course.get("ci_high"),
         "headline_effect_size": course.get("headline_effect_size"),
         "reliably_improved": reliable["improved"] if reliable.get("available") else None,
+        # Counts behind the publication cells: reports check from them that the suppressed
+        # municipalities together meet the thresholds before showing pooled totals.
+        "cells": {
+            "by_timepoint": result["publication"]["by_timepoint"],
+            "course_change": result["publication"]["course_change"],
+        },
     }
 
 
