@@ -260,3 +260,19 @@ def test_reviewer_html_shows_code_and_loads_nothing_from_the_internet(tmp_path):
     assert "slope_plot" in text  # code cells are kept for the reviewer
     assert "ALLEEN-REVIEWER-CEL" in text
     assert not re.search(r'src="https?://', text)
+
+
+def test_atomic_write_gives_the_usual_file_permissions(tmp_path):
+    import os
+
+    from samen_sterker.reports.render import write_atomically
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "report.pdf"
+        write_atomically(target, b"%PDF-1.7")
+        assert target.read_bytes() == b"%PDF-1.7"
+        assert target.stat().st_mode & 0o777 == 0o644
+        assert list(tmp_path.iterdir()) == [target]
+    finally:
+        os.umask(umask)
