@@ -5,6 +5,8 @@ rule provenance:
     """Which inputs, config, code and packages made the results (cited by every report)."""
     input:
         manifest="results/clean/manifest.json",
+        # Its latest_response_date per export gives the date of the data (report dates).
+        data_quality="results/clean/data_quality.csv",
     output:
         "results/provenance.json",
     log:

@@ -6,6 +6,8 @@ exports, configuration and software that produced it.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import hashlib
 import json
 import platform
@@ -16,8 +18,20 @@ from typing import Any
 
 # The packages whose versions decide the numbers and the documents.
 REPORTED_PACKAGES = (
-    "samen-sterker", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "pingouin",
-    "pandera", "matplotlib", "papermill", "nbconvert", "weasyprint", "pyreadstat", "openpyxl",
+    "samen-sterker",
+    "snakemake",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "pingouin",
+    "pandera",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "weasyprint",
+    "pyreadstat",
+    "openpyxl",
 )
 
 
@@ -47,10 +61,66 @@ def package_versions(names: Iterable[str] = REPORTED_PACKAGES) -> dict[str, str]
     return versions
 
 
-def collect_provenance(manifest: Mapping[str, Any], config: Mapping[str, Any],
-                       code_version: str) -> dict[str, Any]:
-    """The provenance record of one pipeline run (results/provenance.json)."""
+def read_data_quality(path: str | Path) -> list[dict[str, str]]:
+    """The rows of results/clean/data_quality.csv as text (one dict per export)."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def data_date(
+    data_quality: Iterable[Mapping[str, str]], file: str = "results/clean/data_quality.csv"
+) -> tuple[str | None, str]:
+    """The date of the data: the latest `latest_response_date` over all exports, and why.
+
+    Returns (ISO date or None, explanation). None when no export has a date (no mapping names
+    a date_column); exports without one are named in the explanation, as they might be later.
+    """
+    rows = list(data_quality)
+    if not rows:
+        return None, f"{file} lists no exports"
+    if "latest_response_date" not in rows[0]:
+        return None, f"{file} has no latest_response_date column (cleaned by an older version)"
+    dates: dict[str, dt.date] = {}
+    undated = []
+    for number, row in enumerate(rows, start=2):
+        text = (row.get("latest_response_date") or "").strip()
+        if not text:
+            undated.append(row.get("export_id", f"row {number}"))
+            continue
+        try:
+            dates[row.get("export_id", f"row {number}")] = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"{file}, row {number}, column 'latest_response_date': not an ISO date"
+            ) from None
+    if not dates:
+        return None, (
+            "no export has a completion date: give date_column and date_format in the mapping "
+            f"of {sorted(undated)}"
+        )
+    latest = max(dates.values())
+    reason = f"latest response date over {len(dates)} export(s) with a date_column ({file})"
+    if undated:
+        reason += f"; without a date (not counted): {sorted(undated)}"
+    return latest.isoformat(), reason
+
+
+def collect_provenance(
+    manifest: Mapping[str, Any],
+    config: Mapping[str, Any],
+    code_version: str,
+    data_quality: Iterable[Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The provenance record of one pipeline run (results/provenance.json).
+
+    data_quality: the rows of results/clean/data_quality.csv, for the date of the data.
+    """
+    date, reason = (
+        data_date(data_quality) if data_quality is not None else (None, "no data quality table")
+    )
     return {
+        "data_date": date,
+        "data_date_source": reason,
         "inputs": manifest.get("inputs", manifest),
         "config_sha256": config_sha256(config),
         "config": dict(config),

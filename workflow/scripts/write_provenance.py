@@ -2,7 +2,7 @@
 
 import json
 
-from samen_sterker.provenance import collect_provenance
+from samen_sterker.provenance import collect_provenance, read_data_quality
 from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
@@ -10,9 +10,19 @@ snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 with log_to(snakemake.log[0]) as log:
     with open(snakemake.input.manifest, encoding="utf-8") as handle:
         manifest = json.load(handle)
-    record = collect_provenance(manifest, snakemake.config, snakemake.params.code_version)
+    record = collect_provenance(
+        manifest,
+        snakemake.config,
+        snakemake.params.code_version,
+        read_data_quality(snakemake.input.data_quality),
+    )
     with open(snakemake.output[0], "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2, sort_keys=True, ensure_ascii=False)
         handle.write("\n")
-    log.info("code version %s, config sha256 %s, %d inputs", record["code_version"],
-             record["config_sha256"], len(record["inputs"]))
+    log.info(
+        "code version %s, config sha256 %s, %d inputs",
+        record["code_version"],
+        record["config_sha256"],
+        len(record["inputs"]),
+    )
+    log.info("date of the data: %s (%s)", record["data_date"], record["data_date_source"])

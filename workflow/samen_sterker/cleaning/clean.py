@@ -48,9 +48,14 @@ DATA_QUALITY_COLUMNS = [
     "rows_kept",
     "rows_excluded",
     "measurements_kept",
+    "latest_response_date",
 ]
 DROPPED_COLUMNS = ["export_id", "column", "reason"]
 ROW_LEVEL = ""
+NO_DATE, INVALID_DATE = "no date", "not a date"
+DATE_COLUMN_DROPPED = (
+    "date_column: read for the date of the data only (latest_response_date in data_quality.csv)"
+)
 CODE_PATTERN = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}"
 )  # the `column` of an exclusion that concerns a whole response
@@ -89,6 +94,9 @@ class _Context:
     exclusions: list[dict] = field(default_factory=list)
     candidates: list[dict] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    # export_id → file row → completion date, or NO_DATE / INVALID_DATE. Held in memory
+    # only: per-row dates are never written (dates identify people in combination).
+    response_dates: dict[str, dict[int, dt.date | str]] = field(default_factory=dict)
 
     def exclude(
         self, entry: ExportEntry, file: str, row: int, column: str, reason: str, detail: str
@@ -281,6 +289,9 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
     for export_id, raw in raws.items():
         entry = next(e for e in entries if e.export_id == export_id)
         quality[export_id].update(_reconcile(context, entry, raw, candidates))
+        quality[export_id]["latest_response_date"] = _latest_response_date(
+            context, entry, mappings[entry.mapping], raw, candidates
+        )
 
     measurements = _canonical(config, candidates)
     exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
@@ -327,7 +338,9 @@ def _process_export(
     context.log.extend(raw.notes)
     context.log.extend(f"WARNING {warning}" for warning in raw.warnings)
     allowed = mapping.allowed_columns()
-    missing = [column for column in allowed if column not in raw.frame.columns]
+    date_column = mapping.date_column
+    read = allowed + ([date_column] if date_column and date_column not in allowed else [])
+    missing = [column for column in read if column not in raw.frame.columns]
     for column in missing:
         close = difflib.get_close_matches(column, list(raw.frame.columns), n=3, cutoff=0.6)
         hint = f"; similar columns: {close}" if close else ""
@@ -341,8 +354,17 @@ def _process_export(
             )
         )
     unmapped = [column for column in raw.frame.columns if column not in allowed]
+    if date_column and date_column in raw.frame.columns:
+        # Read before the cut: only the latest date of the kept rows leaves this stage.
+        context.response_dates[entry.export_id] = _response_dates(raw, mapping)
     dropped.extend(
-        {"export_id": entry.export_id, "column": column, "reason": "not in mapping (allow-list)"}
+        {
+            "export_id": entry.export_id,
+            "column": column,
+            "reason": DATE_COLUMN_DROPPED
+            if column == date_column and column not in allowed
+            else "not in mapping (allow-list)",
+        }
         for column in unmapped
     )
     context.log.append(
@@ -396,6 +418,67 @@ def _reconcile(
         f"measurements kept {counts['measurements_kept']}"
     )
     return counts
+
+
+def parse_response_date(text: str, formats: tuple[str, ...] | list[str]) -> dt.date | None:
+    """The date of a completion timestamp in one of the mapping's explicit formats, else None.
+
+    Formats are tried in order and never guessed: pandas reads 03-07-2024 as 7 March.
+    """
+    cell = text.strip()
+    for date_format in formats:
+        try:
+            return dt.datetime.strptime(cell, date_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _response_dates(raw: RawExport, mapping: Mapping) -> dict[int, dt.date | str]:
+    """File row → completion date of every response of one export (or NO_DATE/INVALID_DATE)."""
+    dates: dict[int, dt.date | str] = {}
+    for row, text in zip(raw.row_numbers, raw.frame[mapping.date_column], strict=True):
+        parsed = parse_response_date(text, mapping.date_formats) if text.strip() else NO_DATE
+        dates[row] = INVALID_DATE if parsed is None else parsed
+    return dates
+
+
+def _latest_response_date(
+    context: _Context,
+    entry: ExportEntry,
+    mapping: Mapping,
+    raw: RawExport,
+    candidates: pd.DataFrame,
+) -> str:
+    """ISO date of the latest completion among the export's KEPT rows ('' without date_column).
+
+    A missing or unparseable date is a warning (file, row, column; never the value) and is
+    ignored for the maximum; it never excludes a measurement.
+    """
+    dates = context.response_dates.get(entry.export_id)
+    if dates is None:
+        return ""
+    kept = sorted(set(candidates.loc[candidates["export_id"] == entry.export_id, "row"]))
+    column = mapping.date_column
+    empty = [row for row in kept if dates[row] == NO_DATE]
+    for row in kept:
+        if dates[row] == INVALID_DATE:
+            context.log.append(
+                f"WARNING {raw.file}, row {row}, column {column!r}: not a date in the format(s) "
+                f"{list(mapping.date_formats)} of mapping {mapping.name!r}; ignored for the date "
+                "of the data (the response is kept)"
+            )
+    if empty:
+        context.log.append(
+            f"WARNING {raw.file}, column {column!r}: no date in {len(empty)} kept row(s) "
+            f"({', '.join(map(str, empty))}); ignored for the date of the data"
+        )
+    valid = [dates[row] for row in kept if isinstance(dates[row], dt.date)]
+    latest = max(valid).isoformat() if valid else ""
+    context.log.append(
+        f"{raw.file}: latest response date of the {len(kept)} kept row(s): {latest or 'none'}"
+    )
+    return latest
 
 
 def _privacy_problems(raw: RawExport, mapping: Mapping, table: MunicipalityTable) -> list[Problem]:

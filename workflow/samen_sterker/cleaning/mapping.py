@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from samen_sterker.reading.problems import Problem
@@ -44,6 +45,10 @@ class Mapping:
     sources: tuple[OutcomeSource, ...]
     missing_codes: frozenset[str]
     reader_options: dict
+    # The response's completion timestamp: read only for the date of the data (the latest per
+    # export), never kept, because dates identify people in combination.
+    date_column: str | None = None
+    date_formats: tuple[str, ...] = ()
 
     def identity_columns(self) -> list[str]:
         """Columns that say who, where, when (the allow-list besides the outcome columns)."""
@@ -92,6 +97,7 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
         if value not in timepoints:
             problem(f"timepoint_values.{key}", f"{value!r} is not in timepoints.order {timepoints}")
     partner_values = {str(k): str(v) for k, v in (spec.get("partner_values") or {}).items()}
+    date_formats = _date_formats(spec, problem)
     mapping_labels = {str(k): float(v) for k, v in (spec.get("value_labels") or {}).items()}
 
     sources: list[OutcomeSource] = []
@@ -172,9 +178,29 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
             sources=tuple(sources),
             missing_codes=frozenset(str(code) for code in spec.get("missing_codes") or []),
             reader_options=options,
+            date_column=spec.get("date_column"),
+            date_formats=date_formats,
         ),
         [],
     )
+
+
+def _date_formats(spec: dict, problem: Callable[[str, str], None]) -> tuple[str, ...]:
+    """The explicit strptime format(s) of date_column; a date format is never guessed."""
+    given = spec.get("date_format")
+    formats = [given] if isinstance(given, str) else list(given or [])
+    if spec.get("date_column") and not formats:
+        problem(
+            "date_format",
+            "required with date_column: the strptime format of its cells, e.g. "
+            '"%Y-%m-%d %H:%M:%S" (never guessed: 03-07-2024 is 3 July or 7 March)',
+        )
+    if formats and not spec.get("date_column"):
+        problem("date_format", "only used with date_column")
+    for text in formats:
+        if not isinstance(text, str) or "%" not in text:
+            problem("date_format", 'each format must be a strptime format such as "%d-%m-%Y"')
+    return tuple(str(text) for text in formats)
 
 
 def _outcome_rows(
