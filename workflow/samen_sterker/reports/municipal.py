@@ -348,7 +348,8 @@ def reliable_figure(
             ci=ci,
         )
         if show_n
-        else t("kf_reliable_detail_no_n", count=ctx.count(improved["count"]), ci=ci)
+        # The count would be the completers' n when everyone improved.
+        else t("kf_reliable_detail_no_n", ci=ci)
     )
     return blocks.KeyFigure(name, ctx.pct(improved["share"]), detail)
 
@@ -430,11 +431,16 @@ def participation_section(ctx: ReportContext) -> str:
     out = [blocks.heading(t("participation_heading"), 2)]
     out.append(blocks.paragraph(_couples_text(ctx, part)))
     rows = []
+    # Beside 'all but <5 of the 21', the exact course-end count would give the drop-outs back.
+    hide_course_end = not completion_exact(part)
     for tp in stats["timepoints"]["order"]:
         measured = part["measurements_per_timepoint"].get(tp, 0)
         if measured == 0:
             continue
-        rows.append([ctx.timepoint_label(tp), ctx.count(measured)])
+        if hide_course_end and tp == stats["timepoints"]["course_end"] and not _small(measured):
+            rows.append([ctx.timepoint_label(tp), t("count_five_or_more")])
+        else:
+            rows.append([ctx.timepoint_label(tp), ctx.count(measured)])
     out.append(
         blocks.table(
             [t("col_timepoint"), t("col_respondents")],
@@ -443,6 +449,8 @@ def participation_section(ctx: ReportContext) -> str:
             numeric_columns=[1],
         )
     )
+    if hide_course_end:
+        out.append(blocks.paragraph(t("split_withheld_note"), "note"))
     started = ctx.count(part["participants_at_baseline"])
     if completion_exact(part):
         attrition = t(

@@ -205,6 +205,7 @@ def municipalities_section(ctx: ReportContext) -> str:
             )
             rows.append([row["municipality"], t(short), "", "", "", ""])
             continue
+        row_completion_exact = _row_completion_exact(stats, row)
         improved = "–"
         if reliable_name is not None:
             match = next(
@@ -216,12 +217,19 @@ def municipalities_section(ctx: ReportContext) -> str:
                 None,
             )
             if match and match.get("reliably_improved"):
-                improved = share_text(ctx, match["reliably_improved"])
+                improved = (
+                    share_text(ctx, match["reliably_improved"])
+                    if row_completion_exact
+                    # Its n is the completers: beside the starters it gives drop-outs of 1-4.
+                    else ctx.pct(match["reliably_improved"]["share"])
+                )
         rows.append(
             [
                 row["municipality"],
                 ctx.count(row["participants"]),
-                ctx.pct(row["post_response_rate"]),
+                ctx.pct(row["post_response_rate"])
+                if row_completion_exact
+                else t("completion_all_but_small"),
                 f"{ctx.num(row['mean_baseline'])} → {ctx.num(row['mean_course_end'])}",
                 ctx.change_interval(row["mean_change"], row["ci_low"], row["ci_high"]),
                 improved,
@@ -239,7 +247,12 @@ def municipalities_section(ctx: ReportContext) -> str:
         ),
     ]
     interaction = (stats["outcomes"][primary].get("pooled_model") or {}).get("interaction_test")
-    if interaction and interaction.get("p") is not None and len(comparison) > 1:
+    if (
+        interaction
+        and interaction.get("p") is not None
+        and len(comparison) > 1
+        and pooled_totals_publishable(stats)
+    ):
         out.append(blocks.paragraph(t("municipalities_interaction", p=ctx.p(interaction["p"]))))
     out.append(
         blocks.table(
@@ -253,6 +266,17 @@ def municipalities_section(ctx: ReportContext) -> str:
         )
     )
     return "".join(out)
+
+
+def _row_completion_exact(stats: Json, row: Json) -> bool:
+    """Whether a municipality's completion rate may be shown beside its participants."""
+    cells = row.get("cells")
+    if not cells:
+        return False
+    started = cells["by_timepoint"][stats["timepoints"]["baseline"]]["respondents"]
+    complete = cells["course_change"]["respondents"]
+    split = {"complete": complete, "lost": started - complete}
+    return exact_parts(split) == set(split)
 
 
 def funnel_section(ctx: ReportContext) -> str:
