@@ -1,0 +1,115 @@
+"""Provenance: the date of the data from data_quality.csv, and the reports' fixed date from it.
+
+Expected epochs are worked out by hand: 2024-07-01 00:00 UTC is 1719792000 s, so 2024-07-10
+is 1719792000 + 9 × 86400 = 1720569600; 2025-01-01 is 1735689600, so 2024-12-31 is 1735603200.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from samen_sterker.provenance import collect_provenance, data_date, read_data_quality
+from samen_sterker.reports.build import report_epoch
+
+QUALITY_HEADER = (
+    "export_id,file,sha256,format,encoding,rows_read,rows_kept,rows_excluded,"
+    "measurements_kept,latest_response_date\n"
+)
+
+
+def test_data_date_is_the_latest_over_exports_and_names_undated_ones():
+    rows = [
+        {"export_id": "pre", "latest_response_date": "2024-02-10"},
+        {"export_id": "followup", "latest_response_date": "2024-07-10"},
+        {"export_id": "post", "latest_response_date": "2024-04-19"},
+        {"export_id": "handmade", "latest_response_date": ""},
+    ]
+    date, reason = data_date(rows)
+    assert date == "2024-07-10"
+    assert "3 export(s)" in reason and "handmade" in reason
+
+
+def test_data_date_is_null_with_a_reason():
+    date, reason = data_date([{"export_id": "a", "latest_response_date": ""}])
+    assert date is None and "date_column" in reason and "'a'" in reason
+    date, reason = data_date([{"export_id": "a", "rows_read": "3"}])
+    assert date is None and "latest_response_date" in reason
+    assert data_date([])[0] is None
+
+
+def test_a_damaged_date_names_row_and_column_not_the_value():
+    rows = [
+        {"export_id": "a", "latest_response_date": "2024-07-10"},
+        {"export_id": "b", "latest_response_date": "10-07-2024"},
+    ]
+    with pytest.raises(ValueError) as caught:
+        data_date(rows, file="results/clean/data_quality.csv")
+    message = str(caught.value)
+    assert "row 3" in message and "'latest_response_date'" in message
+    assert "10-07-2024" not in message
+
+
+def test_collect_provenance_reads_the_data_quality_csv(tmp_path):
+    path = tmp_path / "data_quality.csv"
+    path.write_text(
+        QUALITY_HEADER
+        + "gm1_pre,data/raw/a.csv,ab,qualtrics_csv,utf-8,10,9,1,18,2024-02-10\n"
+        + "gm1_post,data/raw/b.csv,cd,qualtrics_csv,utf-8,10,8,2,16,2024-04-19\n",
+        encoding="utf-8",
+    )
+    manifest = {"inputs": {"data/raw/a.csv": "ab"}, "config_sha256": "x"}
+    record = collect_provenance(
+        manifest, {"synthetic_data": True}, "abc123", read_data_quality(path)
+    )
+    assert record["data_date"] == "2024-04-19"
+    assert record["inputs"] == {"data/raw/a.csv": "ab"}
+    json.dumps(record)  # written as JSON
+    without = collect_provenance(manifest, {}, "abc123")
+    assert without["data_date"] is None and without["data_date_source"]
+
+
+def test_report_date_follows_the_data_date(tmp_path):
+    stats = tmp_path / "stats.json"
+    stats.write_text(json.dumps({"year": 2024}), encoding="utf-8")
+    provenance = tmp_path / "provenance.json"
+    provenance.write_text(json.dumps({"data_date": "2024-07-10"}), encoding="utf-8")
+    assert report_epoch(stats, provenance) == 1720569600
+    provenance.write_text(json.dumps({"data_date": None, "data_date_source": "x"}))
+    assert report_epoch(stats, provenance) == 1735603200  # 31 December of the cohort year
+
+
+# --- the demo pipeline ---------------------------------------------------------------------
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}[-/]\d{2}[-/]\d{4}")
+
+
+@pytest.mark.e2e
+def test_demo_provenance_and_pdf_carry_the_date_of_the_data(demo_run: Path):
+    # Demo RecordedDate: the latest kept response is in the GM9999 follow-up export,
+    # 2024-07-10 20:53:34 (the 20:57:23 row after it is a survey preview, same day).
+    record = json.loads((demo_run / "results" / "provenance.json").read_text(encoding="utf-8"))
+    assert record["data_date"] == "2024-07-10"
+    quality = pd.read_csv(demo_run / "results" / "clean" / "data_quality.csv", dtype=str)
+    assert quality.set_index("export_id").loc["gm9999_2024_followup", "latest_response_date"] == (
+        "2024-07-10"
+    )
+    for slug in ("nergenshuizen", "overview"):
+        metadata = PdfReader(demo_run / f"results/reports/2024/{slug}.pdf").metadata
+        assert metadata.creation_date == dt.datetime(2024, 7, 10, tzinfo=dt.UTC), slug
+
+
+@pytest.mark.e2e
+def test_demo_outputs_hold_no_per_row_date(demo_run: Path):
+    clean = demo_run / "results" / "clean"
+    for name in ("measurements.csv", "exclusions.csv", "dropped_columns.csv"):
+        assert not DATE.search((clean / name).read_text(encoding="utf-8")), name
+    # data_quality.csv holds one date per export, nothing else date-like.
+    quality = pd.read_csv(clean / "data_quality.csv", dtype=str, keep_default_na=False)
+    assert len(DATE.findall((clean / "data_quality.csv").read_text())) == len(quality)
