@@ -285,19 +285,10 @@ def test_the_scanner_finds_the_old_sentence():
     assert derivable_small_parts("in 11 stellen; in de meeste stellen beide", splits) == []
 
 
-# Sections whose numbers are the n of each analysis (respondents per timepoint, complete
-# pairs): starters minus complete pairs is the drop-out count there by construction, so the
-# completion split is checked only where the report presents it (page 1, participation, flow).
-ANALYSIS_SECTIONS = {"ratings", "certainty", "completers"}
-
-
 def _check_sections(sections: dict[str, str], splits) -> list[str]:
     problems = []
     for section, html in sections.items():
-        relevant = [
-            s for s in splits if section not in ANALYSIS_SECTIONS or "completion" not in s[0]
-        ]
-        problems += [f"{section}: {leak}" for leak in derivable_small_parts(_text(html), relevant)]
+        problems += [f"{section}: {leak}" for leak in derivable_small_parts(_text(html), splits)]
     return problems
 
 

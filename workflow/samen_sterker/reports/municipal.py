@@ -3,6 +3,12 @@
 Every function obeys the JSON's `publication` objects: a suppressed group shows no numbers at
 all, a suppressed outcome or timepoint is left out with a sentence saying why, and counts of
 1-4 appear as "<5". Numbers are never computed here beyond choosing and formatting them.
+
+Splits (couples = both partners + one partner; starters = completers + drop-outs; classified
+= improved + unchanged + deteriorated) never print a part of 1-4 beside the exact total and
+other parts in one section (`exact_parts`). Known limit: shares of reliable change are shown
+with their n, the completers, so across sections drop-outs of 1-4 still follow from the
+starters; and participants minus couples always gives the couples with one partner.
 """
 
 from __future__ import annotations
@@ -211,17 +217,21 @@ def improved_direction(change: float, higher_is_better: bool) -> bool:
     return change > 0 if higher_is_better else change < 0
 
 
-def share_text(ctx: ReportContext, share: Json) -> str:
-    """'60% (21 van 35)'; '<5 van 35' or 'op <5 na alle 35' when count or rest is 1-4."""
+def share_text(ctx: ReportContext, share: Json, *, n: str | None = None) -> str:
+    """'60% (21 van 35)'; '<5 van 35' or 'op <5 na alle 35' when count or rest is 1-4.
+
+    n: the denominator as printed, when it must not be exact (see completers_count).
+    """
+    n = ctx.count(share["n"]) if n is None else n
     if _small(share["count"]):
-        return ctx.t("share_small", n=ctx.count(share["n"]))
+        return ctx.t("share_small", n=n)
     if _small(share["n"] - share["count"]):
-        return ctx.t("share_all_but_small", n=ctx.count(share["n"]))
+        return ctx.t("share_all_but_small", n=n)
     return ctx.t(
         "share_with_count",
         percent=ctx.pct(share["share"]),
         count=ctx.count(share["count"]),
-        n=ctx.count(share["n"]),
+        n=n,
     )
 
 
@@ -269,6 +279,13 @@ def completion_exact(part: Json) -> bool:
         "lost": part["participants_at_baseline"] - part["complete_pairs"],
     }
     return exact_parts(split) == set(split)
+
+
+def completers_count(ctx: ReportContext, outcome: Json, n: int) -> str:
+    """The n of complete pairs, or '5 of meer' when beside the starters it gives 1-4 drop-outs."""
+    if completion_exact(outcome["participation"]) or _small(n):
+        return ctx.count(n)
+    return ctx.t("count_five_or_more")
 
 
 def reliable_exact(reliable: Json) -> set[str]:
@@ -556,7 +573,9 @@ def ratings_section(ctx: ReportContext) -> str:
         rows = [
             [
                 ctx.timepoint_label(tp),
-                ctx.count(descriptives[tp]["n"]),
+                completers_count(ctx, outcome, descriptives[tp]["n"])
+                if tp == stats["timepoints"]["course_end"]
+                else ctx.count(descriptives[tp]["n"]),
                 ctx.num(descriptives[tp]["mean"]),
                 ctx.interval(descriptives[tp]["ci_low"], descriptives[tp]["ci_high"]),
                 ctx.num(descriptives[tp]["median"]),
@@ -627,7 +646,9 @@ def _changes_table(ctx: ReportContext, name: str, outcome: Json) -> str:
     rows = [
         [
             label,
-            ctx.count(result["n_pairs"]),
+            completers_count(ctx, outcome, result["n_pairs"])
+            if result is outcome["paired"]["course"]
+            else ctx.count(result["n_pairs"]),
             ctx.num(result["mean_from"]),
             ctx.num(result["mean_to"]),
             ctx.num(result["mean_change"], signed=True),
@@ -675,7 +696,7 @@ def certainty_section(ctx: ReportContext) -> str:
                 "paired_test_text",
                 change=ctx.num(course["mean_change"], signed=True),
                 ci=ctx.ci(course["ci_low"], course["ci_high"]),
-                n=ctx.count(course["n_pairs"]),
+                n=completers_count(ctx, outcome, course["n_pairs"]),
                 p=ctx.p(course["t_test"]["p_value"]),
             )
         ]
@@ -777,7 +798,10 @@ def _design_caveats(ctx: ReportContext) -> list[str]:
     primary = ctx.stats["outcomes"][ctx.stats["primary_outcome"]]
     course = primary["paired"]["course"]
     if _available(course) and course["n_pairs"] < 30:
-        items.append(t("caveat_small_n", n=ctx.count(course["n_pairs"])))
+        if completion_exact(primary["participation"]):
+            items.append(t("caveat_small_n", n=ctx.count(course["n_pairs"])))
+        else:
+            items.append(t("caveat_small_n_no_n"))
     if any(_available(o["paired"].get("waiting_period")) for o in ctx.stats["outcomes"].values()):
         items.append(t("caveat_waiting_list"))
     return items
@@ -833,7 +857,10 @@ def reliable_change_section(ctx: ReportContext) -> str:
             shares.append(share["share"] if shown_exactly else 0.0)
             lows.append(share["ci_low"] if shown_exactly else 0.0)
             highs.append(share["ci_high"] if shown_exactly else 0.0)
-            count_labels.append(_category_share_text(ctx, share, shown_exactly))
+            # Shares need their n (the completers); see the module notes on drop-outs.
+            count_labels.append(
+                _category_share_text(ctx, share, shown_exactly, ctx.count(share["n"]))
+            )
             rows.append(
                 [
                     category,
@@ -886,12 +913,12 @@ def _category_count(ctx: ReportContext, count: int, shown_exactly: bool) -> str:
     return ctx.t("count_five_or_more")
 
 
-def _category_share_text(ctx: ReportContext, share: Json, shown_exactly: bool) -> str:
+def _category_share_text(ctx: ReportContext, share: Json, shown_exactly: bool, n: str) -> str:
     if shown_exactly:
-        return share_text(ctx, share)
+        return share_text(ctx, share, n=n)
     if _small(share["count"]):
-        return ctx.t("share_small", n=ctx.count(share["n"]))
-    return ctx.t("share_five_or_more", n=ctx.count(share["n"]))
+        return ctx.t("share_small", n=n)
+    return ctx.t("share_five_or_more", n=n)
 
 
 def _clinical_text(ctx: ReportContext, outcome: Json) -> str:

@@ -20,6 +20,7 @@ from samen_sterker.reports.municipal import (
     _outcomes_in_order,
     _small,
     before_after_figure,
+    completers_count,
     completion_exact,
     completion_figure,
     data_quality_appendix,
@@ -352,7 +353,7 @@ def completers_section(ctx: ReportContext) -> str:
                 [
                     label,
                     t("analysis_completers"),
-                    ctx.count(course["n_pairs"]),
+                    completers_count(ctx, outcome, course["n_pairs"]),
                     f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
                     ctx.change_interval(course["mean_change"], course["ci_low"], course["ci_high"]),
                 ]
@@ -364,7 +365,7 @@ def completers_section(ctx: ReportContext) -> str:
                 [
                     label,
                     t("analysis_all_available"),
-                    f"{ctx.count(before['n'])} / {ctx.count(after['n'])}",
+                    f"{ctx.count(before['n'])} / {completers_count(ctx, outcome, after['n'])}",
                     f"{ctx.num(before['mean'])} → {ctx.num(after['mean'])}",
                     # Means of different people: their difference is not a change of anyone.
                     "–",
