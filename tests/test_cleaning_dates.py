@@ -270,3 +270,27 @@ def test_no_per_row_date_reaches_the_outputs(tmp_path, base_config):
     quality = paths["data_quality"].read_text(encoding="utf-8")
     assert ISO_DATE.findall(quality) == ["2024-02-09"]
     assert not DAY_FIRST_DATE.search(quality + "\n".join(result.log))
+
+
+def test_latest_date_per_cohort_year_in_the_manifest(tmp_path, base_config):
+    # The same responses as cohort 2023 (dates moved back a year) and as cohort 2024: each
+    # year's latest kept date is 5 July of that year (row 5's 31 December is excluded).
+    config = project(
+        tmp_path,
+        base_config,
+        {"long_dates": LONG_MAPPING},
+        [
+            "e2023\tdata/raw/2023.csv\tlong_dates\t2023\tGM9999\t\t",
+            "e2024\tdata/raw/2024.csv\tlong_dates\t2024\tGM9999\t\t",
+        ],
+        {
+            "data/raw/2023.csv": LONG_CSV.replace("-2024 ", "-2023 "),
+            "data/raw/2024.csv": LONG_CSV,
+        },
+    )
+    result = clean_exports(config, tmp_path)
+    assert result.data_quality["latest_response_date"].tolist() == ["2023-07-05", "2024-07-05"]
+    assert result.manifest["latest_response_date_by_year"] == {
+        "2023": "2023-07-05",
+        "2024": "2024-07-05",
+    }

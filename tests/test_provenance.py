@@ -64,12 +64,17 @@ def test_collect_provenance_reads_the_data_quality_csv(tmp_path):
         + "gm1_post,data/raw/b.csv,cd,qualtrics_csv,utf-8,10,8,2,16,2024-04-19\n",
         encoding="utf-8",
     )
-    manifest = {"inputs": {"data/raw/a.csv": "ab"}, "config_sha256": "x"}
+    manifest = {
+        "inputs": {"data/raw/a.csv": "ab"},
+        "config_sha256": "x",
+        "latest_response_date_by_year": {"2023": "2023-12-01", "2024": "2024-04-19"},
+    }
     record = collect_provenance(
         manifest, {"synthetic_data": True}, "abc123", read_data_quality(path)
     )
     assert record["data_date"] == "2024-04-19"
     assert record["inputs"] == {"data/raw/a.csv": "ab"}
+    assert record["data_date_by_year"] == {"2023": "2023-12-01", "2024": "2024-04-19"}
     json.dumps(record)  # written as JSON
     without = collect_provenance(manifest, {}, "abc123")
     assert without["data_date"] is None and without["data_date_source"]

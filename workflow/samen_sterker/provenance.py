@@ -121,6 +121,8 @@ def collect_provenance(
     return {
         "data_date": date,
         "data_date_source": reason,
+        # Per cohort year (from the clean manifest): the date a report of that year should use.
+        "data_date_by_year": dict(manifest.get("latest_response_date_by_year") or {}),
         "inputs": manifest.get("inputs", manifest),
         "config_sha256": config_sha256(config),
         "config": dict(config),

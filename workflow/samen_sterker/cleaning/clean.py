@@ -309,6 +309,9 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
             {"export_id": row["export_id"], "file": row["file"], "sha256": row["sha256"]}
             for row in quality.values()
         ],
+        # One date per cohort year (not per export), so that each year's reports are dated by
+        # their own data and adding a later cohort does not change an earlier report.
+        "latest_response_date_by_year": _latest_date_by_year(context, candidates),
     }
     return CleanResult(
         measurements=measurements,
@@ -479,6 +482,17 @@ def _latest_response_date(
         f"{raw.file}: latest response date of the {len(kept)} kept row(s): {latest or 'none'}"
     )
     return latest
+
+
+def _latest_date_by_year(context: _Context, candidates: pd.DataFrame) -> dict[str, str]:
+    """Cohort year → ISO date of the latest completion among kept rows of that year."""
+    latest: dict[str, dt.date] = {}
+    kept = candidates[["export_id", "row", "year"]].drop_duplicates()
+    for export_id, row, year in kept.itertuples(index=False, name=None):
+        date = context.response_dates.get(export_id, {}).get(row)
+        if isinstance(date, dt.date) and (str(year) not in latest or date > latest[str(year)]):
+            latest[str(year)] = date
+    return {year: date.isoformat() for year, date in sorted(latest.items())}
 
 
 def _privacy_problems(raw: RawExport, mapping: Mapping, table: MunicipalityTable) -> list[Problem]:
