@@ -2,7 +2,9 @@
 
 Order of work per export: read (reading stage) → keep only the mapped columns (allow-list,
 every other column dropped and recorded) → scan the kept columns for personal data → work out
-who, where and when for each response → parse values → validate. Structural problems of all
+who, where and when for each response → parse values → validate. A mapping's date_column
+(completion time) is read before the cut and only the latest date of the kept rows leaves
+(per export and per cohort year), because per-row dates identify. Structural problems of all
 exports are collected and raised together as one ExportProblems; value problems exclude a
 measurement and are logged (errors under `strict: true`).
 """
