@@ -23,10 +23,10 @@
 #   cells tagged `reviewer-only` stay here.
 # * **Numbers** come from `results/stats/{year}/overview.json` (`docs/stats-json.md`); the
 #   section builders in `samen_sterker/reports/overview.py` only choose and format them.
-# * **Privacy:** municipalities suppressed in the JSON appear without numbers. When a
-#   municipality is suppressed for its own small numbers, pooled totals are not shown at all:
-#   the other municipalities' reports are public, so totals minus those reports would reveal
-#   it (`overview.pooled_totals_publishable`).
+# * **Privacy:** municipalities suppressed in the JSON (for their own small numbers, or
+#   secondarily to protect one) appear without numbers. Pooled totals are shown only when the
+#   suppressed municipalities together meet the thresholds, so that totals minus the public
+#   reports reveal no single one (`municipal.pooled_totals_publishable`).
 # * **Sentences** come from `samen_sterker/reports/translations.yaml`.
 
 # %% tags=["parameters"]
