@@ -325,6 +325,24 @@ def test_source_date_prefers_provenance_and_never_the_clock():
     assert source_date({}, 2024) == "2024-12-31T00:00:00+00:00"
 
 
+def test_source_date_is_the_cohort_years_own_date_of_the_data():
+    provenance = {"data_date": "2025-05-02",
+                  "data_date_by_year": {"2024": "2024-07-10", "2025": "2025-05-02"}}
+    assert source_date(provenance, 2024) == "2024-07-10"
+    assert source_date(provenance, 2025) == "2025-05-02"
+
+
+def test_appendix_states_the_date_of_the_data(cohort):
+    ctx = ReportContext(stats=cohort[BIG], lang="en", overview=cohort["overview"],
+                        provenance={"data_date": "2025-05-02",
+                                    "data_date_by_year": {"2024": "2024-07-10"}})
+    text = _text(municipal.provenance_appendix(ctx))
+    assert "Date of the data (latest completed questionnaire) 2024-07-10" in text
+    unknown = ReportContext(stats=cohort[BIG], lang="nl", overview=cohort["overview"])
+    assert "Datum van de gegevens (laatst ingevulde vragenlijst) onbekend" in _text(
+        municipal.provenance_appendix(unknown))
+
+
 def test_reviewer_slope_plot_data_are_complete_pairs_without_codes(tmp_path):
     from samen_sterker.reports import reviewer
 

@@ -138,6 +138,10 @@ def source_date(provenance: Mapping[str, Any], year: int) -> str:
 
     Never the clock, so that a rerun gives identical PDFs.
     """
+    # The cohort's own date first: adding next year's exports must not redate older reports.
+    by_year = provenance.get("data_date_by_year") or {}
+    if by_year.get(str(year)):
+        return str(by_year[str(year)])
     for key in ("data_date", "date_of_data", "source_date"):
         value = provenance.get(key)
         if value:

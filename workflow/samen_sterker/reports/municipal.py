@@ -1173,7 +1173,10 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
                 css_class="wide provenance",
             )
         )
+    year = str(ctx.stats.get("year", ""))
+    data_date = (prov.get("data_date_by_year") or {}).get(year) or prov.get("data_date")
     general = [
+        [t("prov_data_date"), str(data_date or t("prov_data_date_unknown"))],
         [t("prov_code_version"), str(prov.get("code_version", "–"))],
         [t("prov_config"), str(prov.get("config_sha256", "–"))],
         ["Python", str(prov.get("python", "–"))],
