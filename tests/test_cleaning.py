@@ -764,3 +764,34 @@ def test_personal_data_in_a_code_is_never_quoted_by_identity_messages(tmp_path, 
     message = str(caught.value)
     assert "data/raw/a.csv, rows 2, 3, column 'koppel': personal data [phone]" in message
     assert "06-12345678" not in message and "duplicate" not in message
+
+
+def test_item_bounds_per_item(tmp_path, base_config):
+    """CSI-4 item 1 is answered 0-6, items 2-4 0-5: a 6 on item 2 is out of range."""
+    mapping = copy.deepcopy(VALUES_MAPPING)
+    mapping["outcomes"]["couple_satisfaction"]["item_max"] = [6, 5, 5, 5]
+    csv = (
+        "koppel,partner,cijfer,csi1,csi2,csi3,csi4\n"
+        "K01,A,6,6,5,5,5\n"  # row 2: 21, every item at its own maximum
+        "K01,B,7,5,6,5,5\n"  # row 3: item 2 answered 6 > 5
+    )
+    config = make_project(tmp_path, base_config, {"values": mapping},
+                          ["v\tdata/raw/v.csv\tvalues\t2024\tGM9999\tpre\t"],
+                          {"data/raw/v.csv": csv})
+    result = clean_exports(config, tmp_path)
+    csi = result.measurements[result.measurements["outcome"] == "couple_satisfaction"]
+    assert csi["value"].tolist() == [21.0]
+    excluded = result.exclusions[["row", "column", "reason"]].values.tolist()
+    assert [3, "csi2", "out_of_range"] in excluded
+    assert "outside 0-5" in " ".join(result.exclusions["detail"])
+
+
+def test_item_bounds_list_must_match_the_items(tmp_path, base_config):
+    mapping = copy.deepcopy(VALUES_MAPPING)
+    mapping["outcomes"]["couple_satisfaction"]["item_max"] = [6, 5, 5]
+    config = make_project(tmp_path, base_config, {"values": mapping},
+                          ["v\tdata/raw/v.csv\tvalues\t2024\tGM9999\tpre\t"],
+                          {"data/raw/v.csv": VALUES_CSV})
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    assert "item_max: gives 3 bounds for 4 items" in str(caught.value)

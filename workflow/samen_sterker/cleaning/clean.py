@@ -888,7 +888,7 @@ def _score(
     """
     parsed = []
     problems: list[tuple[str, str, str]] = []
-    for column in source.columns:
+    for index, column in enumerate(source.columns):
         value = parse_cell(
             cell[column],
             decimal=raw.decimal,
@@ -906,11 +906,13 @@ def _score(
             reason = "missing_item" if missing else value.reason
             problems.append((column, reason, f"item {column!r}: {value.detail}"))
             continue
-        too_low = source.item_min is not None and value.value < source.item_min
-        too_high = source.item_max is not None and value.value > source.item_max
+        item_min, item_max = source.item_bounds(index)
+        too_low = item_min is not None and value.value < item_min
+        too_high = item_max is not None and value.value > item_max
         if too_low or too_high:
-            bounds = f"{source.item_min:g}-{source.item_max:g}"
-            problems.append((column, "out_of_range", f"item {column!r} outside {bounds}"))
+            low = "" if item_min is None else f"{item_min:g}"
+            high = "" if item_max is None else f"{item_max:g}"
+            problems.append((column, "out_of_range", f"item {column!r} outside {low}-{high}"))
             continue
         parsed.append(value.value)
     label = ",".join(source.columns)

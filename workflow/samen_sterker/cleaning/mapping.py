@@ -19,10 +19,18 @@ class OutcomeSource:
     columns: tuple[str, ...]
     score: str  # "value" for a single column, else "sum" or "mean" of the items
     labels_to_numbers: dict[str, float] = field(default_factory=dict)
-    item_min: float | None = None
-    item_max: float | None = None
+    # One bound for every item, or one per item (CSI-4: item 1 runs 0-6, items 2-4 run 0-5).
+    item_min: float | tuple[float, ...] | None = None
+    item_max: float | tuple[float, ...] | None = None
     # Layout long with an outcome column: the (lower-cased) cells that select this outcome.
     when: frozenset[str] | None = None
+
+    def item_bounds(self, index: int) -> tuple[float | None, float | None]:
+        """Lowest and highest valid answer of the item at `index` in `columns`."""
+        return tuple(  # type: ignore[return-value]
+            bound[index] if isinstance(bound, tuple) else bound
+            for bound in (self.item_min, self.item_max)
+        )
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,15 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
             if timepoint is not None and timepoint not in timepoints:
                 problem(f"{key}", f"timepoint {timepoint!r} is not in timepoints.order")
                 continue
+            bounds = {}
+            for bound in ("item_min", "item_max"):
+                value = source.get(bound)
+                if isinstance(value, list):
+                    if len(value) != len(columns):
+                        problem(f"{key}.{bound}",
+                                f"gives {len(value)} bounds for {len(columns)} items")
+                    value = tuple(value)
+                bounds[bound] = value
             sources.append(
                 OutcomeSource(
                     outcome=outcome,
@@ -151,8 +168,7 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
                     columns=tuple(columns),
                     score=score,
                     labels_to_numbers=labels,
-                    item_min=source.get("item_min"),
-                    item_max=source.get("item_max"),
+                    **bounds,
                 )
             )
     if problems:
