@@ -320,3 +320,18 @@ def test_no_small_part_derivable_in_any_overview_section(small_parts):
         assert _check_sections(sections, splits) == [], lang
         flow = _text(sections["flow"])
         assert ("Uitval" in flow or "Dropout" in flow) and "<5" in flow
+
+
+def test_withheld_count_shows_only_what_the_published_numbers_imply():
+    """A withheld part reads as the range a reader can derive anyway, the same for every true
+    split that looks alike in print (started 39, drop-outs '<5')."""
+    withheld_count = municipal.withheld_count
+    nl = ReportContext(stats={}, lang="nl")
+    printed = {withheld_count(nl, {"complete": 39 - lost, "lost": lost}, "complete")
+               for lost in (1, 2, 3, 4)}
+    assert printed == {"35 tot 38"}
+    assert withheld_count(nl, {"complete": 36, "lost": 3}, "lost") == "<5"
+    # 12 improved, 2 unchanged ('<5'), 0 deteriorated (exact): improved is 14 minus 1-4.
+    en = ReportContext(stats={}, lang="en")
+    reliable = {"improved": 12, "unchanged": 2, "deteriorated": 0}
+    assert withheld_count(en, reliable, "improved") == "10 to 13"

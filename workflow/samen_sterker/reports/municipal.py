@@ -192,8 +192,8 @@ def exact_parts(parts: Mapping[str, int]) -> set[str]:
     return set(parts) - withheld
 
 
-def _determined(parts: Mapping[str, int], withheld: set[str]) -> bool:
-    """Whether some withheld part has one possible value given their sum and the rule.
+def _possible_ranges(parts: Mapping[str, int], withheld: set[str]) -> dict[str, tuple[int, int]]:
+    """What a reader can know of each withheld part: its lowest and highest possible value.
 
     A reader knows the sum (total minus exact parts), that a '<5' part is 1-4 and that a
     part withheld without '<5' is at least 5. Sums of integer intervals are intervals, so a
@@ -204,12 +204,32 @@ def _determined(parts: Mapping[str, int], withheld: set[str]) -> bool:
         name: (1, SMALL_COUNT_LIMIT - 1) if _small(parts[name]) else (SMALL_COUNT_LIMIT, total)
         for name in withheld
     }
+    ranges = {}
     for name, (low, high) in bounds.items():
         others_min = sum(b[0] for n, b in bounds.items() if n != name)
         others_max = sum(b[1] for n, b in bounds.items() if n != name)
-        if min(high, total - others_min) - max(low, total - others_max) < 1:
-            return True
-    return False
+        ranges[name] = (max(low, total - others_max), min(high, total - others_min))
+    return ranges
+
+
+def _determined(parts: Mapping[str, int], withheld: set[str]) -> bool:
+    """Whether some withheld part has one possible value given their sum and the rule."""
+    return any(high - low < 1 for low, high in _possible_ranges(parts, withheld).values())
+
+
+def withheld_count(ctx: ReportContext, parts: Mapping[str, int], name: str) -> str:
+    """A part of a split that `exact_parts` withholds, as what a reader may know of it anyway.
+
+    The range ('35 tot 38') follows from published numbers alone (the total, the exact parts
+    and that '<5' means 1-4), so it discloses nothing more than '5 of meer' while reading better.
+    """
+    if _small(parts[name]):
+        return ctx.count(parts[name])
+    withheld = set(parts) - exact_parts(parts)
+    low, high = _possible_ranges(parts, withheld)[name]
+    if high - low >= 1 and low >= SMALL_COUNT_LIMIT:
+        return ctx.t("count_range", low=ctx.count(low), high=ctx.count(high))
+    return ctx.t("count_five_or_more")
 
 
 def improved_direction(change: float, higher_is_better: bool) -> bool:
@@ -282,9 +302,13 @@ def completion_exact(part: Json) -> bool:
 
 
 def completers_count(ctx: ReportContext, outcome: Json, n: int) -> str:
-    """The n of complete pairs, or '5 of meer' when beside the starters it gives 1-4 drop-outs."""
-    if completion_exact(outcome["participation"]) or _small(n):
+    """The n of complete pairs, or a range when beside the starters it gives 1-4 drop-outs."""
+    part = outcome["participation"]
+    if completion_exact(part) or _small(n):
         return ctx.count(n)
+    if n == part["complete_pairs"]:
+        started = part["participants_at_baseline"]
+        return withheld_count(ctx, {"complete": n, "lost": started - n}, "complete")
     return ctx.t("count_five_or_more")
 
 
@@ -849,6 +873,7 @@ def reliable_change_section(ctx: ReportContext) -> str:
         ]
         labels, shares, lows, highs, count_labels, rows = [], [], [], [], [], []
         exact = reliable_exact(reliable)
+        counts = {key: reliable[key]["count"] for key in RELIABLE_CATEGORIES}
         for key, category in categories:
             share = reliable[key]
             shown_exactly = key in exact
@@ -864,7 +889,7 @@ def reliable_change_section(ctx: ReportContext) -> str:
             rows.append(
                 [
                     category,
-                    _category_count(ctx, share["count"], shown_exactly),
+                    ctx.count(share["count"]) if shown_exactly else withheld_count(ctx, counts, key),
                     ctx.pct(share["share"]) if shown_exactly else "–",
                     ctx.pct_interval(share["ci_low"], share["ci_high"]) if shown_exactly else "–",
                 ]
@@ -905,12 +930,6 @@ def reliable_change_section(ctx: ReportContext) -> str:
     if not shown:
         out.append(blocks.paragraph(t("reliable_none")))
     return "".join(out)
-
-
-def _category_count(ctx: ReportContext, count: int, shown_exactly: bool) -> str:
-    if shown_exactly or _small(count):
-        return ctx.count(count)  # a count of 1-4 is '<5' anyway
-    return ctx.t("count_five_or_more")
 
 
 def _category_share_text(ctx: ReportContext, share: Json, shown_exactly: bool, n: str) -> str:

@@ -34,6 +34,7 @@ from samen_sterker.reports.municipal import (
     reliable_figure,
     share_text,
     suppressed_codes,
+    withheld_count,
 )
 from samen_sterker.reports.municipal import (
     meaning as municipal_meaning,
@@ -139,12 +140,13 @@ def flow_section(ctx: ReportContext) -> str:
     started, complete = part["participants_at_baseline"], part["complete_pairs"]
     lost = started - complete
     # Started = completed + lost: a lost count of 1-4 must not follow from the other two.
-    exact = exact_parts({"complete": complete, "lost": lost})
+    split = {"complete": complete, "lost": lost}
+    exact = exact_parts(split)
 
     def row(label: str, key: str, count: int, share: float | None) -> list[str]:
         if key in exact:
             return [label, ctx.count(count), ctx.pct(share)]
-        return [label, ctx.count(count) if _small(count) else t("count_five_or_more"), "–"]
+        return [label, withheld_count(ctx, split, key), "–"]
 
     rows = [
         [t("flow_started"), ctx.count(started), ctx.pct(1.0 if started else None)],
