@@ -335,3 +335,4 @@ def test_withheld_count_shows_only_what_the_published_numbers_imply():
     en = ReportContext(stats={}, lang="en")
     reliable = {"improved": 12, "unchanged": 2, "deteriorated": 0}
     assert withheld_count(en, reliable, "improved") == "10 to 13"
+    assert withheld_count(en, reliable, "deteriorated") == "0"  # zero parts stay exact

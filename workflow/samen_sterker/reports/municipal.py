@@ -223,9 +223,9 @@ def withheld_count(ctx: ReportContext, parts: Mapping[str, int], name: str) -> s
     The range ('35 tot 38') follows from published numbers alone (the total, the exact parts
     and that '<5' means 1-4), so it discloses nothing more than '5 of meer' while reading better.
     """
-    if _small(parts[name]):
-        return ctx.count(parts[name])
     withheld = set(parts) - exact_parts(parts)
+    if _small(parts[name]) or name not in withheld:
+        return ctx.count(parts[name])
     low, high = _possible_ranges(parts, withheld)[name]
     if high - low >= 1 and low >= SMALL_COUNT_LIMIT:
         return ctx.t("count_range", low=ctx.count(low), high=ctx.count(high))
@@ -884,7 +884,8 @@ def reliable_change_section(ctx: ReportContext) -> str:
             highs.append(share["ci_high"] if shown_exactly else 0.0)
             # Shares need their n (the completers); see the module notes on drop-outs.
             count_labels.append(
-                _category_share_text(ctx, share, shown_exactly, ctx.count(share["n"]))
+                _category_share_text(ctx, share, shown_exactly, ctx.count(share["n"]),
+                                     withheld_count(ctx, counts, key))
             )
             rows.append(
                 [
@@ -932,12 +933,14 @@ def reliable_change_section(ctx: ReportContext) -> str:
     return "".join(out)
 
 
-def _category_share_text(ctx: ReportContext, share: Json, shown_exactly: bool, n: str) -> str:
+def _category_share_text(ctx: ReportContext, share: Json, shown_exactly: bool, n: str,
+                         withheld: str) -> str:
+    """'82% (14 van 17)'; a withheld category as what can be known of it ('13 tot 16 van 17')."""
     if shown_exactly:
         return share_text(ctx, share, n=n)
     if _small(share["count"]):
         return ctx.t("share_small", n=n)
-    return ctx.t("share_five_or_more", n=n)
+    return ctx.t("share_withheld", count=withheld, n=n)
 
 
 def _clinical_text(ctx: ReportContext, outcome: Json) -> str:
