@@ -431,3 +431,14 @@ def test_comparison_band_follows_the_suppressed_set_counts(cohort):
                 cell.update(respondents=10, couples=5)
     ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=stats)
     assert "grijze band" in _text(municipal.comparison_section(ctx))
+
+
+def test_share_chart_draws_a_withheld_category_as_its_range():
+    fig = figures.share_chart(["improved", "unchanged", "worse"], [0.0, 0.0, 0.0],
+                              [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], ["13 to 16 of 17", "<5", "0"],
+                              axis_label="share", lang="en",
+                              ranges=[(13 / 17, 16 / 17), None, None])
+    bars = [patch for patch in fig.axes[0].patches if patch.get_width() > 0]
+    assert len(bars) == 1
+    assert bars[0].get_x() == pytest.approx(100 * 13 / 17)
+    assert bars[0].get_width() == pytest.approx(100 * 3 / 17)

@@ -249,15 +249,36 @@ def share_chart(
     *,
     axis_label: str,
     lang: str = "nl",
+    ranges: Sequence[tuple[float, float] | None] | None = None,
 ) -> Figure:
-    """Horizontal bars of shares (0-1) with Wilson CIs and the count written beside each bar."""
+    """Horizontal bars of shares (0-1) with Wilson CIs and the count written beside each bar.
+
+    A category whose exact share is withheld for privacy may have a `ranges` entry (lowest,
+    highest possible share): it is drawn as a pale band over that range, without a CI.
+    """
+    ranges = list(ranges) if ranges is not None else [None] * len(labels)
     colours = [OKABE_ITO["bluish_green"], GREY, OKABE_ITO["vermillion"]]
     hatches = ["", "..", "//"]  # second cue besides colour for greyscale prints
     fig, ax = new_figure(170, 20 + 10 * len(labels))
     positions = list(range(len(labels)))[::-1]
-    for index, (y, share, low, high, text) in enumerate(
-        zip(positions, shares, ci_lows, ci_highs, count_labels, strict=True)
+    for index, (y, share, low, high, text, band) in enumerate(
+        zip(positions, shares, ci_lows, ci_highs, count_labels, ranges, strict=True)
     ):
+        if band is not None:
+            ax.barh(
+                y,
+                100 * (band[1] - band[0]),
+                left=100 * band[0],
+                height=0.6,
+                color=colours[index % 3],
+                alpha=0.35,
+                hatch=hatches[index % 3],
+                edgecolor="#333333",
+                linewidth=0.6,
+                linestyle="--",
+            )
+            ax.text(100 * band[1] + 1.5, y, text, va="center", fontsize=8)
+            continue
         ax.barh(
             y,
             100 * share,

@@ -226,10 +226,19 @@ def withheld_count(ctx: ReportContext, parts: Mapping[str, int], name: str) -> s
     withheld = set(parts) - exact_parts(parts)
     if _small(parts[name]) or name not in withheld:
         return ctx.count(parts[name])
+    bounds = withheld_bounds(parts, name)
+    if bounds is None:
+        return ctx.t("count_five_or_more")
+    return ctx.t("count_range", low=ctx.count(bounds[0]), high=ctx.count(bounds[1]))
+
+
+def withheld_bounds(parts: Mapping[str, int], name: str) -> tuple[int, int] | None:
+    """The derivable range of a withheld part of 5 or more, or None (exact, '<5', or no range)."""
+    withheld = set(parts) - exact_parts(parts)
+    if name not in withheld or _small(parts[name]):
+        return None
     low, high = _possible_ranges(parts, withheld)[name]
-    if high - low >= 1 and low >= SMALL_COUNT_LIMIT:
-        return ctx.t("count_range", low=ctx.count(low), high=ctx.count(high))
-    return ctx.t("count_five_or_more")
+    return (low, high) if high - low >= 1 and low >= SMALL_COUNT_LIMIT else None
 
 
 def improved_direction(change: float, higher_is_better: bool) -> bool:
@@ -872,6 +881,7 @@ def reliable_change_section(ctx: ReportContext) -> str:
             ("deteriorated", t("category_deteriorated")),
         ]
         labels, shares, lows, highs, count_labels, rows = [], [], [], [], [], []
+        ranges = []
         exact = reliable_exact(reliable)
         counts = {key: reliable[key]["count"] for key in RELIABLE_CATEGORIES}
         for key, category in categories:
@@ -882,6 +892,9 @@ def reliable_change_section(ctx: ReportContext) -> str:
             shares.append(share["share"] if shown_exactly else 0.0)
             lows.append(share["ci_low"] if shown_exactly else 0.0)
             highs.append(share["ci_high"] if shown_exactly else 0.0)
+            bounds = None if shown_exactly else withheld_bounds(counts, key)
+            ranges.append(None if bounds is None
+                          else (bounds[0] / share["n"], bounds[1] / share["n"]))
             # Shares need their n (the completers); see the module notes on drop-outs.
             count_labels.append(
                 _category_share_text(ctx, share, shown_exactly, ctx.count(share["n"]),
@@ -903,6 +916,7 @@ def reliable_change_section(ctx: ReportContext) -> str:
             count_labels,
             axis_label=t("axis_share_participants"),
             lang=ctx.lang,
+            ranges=ranges,
         )
         alt = t(
             "reliable_alt",
