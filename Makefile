@@ -13,7 +13,7 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all run test test-fast lint lock demo-data benchmark clean distclean
+.PHONY: all run test test-fast lint lock demo-data benchmark validate clean distclean
 
 all: run
 
@@ -57,7 +57,12 @@ lock:
 demo-data: $(STAMP)
 	$(BIN)/python workflow/scripts/make_demo_cohort.py data/raw
 
+## benchmark: time and peak memory of the statistics stage by cohort size (prints a table)
 benchmark: $(STAMP)
+	$(BIN)/python benchmarks/stage_timings.py
+
+## validate: coverage and type-I error of the CIs by simulation (about 5 minutes)
+validate: $(STAMP)
 	$(BIN)/python benchmarks/stats_coverage.py
 
 clean:
