@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from samen_sterker.canonical import MEASUREMENT_COLUMNS
 from samen_sterker.simulate import (
-    CANONICAL_COLUMNS,
     DEMO_PARAMETERS,
     DEMO_SEED,
     SimulationParameters,
@@ -27,7 +27,7 @@ def test_committed_demo_exports_are_the_simulators_output(repo, tmp_path):
 
 def test_demo_cohort_mirrors_the_seed_article():
     truth = demo_truth()
-    assert list(truth.columns) == CANONICAL_COLUMNS
+    assert list(truth.columns) == MEASUREMENT_COLUMNS
     assert truth["participant_id"].nunique() == 39
     assert truth["municipality_code"].nunique() == 2
     assert set(truth["year"]) == {2024}

@@ -35,16 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CANONICAL_COLUMNS = [
-    "municipality",
-    "municipality_code",
-    "year",
-    "couple_id",
-    "participant_id",
-    "timepoint",
-    "outcome",
-    "value",
-]
+from samen_sterker.canonical import MEASUREMENT_COLUMNS
 
 RATING = "relationship_rating"
 CSI4 = "couple_satisfaction"
@@ -208,7 +199,7 @@ def responses_to_measurements(responses: pd.DataFrame) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
-    return long[CANONICAL_COLUMNS].sort_values(
+    return long[MEASUREMENT_COLUMNS].sort_values(
         ["year", "municipality_code", "participant_id", "timepoint", "outcome"],
         ignore_index=True,
     )

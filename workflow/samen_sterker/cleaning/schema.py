@@ -5,16 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-MEASUREMENT_COLUMNS = [
-    "municipality",
-    "municipality_code",
-    "year",
-    "couple_id",
-    "participant_id",
-    "timepoint",
-    "outcome",
-    "value",
-]
+from samen_sterker.canonical import MEASUREMENT_COLUMNS
+
+__all__ = ["MEASUREMENT_COLUMNS", "measurements_schema"]
+
 
 
 def _range_check(config: dict) -> pa.Check:

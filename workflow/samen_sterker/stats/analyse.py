@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from samen_sterker.canonical import MEASUREMENT_COLUMNS
 from samen_sterker.config import primary_outcome, slugify
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.funnel import funnel_data
@@ -25,22 +26,12 @@ from samen_sterker.stats.participation import (
 from samen_sterker.stats.reliable_change import clinical_change, reliable_change
 
 SCHEMA_VERSION = "1.0"
-CANONICAL_COLUMNS = (
-    "municipality",
-    "municipality_code",
-    "year",
-    "couple_id",
-    "participant_id",
-    "timepoint",
-    "outcome",
-    "value",
-)
 log = logging.getLogger(__name__)
 
 
 def check_measurements(measurements: pd.DataFrame, config: Mapping) -> None:
     """Raise ValueError naming missing columns and the rows of unknown timepoints or values."""
-    missing = [c for c in CANONICAL_COLUMNS if c not in measurements.columns]
+    missing = [c for c in MEASUREMENT_COLUMNS if c not in measurements.columns]
     if missing:
         raise ValueError(f"measurements: missing column(s) {', '.join(missing)}")
     problems = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from samen_sterker.stats.analyse import CANONICAL_COLUMNS
+from samen_sterker.canonical import MEASUREMENT_COLUMNS
 
 TEXT_COLUMNS = ("municipality", "municipality_code", "couple_id", "participant_id", "timepoint")
 TEXT_COLUMNS += ("outcome",)
@@ -19,7 +19,7 @@ TEXT_COLUMNS += ("outcome",)
 def read_measurements(path: str | Path) -> pd.DataFrame:
     """Read results/clean/measurements.csv with explicit types; name problems by row/column."""
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    missing = [c for c in CANONICAL_COLUMNS if c not in table.columns]
+    missing = [c for c in MEASUREMENT_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
     problems = []
