@@ -1,9 +1,7 @@
 # Shared by every rule: the package, the sheet of exports and the groups to report on.
 
 import csv
-import json
 import subprocess
-from pathlib import Path
 
 from samen_sterker.config import check_consistency, read_municipalities
 from samen_sterker.targets import report_groups
@@ -55,17 +53,16 @@ def all_report_outputs(wildcards):
     Municipalities and years come from the data, so this waits for the cleaning checkpoint.
     """
     measurements = checkpoints.clean_exports.get().output.measurements
+    groups = report_groups(measurements, MUNICIPALITIES)
     outputs = []
-    for year, slug in report_groups(measurements, MUNICIPALITIES):
+    for year, slug in groups:
         outputs += [
             f"results/reports/{year}/{slug}.pdf",
             f"results/notebooks/{year}/{slug}.ipynb",
             f"results/notebooks/{year}/{slug}.html",
             f"results/stats/{year}/{slug}.json",
         ]
-    for year in sorted(
-        {year for year, _ in report_groups(measurements, MUNICIPALITIES)}
-    ):
+    for year in sorted({year for year, _ in groups}):
         outputs += [
             f"results/reports/{year}/overview.pdf",
             f"results/notebooks/{year}/overview.ipynb",
