@@ -1,6 +1,6 @@
 # Samen Sterker evaluation pipeline: the table of contents.
-# exports (data/raw) → clean measurements → statistics → executed notebooks → PDF reports.
-# Read docs/architecture.md for the contracts between the stages.
+# exports (data/raw) → clean measurements → statistics → executed notebooks → PDF reports,
+# each stage per cohort year. Read docs/architecture.md for the contracts between the stages.
 
 from snakemake.utils import min_version, validate
 
@@ -24,4 +24,8 @@ include: "workflow/rules/reports.smk"
 rule all:
     default_target: True
     input:
-        all_report_outputs,
+        lambda wildcards: [f"results/reports/{year}/SHA256SUMS" for year in cohort_years()],
+
+
+onsuccess:
+    print(where_the_reports_are(cohort_years(), LANGUAGE_SUFFIXES))

@@ -35,13 +35,12 @@
 # %% tags=["parameters"]
 stats_path = "results/stats/2024/nergenshuizen.json"
 overview_path = "results/stats/2024/overview.json"
-provenance_path = "results/provenance.json"
-data_quality_path = "results/clean/data_quality.csv"
-exclusions_path = "results/clean/exclusions.csv"
-exports_path = "config/exports.tsv"
+provenance_path = "results/provenance/2024.json"
+data_quality_path = "results/clean/2024/data_quality.csv"
+exclusions_path = "results/clean/2024/exclusions.csv"
 language = "nl"
 # Individual measurements, for the reviewer-only slope plot; "" leaves it out.
-measurements_path = "results/clean/measurements.csv"
+measurements_path = "results/clean/2024/measurements.csv"
 
 # %%
 # Run from the repository root wherever the notebook is opened, so relative paths resolve.
@@ -68,7 +67,6 @@ ctx = load_context(
     provenance_path=provenance_path,
     data_quality_path=data_quality_path,
     exclusions_path=exclusions_path,
-    exports_path=exports_path,
 )
 suppressed = municipal.is_suppressed(ctx.stats)
 

@@ -32,10 +32,9 @@
 # %% tags=["parameters"]
 stats_path = "results/stats/2024/overview.json"
 overview_path = ""
-provenance_path = "results/provenance.json"
-data_quality_path = "results/clean/data_quality.csv"
-exclusions_path = "results/clean/exclusions.csv"
-exports_path = "config/exports.tsv"
+provenance_path = "results/provenance/2024.json"
+data_quality_path = "results/clean/2024/data_quality.csv"
+exclusions_path = "results/clean/2024/exclusions.csv"
 language = "nl"
 
 # %%
@@ -62,7 +61,6 @@ ctx = load_context(
     provenance_path=provenance_path,
     data_quality_path=data_quality_path,
     exclusions_path=exclusions_path,
-    exports_path=exports_path,
 )
 
 

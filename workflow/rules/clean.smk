@@ -1,21 +1,52 @@
-# Stage 1, reading and cleaning: every raw export → one canonical table of measurements.
+# Stage 1, reading and cleaning: each cohort year's raw exports → its canonical table of
+# measurements. Per year, so that a new or changed year never touches another year's files.
 
 
-checkpoint clean_exports:
-    """Read each export in the sheet, keep only mapped columns, validate, exclude and log."""
+checkpoint clean_year:
+    """Read each export of the year, keep only mapped columns, validate, exclude and log."""
     input:
-        sheet=config["exports"],
-        municipalities=config["municipalities"],
-        raw=raw_export_paths(),
+        raw=raw_exports_of_year,
+        # SHA-256s of earlier years' exports: the same file again is a warning.
+        earlier=earlier_data_quality,
+        schema="workflow/schemas/exports.schema.yaml",
     output:
-        measurements="results/clean/measurements.csv",
-        exclusions="results/clean/exclusions.csv",
-        data_quality="results/clean/data_quality.csv",
-        dropped_columns="results/clean/dropped_columns.csv",
-        manifest="results/clean/manifest.json",
+        measurements="results/clean/{year}/measurements.csv",
+        exclusions="results/clean/{year}/exclusions.csv",
+        data_quality="results/clean/{year}/data_quality.csv",
+        dropped_columns="results/clean/{year}/dropped_columns.csv",
+        manifest="results/clean/{year}/manifest.json",
     log:
-        "logs/clean/clean_exports.log",
+        "logs/clean/{year}.log",
     conda:
         "../../environment.yml"
+    params:
+        entries=lambda wildcards: plan.entry_params(entries_of_year(wildcards)),
+        municipalities=lambda wildcards: plan.municipality_rows(
+            MUNICIPALITIES, entries_of_year(wildcards), config.get("mappings") or {}
+        ),
+        settings=lambda wildcards: plan.cleaning_settings(config, entries_of_year(wildcards)),
+        code=CODE["clean"],
+    script:
+        "../scripts/clean_exports.py"
+
+
+checkpoint multi_year_cohorts:
+    """Cohort years held by exports whose year comes from a column (only when the sheet has
+    such exports): each of those years is then cleaned with them."""
+    input:
+        raw=[entry.path for entry in SHEET.multi_year()],
+    output:
+        "results/clean/multi_year_cohorts.txt",
+    log:
+        "logs/clean/multi_year_cohorts.log",
+    conda:
+        "../../environment.yml"
+    params:
+        entries=plan.entry_params(SHEET.multi_year()),
+        municipalities=plan.municipality_rows(
+            MUNICIPALITIES, SHEET.multi_year(), config.get("mappings") or {}
+        ),
+        settings=plan.cleaning_settings(config, SHEET.multi_year()),
+        code=CODE["clean"],
     script:
         "../scripts/clean_exports.py"

@@ -1,25 +1,74 @@
-# Shared by every rule: the package, the sheet of exports and the groups to report on.
+# Shared by every rule: the sheet of exports per cohort year, what each job depends on
+# (samen_sterker.plan) and the targets of a cohort year.
 
-import csv
-import subprocess
-
+from samen_sterker import plan
 from samen_sterker.config import check_consistency, read_municipalities
-from samen_sterker.targets import report_groups
+from samen_sterker.provenance import package_versions
+from samen_sterker.targets import (
+    MUNICIPAL_TABLES,
+    OVERVIEW_TABLES,
+    report_groups,
+    where_the_reports_are,
+    year_outputs,
+)
 
 check_consistency(config)
 
+# Read and checked once, before any job runs: every bad cell and missing file at once.
+SHEET = plan.read_sheet(config)
 MUNICIPALITIES = read_municipalities(config["municipalities"])
+LANGUAGE_SUFFIXES = plan.language_suffixes(config)
+# Package code each stage runs (its fingerprint is a param: an edit reruns the stage).
+CODE = {
+    "clean": plan.code_fingerprint("workflow/scripts/clean_exports.py"),
+    "stats": plan.code_fingerprint(
+        "workflow/scripts/compute_stats.py", "workflow/scripts/compute_overview_stats.py"
+    ),
+    "reports": plan.code_fingerprint(
+        "workflow/scripts/render_report.py",
+        "notebooks/municipality_report.ipynb",
+        "notebooks/overview_report.ipynb",
+    ),
+    "provenance": plan.code_fingerprint("workflow/scripts/write_provenance.py"),
+}
 
 
 wildcard_constraints:
     year=r"\d{4}",
     municipality=r"[a-z0-9]+(?:-[a-z0-9]+)*",
+    # '' for the primary language, '.en' for English beside it (see plan.language_suffixes).
+    language_suffix=r"(?:\.[a-z]{2})?",
 
 
-def raw_export_paths():
-    """Every raw file named in the sheet of exports (inputs of the cleaning checkpoint)."""
-    with open(config["exports"], encoding="utf-8", newline="") as handle:
-        return [row["path"] for row in csv.DictReader(handle, delimiter="\t")]
+def cohort_years():
+    """Cohort years of the sheet, plus those that multi-year exports turn out to hold."""
+    years = set(SHEET.years())
+    if SHEET.multi_year():
+        with open(checkpoints.multi_year_cohorts.get().output[0], encoding="utf-8") as handle:
+            years |= {int(line) for line in handle if line.strip()}
+    return sorted(years)
+
+
+def entries_of_year(wildcards):
+    """The sheet rows a cohort year's cleaning reads."""
+    return SHEET.entries_for(int(wildcards.year))
+
+
+def raw_exports_of_year(wildcards):
+    return [entry.path for entry in entries_of_year(wildcards)]
+
+
+def earlier_data_quality(wildcards):
+    """Data-quality tables of earlier cohort years (their exports' SHA-256s)."""
+    year = int(wildcards.year)
+    return [f"results/clean/{y}/data_quality.csv" for y in cohort_years() if y < year]
+
+
+def measurements_up_to(wildcards):
+    """Clean measurements of this cohort year and every earlier one (the trend over years)."""
+    year = int(wildcards.year)
+    years = [y for y in cohort_years() if y < year] + [year]
+    return [f"results/clean/{y}/measurements.csv" for y in years]
 
 
 def municipality_code(slug):
@@ -32,40 +81,18 @@ def municipality_code(slug):
     return match.iloc[0]
 
 
-def code_version():
-    """The git commit the pipeline runs from (with '-dirty' when files differ from it)."""
-    try:
-        commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=workflow.basedir,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown (not a git checkout)"
-    return commit
+def groups_of_year(year):
+    """Municipality slugs with data in a cohort year (waits for that year's cleaning)."""
+    measurements = checkpoints.clean_year.get(year=year).output.measurements
+    return [slug for _, slug in report_groups(measurements, MUNICIPALITIES)]
 
 
-def all_report_outputs(wildcards):
-    """Reports, notebooks and stats for every (year, municipality) present in the clean data.
+def outputs_of_year(wildcards):
+    """Every report, notebook and stats file of one cohort year."""
+    slugs = groups_of_year(wildcards.year)
+    return year_outputs(int(wildcards.year), slugs, LANGUAGE_SUFFIXES)
 
-    Municipalities and years come from the data, so this waits for the cleaning checkpoint.
-    """
-    measurements = checkpoints.clean_exports.get().output.measurements
-    groups = report_groups(measurements, MUNICIPALITIES)
-    outputs = []
-    for year, slug in groups:
-        outputs += [
-            f"results/reports/{year}/{slug}.pdf",
-            f"results/notebooks/{year}/{slug}.ipynb",
-            f"results/notebooks/{year}/{slug}.html",
-            f"results/stats/{year}/{slug}.json",
-        ]
-    for year in sorted({year for year, _ in groups}):
-        outputs += [
-            f"results/reports/{year}/overview.pdf",
-            f"results/notebooks/{year}/overview.ipynb",
-            f"results/stats/{year}/overview.json",
-        ]
-    return outputs
+
+def pdfs_of_year(wildcards):
+    """The publishable PDFs of one cohort year, in every report language."""
+    return [path for path in outputs_of_year(wildcards) if path.endswith(".pdf")]

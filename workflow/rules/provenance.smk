@@ -1,20 +1,24 @@
-# Provenance: what made the results, cited in every report's appendix.
+# Provenance: what made a cohort year's results, cited in every report's appendix.
 
 
 rule provenance:
-    """Which inputs, config, code and packages made the results (cited by every report)."""
+    """Which inputs, config, code and packages made one cohort year's results."""
     input:
-        manifest="results/clean/manifest.json",
+        manifest="results/clean/{year}/manifest.json",
         # Its latest_response_date per export gives the date of the data (report dates).
-        data_quality="results/clean/data_quality.csv",
+        data_quality="results/clean/{year}/data_quality.csv",
     output:
-        "results/provenance.json",
+        "results/provenance/{year}.json",
     log:
-        "logs/provenance.log",
+        "logs/provenance/{year}.log",
     conda:
         "../../environment.yml"
     params:
-        # A new commit re-runs this rule (Snakemake's params trigger), so reports cite it.
-        code_version=code_version(),
+        # What made the numbers and the documents: this record changes (and the reports
+        # citing it rerun) exactly when one of them does. The git commit is read when the
+        # record is written, so a commit alone reruns nothing.
+        analysis=plan.analysis_settings(config),
+        code=CODE,
+        packages=package_versions(),
     script:
         "../scripts/write_provenance.py"

@@ -1,4 +1,5 @@
-# Stage 2, models: every number a report shows, computed once and written as JSON + tidy CSVs.
+# Stage 2, models: every number a report shows, computed once (for every report language)
+# and written as JSON + tidy CSVs.
 
 
 ruleorder: overview_stats > municipality_stats
@@ -7,16 +8,23 @@ ruleorder: overview_stats > municipality_stats
 rule municipality_stats:
     """Participation, descriptives, paired tests, reliable change and the dyadic mixed model."""
     input:
-        measurements="results/clean/measurements.csv",
+        # This year's and earlier years' measurements (the trend over cohort years).
+        measurements=measurements_up_to,
     output:
         json="results/stats/{year}/{municipality}.json",
-        tables=directory("results/stats/{year}/{municipality}"),
+        tables=[
+            f"results/stats/{{year}}/{{municipality}}/{name}.csv"
+            for name in MUNICIPAL_TABLES
+        ],
     log:
         "logs/stats/{year}/{municipality}.log",
     conda:
         "../../environment.yml"
     params:
         municipality_code=lambda wildcards: municipality_code(wildcards.municipality),
+        settings=plan.analysis_settings(config),
+        code=CODE["stats"],
+        packages=package_versions(plan.NUMERIC_PACKAGES),
     script:
         "../scripts/compute_stats.py"
 
@@ -24,13 +32,17 @@ rule municipality_stats:
 rule overview_stats:
     """The pooled year: all municipalities, the municipality × time model, funnel and trend."""
     input:
-        measurements="results/clean/measurements.csv",
+        measurements=measurements_up_to,
     output:
         json="results/stats/{year}/overview.json",
-        tables=directory("results/stats/{year}/overview"),
+        tables=[f"results/stats/{{year}}/overview/{name}.csv" for name in OVERVIEW_TABLES],
     log:
         "logs/stats/{year}/overview.log",
     conda:
         "../../environment.yml"
+    params:
+        settings=plan.analysis_settings(config),
+        code=CODE["stats"],
+        packages=package_versions(plan.NUMERIC_PACKAGES),
     script:
         "../scripts/compute_overview_stats.py"

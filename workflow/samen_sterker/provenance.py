@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
+import subprocess
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -105,29 +106,54 @@ def data_date(
     return latest.isoformat(), reason
 
 
+def git_describe(directory: str | Path) -> str:
+    """The git commit of `directory` ('-dirty' when files differ from it), read now."""
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=directory,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+
 def collect_provenance(
     manifest: Mapping[str, Any],
     config: Mapping[str, Any],
     code_version: str,
     data_quality: Iterable[Mapping[str, str]] | None = None,
+    *,
+    year: int | None = None,
+    code_fingerprints: Mapping[str, str] | None = None,
+    packages: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The provenance record of one pipeline run (results/provenance.json).
+    """The provenance record of one cohort year's results (results/provenance/{year}.json).
 
-    data_quality: the rows of results/clean/data_quality.csv, for the date of the data.
+    manifest: that year's clean manifest (input checksums); config: the config slices that
+    made the numbers; data_quality: the rows of its data_quality.csv, for the date of the
+    data; code_fingerprints: SHA-256 of the package code of each stage (samen_sterker.plan),
+    which is what decides whether the record, and the reports citing it, are current.
     """
     date, reason = (
         data_date(data_quality) if data_quality is not None else (None, "no data quality table")
     )
-    return {
+    record = {
         "data_date": date,
         "data_date_source": reason,
-        # Per cohort year (from the clean manifest): the date a report of that year should use.
-        "data_date_by_year": dict(manifest.get("latest_response_date_by_year") or {}),
         "inputs": manifest.get("inputs", manifest),
         "config_sha256": config_sha256(config),
         "config": dict(config),
         "code_version": code_version,
+        "code_fingerprints": dict(code_fingerprints or {}),
         "python": platform.python_version(),
-        "packages": package_versions(),
-        "synthetic_data": bool(config.get("synthetic_data", False)),
+        "packages": dict(packages) if packages is not None else package_versions(),
+        "synthetic_data": bool(
+            config.get("synthetic_data", (config.get("analysis") or {}).get("synthetic_data"))
+        ),
     }
+    if year is not None:
+        record["year"] = int(year)
+    return record

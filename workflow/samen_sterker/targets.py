@@ -1,10 +1,18 @@
-"""Which (year, municipality) groups the clean data holds, for the workflow's targets."""
+"""The files the workflow makes: which (year, municipality) groups the clean data holds, and
+every output of a cohort year."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+
+# The tidy CSV tables beside each stats JSON (samen_sterker.stats.output.tidy_tables); named
+# one by one, so that a job killed halfway leaves a file missing and is rerun.
+MUNICIPAL_TABLES = ("descriptives", "paired", "reliable_change", "mixed_model", "trend")
+OVERVIEW_TABLES = MUNICIPAL_TABLES + ("comparison", "funnel")
+OVERVIEW = "overview"
 
 
 def report_groups(measurements_csv: str | Path,
@@ -19,3 +27,41 @@ def report_groups(measurements_csv: str | Path,
         raise ValueError(f"{measurements_csv}: municipality codes not in the municipalities "
                          f"table: {unknown}")
     return sorted({(int(year), slugs[code]) for year, code in pairs.itertuples(index=False)})
+
+
+def stats_tables(year: int | str, group: str) -> list[str]:
+    """The CSV tables beside a stats JSON ('overview' or a municipality slug)."""
+    names = OVERVIEW_TABLES if group == OVERVIEW else MUNICIPAL_TABLES
+    return [f"results/stats/{year}/{group}/{name}.csv" for name in names]
+
+
+def year_outputs(year: int, slugs: Iterable[str], language_suffixes: Iterable[str]) -> list[str]:
+    """Every file of a cohort year: stats, and per language notebook, reviewer HTML and PDF."""
+    outputs = [f"results/provenance/{year}.json"]
+    for group in [*sorted(slugs), OVERVIEW]:
+        outputs += [f"results/stats/{year}/{group}.json", *stats_tables(year, group)]
+        for suffix in language_suffixes:
+            outputs += [
+                f"results/notebooks/{year}/{group}{suffix}.ipynb",
+                f"results/notebooks/{year}/{group}{suffix}.html",
+                f"results/reports/{year}/{group}{suffix}.pdf",
+            ]
+    return outputs
+
+
+def where_the_reports_are(years: Iterable[int], language_suffixes: Iterable[str],
+                          base_dir: str | Path = ".") -> str:
+    """The closing lines of a run: where each cohort year's reports are, and how many."""
+    lines = ["Reports (for the municipalities, PDF):"]
+    for year in years:
+        folder = Path(base_dir) / "results" / "reports" / str(year)
+        pdfs = sorted(folder.glob("*.pdf"))
+        by_language = []
+        for suffix in language_suffixes:
+            count = sum(1 for pdf in pdfs if pdf.name.removesuffix(".pdf").endswith(suffix)
+                        and (suffix or "." not in pdf.name.removesuffix(".pdf")))
+            by_language.append(f"{count} {suffix.removeprefix('.') or 'primary language'}")
+        lines.append(f"  results/reports/{year}/  ({', '.join(by_language)}; "
+                     "checksums in SHA256SUMS)")
+    lines.append("Reviewer notebooks: results/notebooks/{year}/; numbers: results/stats/{year}/")
+    return "\n".join(lines)

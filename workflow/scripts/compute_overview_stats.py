@@ -1,15 +1,16 @@
-"""Snakemake script: the pooled stats JSON and tidy CSVs of one year (rule overview_stats)."""
+"""Snakemake script: the pooled stats JSON and tidy CSVs of one year (rule overview_stats).
+Reads its config slice from params, never the whole config."""
 
 from samen_sterker.runtime import log_to
 from samen_sterker.stats.analyse import analyse_year
-from samen_sterker.stats.output import read_measurements, write_stats
+from samen_sterker.stats.output import read_measurements_files, write_stats
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 
 with log_to(snakemake.log[0]) as log:
-    measurements = read_measurements(snakemake.input.measurements)
+    measurements = read_measurements_files(snakemake.input.measurements)
     year = int(snakemake.wildcards.year)
-    result = analyse_year(measurements, snakemake.config, year)
+    result = analyse_year(measurements, dict(snakemake.params.settings), year)
     write_stats(result, snakemake.output.json, snakemake.output.tables)
     log.info(
         "overview %d: %d municipalities, secondary suppression: %s",

@@ -1,17 +1,17 @@
 """Snakemake script: the stats JSON and tidy CSVs of one municipality and year (rule
-municipality_stats)."""
+municipality_stats). Reads its config slice from params, never the whole config."""
 
 from samen_sterker.runtime import log_to
 from samen_sterker.stats.analyse import analyse_group
-from samen_sterker.stats.output import read_measurements, write_stats
+from samen_sterker.stats.output import read_measurements_files, write_stats
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 
 with log_to(snakemake.log[0]) as log:
-    measurements = read_measurements(snakemake.input.measurements)
+    measurements = read_measurements_files(snakemake.input.measurements)
     year = int(snakemake.wildcards.year)
     code = snakemake.params.municipality_code
-    result = analyse_group(measurements, snakemake.config, year, code)
+    result = analyse_group(measurements, dict(snakemake.params.settings), year, code)
     write_stats(result, snakemake.output.json, snakemake.output.tables)
     log.info(
         "%s %d: written; suppressed for publication: %s",

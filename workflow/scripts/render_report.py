@@ -13,19 +13,16 @@ from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 
-EXECUTION_TIMEOUT_SECONDS = 600
-
 with log_to(snakemake.log[0]) as log:
     if hasattr(snakemake.output, "notebook"):
         inputs = snakemake.input
         parameters = {
             "stats_path": inputs.get("stats", inputs.get("overview")),
             "overview_path": inputs.get("overview", ""),
-            "provenance_path": inputs.get("provenance", ""),
-            "data_quality_path": inputs.get("data_quality", ""),
-            "exclusions_path": inputs.get("exclusions", ""),
-            "exports_path": snakemake.config["exports"],
-            "language": snakemake.config.get("language", "nl"),
+            "provenance_path": inputs.provenance,
+            "data_quality_path": inputs.data_quality,
+            "exclusions_path": inputs.exclusions,
+            "language": snakemake.params.language,
         }
         if hasattr(inputs, "measurements"):  # reviewer-only slope plot (municipal report)
             parameters["measurements_path"] = inputs.measurements
@@ -34,9 +31,9 @@ with log_to(snakemake.log[0]) as log:
             inputs.template,
             snakemake.output.notebook,
             parameters,
-            html=snakemake.output.get("html"),
+            html=snakemake.output.html,
             log_path=snakemake.log[0],
-            timeout=snakemake.params.get("timeout", EXECUTION_TIMEOUT_SECONDS),
+            timeout=snakemake.params.timeout,
             cwd=Path.cwd(),
         )
     else:

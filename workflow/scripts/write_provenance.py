@@ -1,8 +1,9 @@
-"""Snakemake script: write results/provenance.json (rule provenance)."""
+"""Snakemake script: write results/provenance/{year}.json (rule provenance)."""
 
 import json
+from pathlib import Path
 
-from samen_sterker.provenance import collect_provenance, read_data_quality
+from samen_sterker.provenance import collect_provenance, git_describe, read_data_quality
 from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
@@ -12,9 +13,12 @@ with log_to(snakemake.log[0]) as log:
         manifest = json.load(handle)
     record = collect_provenance(
         manifest,
-        snakemake.config,
-        snakemake.params.code_version,
+        {"cleaning": manifest.get("settings", {}), "analysis": snakemake.params.analysis},
+        git_describe(Path.cwd()),
         read_data_quality(snakemake.input.data_quality),
+        year=int(snakemake.wildcards.year),
+        code_fingerprints=snakemake.params.code,
+        packages=snakemake.params.packages,
     )
     with open(snakemake.output[0], "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2, sort_keys=True, ensure_ascii=False)

@@ -46,11 +46,14 @@ DATA_QUALITY_COLUMNS = [
     "sha256",
     "format",
     "encoding",
+    "municipality_codes",
     "rows_read",
     "rows_kept",
     "rows_excluded",
     "measurements_kept",
+    "rows_other_years",
     "latest_response_date",
+    "warnings",
 ]
 DROPPED_COLUMNS = ["export_id", "column", "reason"]
 ROW_LEVEL = ""
@@ -92,7 +95,12 @@ class ExportEntry:
 class _Context:
     config: dict
     table: MunicipalityTable
+    # The cohort year being cleaned (None: every year). Rows of a multi-year export that
+    # belong to another year are counted there, not here (rows_other_years).
+    year: int | None = None
+    base_dir: Path = Path(".")
     problems: list[Problem] = field(default_factory=list)
+    other_year_rows: dict[str, set[int]] = field(default_factory=dict)
     exclusions: list[dict] = field(default_factory=list)
     candidates: list[dict] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
@@ -172,7 +180,10 @@ def read_exports_sheet(path: Path, display: str) -> tuple[list[ExportEntry], lis
 def clean_exports(config: dict, base_dir: Path) -> CleanResult:
     """Read every export in the sheet and return the canonical table with its accounts.
 
-    Raises ExportProblems listing every structural problem (file, row, column; never a value).
+    The sheet and the municipalities table are read from the files that config names; the
+    pipeline itself cleans one cohort year at a time with `clean_cohort` (see
+    samen_sterker.plan). Raises ExportProblems listing every structural problem (file, row,
+    column; never a value).
     """
     base_dir = Path(base_dir)
     sheet_path = base_dir / config["exports"]
@@ -190,7 +201,42 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
             [Problem(config["municipalities"], "invalid municipalities table", str(error))]
         ) from None
     entries, sheet_problems = read_exports_sheet(sheet_path, config["exports"])
-    context = _Context(config=config, table=table, problems=sheet_problems)
+    inputs = {
+        config["exports"]: sha256_file(sheet_path),
+        config["municipalities"]: sha256_file(municipalities_path),
+    }
+    return clean_cohort(
+        config, base_dir, entries, table, sheet_problems=sheet_problems, inputs=inputs
+    )
+
+
+def clean_cohort(
+    config: dict,
+    base_dir: Path,
+    entries: list[ExportEntry],
+    table: MunicipalityTable,
+    *,
+    year: int | None = None,
+    sheet_problems: list[Problem] | None = None,
+    inputs: dict[str, str] | None = None,
+    known_exports: dict[str, str] | None = None,
+) -> CleanResult:
+    """Clean the given sheet entries; with `year`, keep only that cohort year's responses.
+
+    `entries` are the sheet rows of that year plus those without a year (multi-year exports
+    with a year_column), whose rows of other years are counted in `rows_other_years` and
+    left to their own year. `inputs` are extra files to list in the manifest with their
+    SHA-256 (the raw exports are always listed). `known_exports` maps the SHA-256 of earlier
+    cohort years' exports to their export id: a file seen before is a warning.
+    """
+    base_dir = Path(base_dir)
+    context = _Context(
+        config=config,
+        table=table,
+        year=year,
+        base_dir=base_dir,
+        problems=list(sheet_problems or []),
+    )
 
     mappings: dict[str, Mapping] = {}
     for name, spec in (config.get("mappings") or {}).items():
@@ -202,10 +248,7 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
     raws: dict[str, RawExport] = {}
     quality: dict[str, dict] = {}
     dropped: list[dict] = []
-    manifest_inputs = {
-        config["exports"]: sha256_file(sheet_path),
-        config["municipalities"]: sha256_file(municipalities_path),
-    }
+    manifest_inputs = dict(inputs or {})
     for entry in entries:
         if entry.mapping not in (config.get("mappings") or {}):
             context.problems.append(
@@ -294,6 +337,13 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
         quality[export_id]["latest_response_date"] = _latest_response_date(
             context, entry, mappings[entry.mapping], raw, candidates
         )
+        # Which municipalities' reports this export stands behind (their data-quality tables).
+        codes = candidates.loc[candidates["export_id"] == export_id, "municipality_code"]
+        quality[export_id]["municipality_codes"] = "|".join(sorted(set(codes)))
+        warnings = _cross_year_warnings(context, entry, candidates, known_exports or {})
+        for warning in warnings:
+            context.log.append(f"WARNING {raw.file}: {warning}")
+        quality[export_id]["warnings"] = "; ".join(warnings)
 
     measurements = _canonical(config, candidates)
     exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
@@ -307,6 +357,8 @@ def clean_exports(config: dict, base_dir: Path) -> CleanResult:
     manifest = {
         "inputs": dict(sorted(manifest_inputs.items())),
         "config_sha256": config_sha256(config),
+        # The config this cleaning used (a cohort year's slice, in the pipeline).
+        "settings": config,
         "exports": [
             {"export_id": row["export_id"], "file": row["file"], "sha256": row["sha256"]}
             for row in quality.values()
@@ -392,15 +444,17 @@ def _process_export(
 def _reconcile(
     context: _Context, entry: ExportEntry, raw: RawExport, candidates: pd.DataFrame
 ) -> dict[str, int]:
-    """Counts of one export: every row read is kept or excluded (with a logged reason)."""
+    """Counts of one export: every row read is kept, excluded (with a logged reason) or
+    belongs to another cohort year (a multi-year export cleaned one year at a time)."""
     kept_rows = set(candidates.loc[candidates["export_id"] == entry.export_id, "row"])
+    other_years = context.other_year_rows.get(entry.export_id, set())
     row_level = {
         e["row"]
         for e in context.exclusions
         if e["export_id"] == entry.export_id and e["column"] == ROW_LEVEL
     }
     for row in raw.row_numbers:
-        if row not in kept_rows and row not in row_level:
+        if row not in kept_rows and row not in row_level and row not in other_years:
             context.exclude(
                 entry,
                 raw.file,
@@ -414,15 +468,53 @@ def _reconcile(
         "rows_kept": len(kept_rows),
         "rows_excluded": len(row_level),
         "measurements_kept": int((candidates["export_id"] == entry.export_id).sum()),
+        "rows_other_years": len(other_years),
     }
-    if counts["rows_kept"] + counts["rows_excluded"] != raw.rows_read or kept_rows & row_level:
+    accounted = counts["rows_kept"] + counts["rows_excluded"] + counts["rows_other_years"]
+    overlap = (kept_rows & row_level) | (other_years & (kept_rows | row_level))
+    if accounted != raw.rows_read or overlap:
         raise RuntimeError(f"{raw.file}: rows do not reconcile; this is a bug")
+    other = f" + other cohort years {len(other_years)}" if other_years else ""
     context.log.append(
         f"{raw.file} ({raw.format}, {raw.encoding or 'binary'}): rows read {raw.rows_read}"
-        f" = kept {counts['rows_kept']} + excluded {counts['rows_excluded']}; "
+        f" = kept {counts['rows_kept']} + excluded {counts['rows_excluded']}{other}; "
         f"measurements kept {counts['measurements_kept']}"
     )
     return counts
+
+
+def _cross_year_warnings(
+    context: _Context, entry: ExportEntry, candidates: pd.DataFrame, known_exports: dict[str, str]
+) -> list[str]:
+    """Signs that an export belongs to another cohort year (warnings, never exclusions).
+
+    The same bytes as an earlier year's export, or kept responses dated outside the cohort
+    year; follow-ups (after course_end) may fall in the next calendar year.
+    """
+    warnings = []
+    sha = sha256_file(context.base_dir / entry.path)
+    if sha in known_exports:
+        warnings.append(f"same SHA-256 as export {known_exports[sha]} of an earlier cohort year")
+    dates = context.response_dates.get(entry.export_id)
+    if not dates:
+        return warnings
+    order = context.config["timepoints"]["order"]
+    course_end = order.index(context.config["timepoints"]["course_end"])
+    kept = candidates.loc[candidates["export_id"] == entry.export_id, ["row", "year", "timepoint"]]
+    outside = set()
+    for row, year, timepoint in kept.drop_duplicates().itertuples(index=False, name=None):
+        date = dates.get(row)
+        if not isinstance(date, dt.date):
+            continue
+        last_year = year + 1 if order.index(timepoint) > course_end else year
+        if not year <= date.year <= last_year:
+            outside.add(row)
+    if outside:
+        warnings.append(
+            f"{len(outside)} kept response(s) dated outside their cohort year (rows "
+            f"{', '.join(map(str, sorted(outside)))}; follow-ups may be in the next year)"
+        )
+    return warnings
 
 
 def parse_response_date(text: str, formats: tuple[str, ...] | list[str]) -> dt.date | None:
@@ -645,6 +737,9 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
             )
             continue
         municipality, year, timepoint = where_when
+        if context.year is not None and year != context.year:
+            context.other_year_rows.setdefault(entry.export_id, set()).add(row)
+            continue
         couple, person, partner = who
         prefix = f"{municipality.code}-{year}"
         couple_id = f"{prefix}-{couple}"

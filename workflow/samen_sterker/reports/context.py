@@ -28,7 +28,6 @@ class ReportContext:
     provenance: dict[str, Any] = field(default_factory=dict)
     data_quality: pd.DataFrame | None = None
     exclusions: pd.DataFrame | None = None
-    exports: pd.DataFrame | None = None
     t: Translator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -116,12 +115,8 @@ def load_context(
     provenance_path: str | Path | None = None,
     data_quality_path: str | Path | None = None,
     exclusions_path: str | Path | None = None,
-    exports_path: str | Path | None = None,
 ) -> ReportContext:
     """Load a report's inputs from disk (paths as passed to the notebook's parameters)."""
-    exports = None
-    if exports_path and Path(exports_path).exists():
-        exports = pd.read_csv(exports_path, sep="\t", dtype=str, keep_default_na=False)
     return ReportContext(
         stats=_read_json(stats_path) or {},
         lang=fmt.check_language(lang),
@@ -129,7 +124,6 @@ def load_context(
         provenance=_read_json(provenance_path) or {},
         data_quality=_read_csv(data_quality_path),
         exclusions=_read_csv(exclusions_path),
-        exports=exports,
     )
 
 
@@ -138,7 +132,7 @@ def source_date(provenance: Mapping[str, Any], year: int) -> str:
 
     Never the clock, so that a rerun gives identical PDFs.
     """
-    # The cohort's own date first: adding next year's exports must not redate older reports.
+    # The cohort's own date (provenance is per cohort year; older records held a map).
     by_year = provenance.get("data_date_by_year") or {}
     if by_year.get(str(year)):
         return str(by_year[str(year)])

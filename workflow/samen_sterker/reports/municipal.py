@@ -1096,18 +1096,24 @@ def methods_appendix(ctx: ReportContext) -> str:
     )
 
 
+def _exports_by_municipality(ctx: ReportContext) -> dict[str, set[str]]:
+    """Export id → CBS codes of the municipalities it holds kept responses of (this year)."""
+    quality = ctx.data_quality
+    if quality is None or "municipality_codes" not in quality.columns:
+        return {}
+    return {
+        row["export_id"]: set(filter(None, row["municipality_codes"].split("|")))
+        for row in quality.to_dict("records")
+    }
+
+
 def report_exports(ctx: ReportContext) -> list[str]:
-    """Export ids of this report's municipality and year, from the sheet of exports."""
-    if ctx.exports is None:
-        return []
-    sheet = ctx.exports
+    """Export ids behind this report: the year's exports, or those of its municipality."""
+    exports = _exports_by_municipality(ctx)
     if ctx.stats.get("kind") == "overview":
-        mask = sheet["year"] == str(ctx.stats["year"])
-    else:
-        mask = (sheet["municipality"] == ctx.stats["municipality_code"]) & (
-            sheet["year"] == str(ctx.stats["year"])
-        )
-    return list(sheet.loc[mask, "export_id"])
+        return sorted(exports)
+    code = ctx.stats["municipality_code"]
+    return sorted(export_id for export_id, codes in exports.items() if code in codes)
 
 
 def data_quality_appendix(
@@ -1121,12 +1127,11 @@ def data_quality_appendix(
     Counts of exports from hide_municipalities (suppressed ones) are not shown.
     """
     t = ctx.t
-    hidden_exports = set()
-    if ctx.exports is not None and hide_municipalities:
-        sheet = ctx.exports
-        hidden_exports = set(
-            sheet.loc[sheet["municipality"].isin(hide_municipalities), "export_id"]
-        )
+    hidden_exports = {
+        export_id
+        for export_id, codes in _exports_by_municipality(ctx).items()
+        if codes & set(hide_municipalities)
+    }
     out = [blocks.heading(t("data_quality_heading"), 3)]
     quality = ctx.data_quality
     if quality is None or quality.empty:
@@ -1232,11 +1237,12 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
 
 
 def report_files(ctx: ReportContext) -> list[str] | None:
-    """Raw file paths behind this report (for the provenance table), if the sheet is known."""
-    if ctx.exports is None:
+    """Raw file paths behind this report (for the provenance table), from data_quality.csv."""
+    if ctx.data_quality is None or "municipality_codes" not in ctx.data_quality.columns:
         return None
     ids = set(report_exports(ctx))
-    return list(ctx.exports.loc[ctx.exports["export_id"].isin(ids), "path"])
+    quality = ctx.data_quality
+    return list(quality.loc[quality["export_id"].isin(ids), "file"])
 
 
 def report_title(ctx: ReportContext) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -141,11 +141,26 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def write_stats(result: dict, json_path: str | Path, tables_dir: str | Path) -> None:
-    """Write the stats JSON (sorted keys, no NaN) and its tidy CSV tables."""
+def write_stats(result: dict, json_path: str | Path, table_paths: Iterable[str | Path]) -> None:
+    """Write the tidy CSV tables, then the stats JSON (sorted keys, no NaN), each atomically.
+
+    `table_paths` name every table file of this kind of result (samen_sterker.targets); a
+    table without rows (a trend with one cohort year) is an empty file. The JSON comes last,
+    so a JSON on disk means its tables are complete.
+    """
+    tables = tidy_tables(result)
+    paths = {Path(path).stem: Path(path) for path in table_paths}
+    unexpected = sorted(set(tables) - set(paths))
+    if unexpected:
+        raise ValueError(f"no output path for the table(s) {unexpected}")
+    for name, path in paths.items():
+        table = tables.get(name)
+        text = "" if table is None or table.empty else table.to_csv(index=False, lineterminator="\n")
+        _atomic_write(path, text)
     text = json.dumps(result, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False)
     _atomic_write(Path(json_path), text + "\n")
-    tables_dir = Path(tables_dir)
-    tables_dir.mkdir(parents=True, exist_ok=True)
-    for name, table in tidy_tables(result).items():
-        _atomic_write(tables_dir / f"{name}.csv", table.to_csv(index=False, lineterminator="\n"))
+
+
+def read_measurements_files(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Measurements of several cohort years' tables (read_measurements each), in one frame."""
+    return pd.concat([read_measurements(path) for path in paths], ignore_index=True)

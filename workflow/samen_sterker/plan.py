@@ -1,0 +1,246 @@
+"""What each job of the workflow depends on: its sheet rows, config slices and code.
+
+Snakemake reruns a job when its input files, its params or its rule's script change. A script
+that reads the whole `snakemake.config`, or package code it imports, is invisible to that
+check. So the rules take from here exactly what each job uses, as params: the rows of the
+sheet of exports and the municipalities of one cohort year, the config slices of a stage and
+a fingerprint of the package code the stage runs. An edit then reruns exactly what depends
+on it, and a new cohort year leaves the earlier years' jobs alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from samen_sterker.cleaning.clean import ExportEntry, read_exports_sheet
+from samen_sterker.cleaning.municipalities import MunicipalityTable
+from samen_sterker.reading.problems import ExportProblems, Problem
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE = PACKAGE_DIR.name
+
+# The config keys each stage reads (besides cleaning's mappings, which go per cohort year).
+CLEANING_KEYS = ("exports", "municipalities", "timepoints", "outcomes", "strict")
+ANALYSIS_KEYS = (
+    "timepoints",
+    "outcomes",
+    "privacy",
+    "synthetic_data",
+    "course_cost_per_participant",
+)
+
+# Packages whose versions can change the numbers: part of the statistics' identity.
+NUMERIC_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels", "pingouin")
+
+
+# -- the sheet of exports, per cohort year ---------------------------------------------------
+@dataclass(frozen=True)
+class Sheet:
+    """The validated sheet of exports."""
+
+    entries: tuple[ExportEntry, ...]
+
+    def years(self) -> list[int]:
+        """Cohort years the sheet names (multi-year exports add theirs after cleaning)."""
+        return sorted({int(entry.year) for entry in self.entries if entry.year})
+
+    def multi_year(self) -> list[ExportEntry]:
+        """Exports without a year in the sheet: their mapping reads it from a column."""
+        return [entry for entry in self.entries if not entry.year]
+
+    def entries_for(self, year: int) -> list[ExportEntry]:
+        """The exports a cohort year's cleaning reads: its own and the multi-year ones."""
+        return [entry for entry in self.entries if entry.year in ("", str(year))]
+
+
+def read_sheet(config: Mapping[str, Any], base_dir: str | Path = ".") -> Sheet:
+    """Read and check the sheet of exports before any job runs.
+
+    Raises ExportProblems listing every invalid cell, duplicate export id or path, and every
+    file that does not exist, each with the sheet's row and column.
+    """
+    base_dir = Path(base_dir)
+    display = config["exports"]
+    path = base_dir / display
+    if not path.is_file():
+        raise ExportProblems([Problem(display, "missing file", "the sheet of exports does not exist")])
+    entries, problems = read_exports_sheet(path, display)
+    first_row_of_path: dict[str, int] = {}
+    for entry in entries:
+        if entry.path in first_row_of_path:
+            problems.append(
+                Problem(
+                    display,
+                    "file named twice",
+                    f"the same path as row {first_row_of_path[entry.path]}; a file is one export",
+                    row=entry.sheet_row,
+                    column="path",
+                )
+            )
+        first_row_of_path.setdefault(entry.path, entry.sheet_row)
+        if not (base_dir / entry.path).is_file():
+            problems.append(
+                Problem(
+                    display,
+                    "missing file",
+                    "no file at this path (relative to the project root)",
+                    row=entry.sheet_row,
+                    column="path",
+                )
+            )
+    if problems:
+        raise ExportProblems(problems, heading=f"{display} has {len(problems)} problem(s)")
+    return Sheet(tuple(entries))
+
+
+def entry_params(entries: Iterable[ExportEntry]) -> list[dict[str, Any]]:
+    """Sheet rows as plain data for a rule's params (Snakemake compares them between runs)."""
+    return [asdict(entry) for entry in entries]
+
+
+def entries_from_params(rows: Iterable[Mapping[str, Any]]) -> list[ExportEntry]:
+    """The inverse of entry_params, in the job."""
+    return [ExportEntry(**row) for row in rows]
+
+
+def cleaning_settings(config: Mapping[str, Any], entries: Sequence[ExportEntry]) -> dict[str, Any]:
+    """The config slice a cohort year's cleaning uses: only the mappings its exports name."""
+    names = {entry.mapping for entry in entries}
+    mappings = config.get("mappings") or {}
+    settings = {key: config[key] for key in CLEANING_KEYS if key in config}
+    settings["mappings"] = {name: mappings[name] for name in sorted(names) if name in mappings}
+    return settings
+
+
+def municipality_rows(
+    table: pd.DataFrame, entries: Sequence[ExportEntry], mappings: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows of the municipalities table a cohort year's cleaning can use.
+
+    When every export names its municipality in the sheet, only those municipalities (so a
+    municipality added for a later year does not touch this year); when an export reads it
+    from a column, or a name matches nothing (the error lists the closest names), all of them.
+    """
+    columns = ["code", "official_name", "aliases"]
+    everything = table[columns].to_dict("records")
+    lookup = MunicipalityTable(table)
+    codes = set()
+    for entry in entries:
+        reads_column = (mappings.get(entry.mapping) or {}).get("municipality_column")
+        found = lookup.match(entry.municipality) if entry.municipality else None
+        if reads_column or found is None:
+            return everything
+        codes.add(found.code)
+    return [row for row in everything if row["code"] in codes]
+
+
+def analysis_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config slice the statistics use."""
+    return {key: config[key] for key in ANALYSIS_KEYS if key in config}
+
+
+# -- report languages ------------------------------------------------------------------------
+def report_languages(config: Mapping[str, Any]) -> list[str]:
+    """Languages of the reports, the primary first (`languages`, else the old `language`)."""
+    languages = list(config.get("languages") or [config.get("language") or "nl"])
+    if len(set(languages)) != len(languages):
+        raise ValueError(f"config languages: a language is listed twice: {languages}")
+    return languages
+
+
+def language_suffixes(config: Mapping[str, Any]) -> list[str]:
+    """File-name suffix per language: '' for the primary, '.en' etc. for the others."""
+    primary, *others = report_languages(config)
+    return [""] + [f".{language}" for language in others]
+
+
+def language_of_suffix(config: Mapping[str, Any], suffix: str) -> str:
+    """The language a file-name suffix stands for ('' is the primary language)."""
+    languages = report_languages(config)
+    if suffix == "":
+        return languages[0]
+    language = suffix.removeprefix(".")
+    if language not in languages[1:]:
+        raise ValueError(f"no report language {language!r} in config languages {languages}")
+    return language
+
+
+# -- code as a dependency --------------------------------------------------------------------
+def _imported_modules(source: str) -> set[str]:
+    """Names of this package's modules imported by a piece of Python source."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in names if name == PACKAGE or name.startswith(f"{PACKAGE}.")}
+
+
+def _files_of_module(name: str) -> list[Path]:
+    """The files behind a module name: a subpackage counts whole (data files included,
+    and modules it loads by name), a top-level module is its own file."""
+    parts = name.split(".")[1:]
+    if not parts:
+        return [PACKAGE_DIR / "__init__.py"]
+    subpackage = PACKAGE_DIR / parts[0]
+    if subpackage.is_dir():
+        return sorted(
+            path
+            for path in subpackage.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        )
+    module = PACKAGE_DIR / f"{parts[0]}.py"
+    return [module] if module.is_file() else []
+
+
+def _source_of(path: Path) -> str:
+    if path.suffix == ".ipynb":  # a report template: its code cells
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return "\n".join(
+            "".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"
+        ).replace("%", "#")
+    return path.read_text(encoding="utf-8")
+
+
+def stage_files(entry_points: Iterable[str | Path]) -> list[Path]:
+    """Every package file the entry points (scripts, notebook templates) import, transitively."""
+    files: set[Path] = {PACKAGE_DIR / "__init__.py"}
+    pending = [Path(path) for path in entry_points]
+    seen: set[Path] = set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for module in _imported_modules(_source_of(path)):
+            for file in _files_of_module(module):
+                if file not in files:
+                    files.add(file)
+                    if file.suffix == ".py":
+                        pending.append(file)
+    return sorted(files)
+
+
+@cache
+def code_fingerprint(*entry_points: str) -> str:
+    """SHA-256 over the package files a stage runs (names and bytes), for a rule's params.
+
+    The scripts themselves are tracked by Snakemake; this covers the package code they call,
+    so a change to samen_sterker/stats/ reruns the statistics and nothing upstream.
+    """
+    digest = hashlib.sha256()
+    for path in stage_files(entry_points):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
