@@ -1,10 +1,13 @@
-"""Shared test fixtures: paths of the repository and its demo configuration."""
+"""Shared test fixtures: paths of the repository, its specimens and its demo configuration."""
 
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Copies of the shared specimen exports (tests/fixtures/specimens/README.md); tests never read
+# outside the repository, so a fresh clone with nothing beside it runs every test.
+SPECIMENS = Path(__file__).resolve().parent / "fixtures" / "specimens"
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """clean_exports end to end on small projects: values, exclusions, problems, privacy.
 
-Expected scores are read off the specimen files by hand (shared/specimens/README.md: five
+Expected scores are read off the specimen files by hand (tests/fixtures/specimens/README.md: five
 couples K01-K05, K03-B drops out) or written into the files made here; they are never the
 cleaning code's own earlier output.
 """
@@ -18,11 +18,9 @@ import pytest
 from samen_sterker.cleaning import ExportProblems, clean_exports, write_clean_outputs
 from samen_sterker.config import load_config
 
+from .conftest import SPECIMENS
+
 REPO = Path(__file__).resolve().parent.parent
-SPECIMENS = Path("/work/shared/specimens")
-if not SPECIMENS.is_dir():
-    SPECIMENS = REPO.parent / "shared" / "specimens"
-needs_specimens = pytest.mark.skipif(not SPECIMENS.is_dir(), reason="shared specimens absent")
 
 MUNICIPALITIES = (
     "code\tofficial_name\taliases\n"
@@ -169,7 +167,6 @@ def test_demo_cohort_values_match_an_independent_read_of_the_raw_file(base_confi
 # --- the same couples through three tools ------------------------------------------------------
 
 
-@needs_specimens
 def test_specimens_in_three_formats_give_the_same_canonical_values(tmp_path, base_config):
     mappings = {
         "qualtrics_matrix": {
@@ -258,7 +255,6 @@ def test_specimens_in_three_formats_give_the_same_canonical_values(tmp_path, bas
     assert any(line.startswith("WARNING") and "cp1252" in line for line in result.log)
 
 
-@needs_specimens
 def test_planted_personal_data_reaches_no_output(tmp_path, base_config):
     mappings = {
         "qualtrics_matrix": {

@@ -20,11 +20,10 @@ from samen_sterker.cleaning.clean import parse_response_date
 from samen_sterker.cleaning.mapping import parse_mapping
 from samen_sterker.config import ConfigError, load_config, validate_config
 
+from .conftest import SPECIMENS
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "exports"
-SPECIMENS = Path("/work/shared/specimens")
-if not SPECIMENS.is_dir():
-    SPECIMENS = REPO.parent / "shared" / "specimens"
 SHEET_HEADER = "export_id\tpath\tmapping\tyear\tmunicipality\ttimepoint\tdescription\n"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DAY_FIRST_DATE = re.compile(r"\d{2}-\d{2}-\d{4}")
@@ -229,7 +228,6 @@ def test_castor_fixture_latest_kept_date_is_day_first(tmp_path, base_config):
     assert not [line for line in result.log if line.startswith("WARNING") and "date" in line]
 
 
-@pytest.mark.skipif(not SPECIMENS.is_dir(), reason="shared specimens absent")
 def test_no_per_row_date_reaches_the_outputs(tmp_path, base_config):
     # The Dutch Excel specimen: `Datum voormeting` 05-02-2024 … 09-02-2024 (day first, all
     # ten rows kept) and a birth date column; only 2024-02-09 may leave the stage.

@@ -1,8 +1,9 @@
 """Tests of the privacy guard against the planted values in the specimens and synthetic cases.
 
-Expected findings come from reading the specimen files by eye (specimens/README.md) and from
-reserved example values: example.org e-mail, 06-12345678, RFC 5737/3849 IP addresses, the
-test IBAN NL91ABNA0417164300, the test BSN 111222333 and the invoice number 123456789.
+Expected findings come from reading the specimen files by eye
+(tests/fixtures/specimens/README.md) and from reserved example values: example.org e-mail,
+06-12345678, RFC 5737/3849 IP addresses, the test IBAN NL91ABNA0417164300, the test BSN
+111222333 and the invoice number 123456789.
 Every test also checks that no planted value (nor a hash of it) reaches a message.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,9 +26,7 @@ from samen_sterker.cleaning.privacy import (
     scan_values,
 )
 
-SPECIMENS = Path(__file__).resolve().parents[2] / "shared" / "specimens"
-if not SPECIMENS.is_dir():  # the CI clone has shared/ beside the repository
-    SPECIMENS = Path("/work/shared/specimens")
+from .conftest import SPECIMENS
 
 QUALTRICS = "qualtrics_relatiecursus_GM9999_2024_nameting.csv"
 LIMESURVEY = "limesurvey_results-survey482913_GM9999_2024.csv"

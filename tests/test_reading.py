@@ -1,7 +1,7 @@
 """Readers per survey tool: encodings, header rows, row numbers, tool-marked non-responses.
 
-Expected values are read off the specimen files by hand (shared/specimens/README.md) or are
-written into small files made here, never taken from the readers' own earlier output.
+Expected values are read off the specimen files by hand (tests/fixtures/specimens/README.md)
+or are written into small files made here, never taken from the readers' own earlier output.
 """
 
 from __future__ import annotations
@@ -18,11 +18,7 @@ import pytest
 from samen_sterker.reading import ExportProblems, decode_export, read_export
 from samen_sterker.reading.surveymonkey import surveymonkey_column_names
 
-SPECIMENS = Path("/work/shared/specimens")
-if not SPECIMENS.is_dir():  # the specimens live beside the repository on the project machines
-    SPECIMENS = Path(__file__).resolve().parents[2] / "shared" / "specimens"
-needs_specimens = pytest.mark.skipif(not SPECIMENS.is_dir(), reason="shared specimens absent")
-
+from .conftest import SPECIMENS
 
 # --- encodings -------------------------------------------------------------------------------
 
@@ -55,7 +51,6 @@ def test_undecodable_file_is_rejected_with_file_and_line_but_no_bytes(tmp_path):
     assert "\x81" not in message and "\ufffd" not in message and "xy" not in message
 
 
-@needs_specimens
 def test_dutch_excel_csv_cp1252_and_utf8_bom_read_identically():
     cp1252 = read_export(SPECIMENS / "excel_nl_relatiecursus_2024_cp1252.csv", "excel_nl_csv")
     utf8 = read_export(SPECIMENS / "excel_nl_relatiecursus_2024_utf8bom.csv", "excel_nl_csv")
@@ -73,7 +68,6 @@ def test_dutch_excel_csv_cp1252_and_utf8_bom_read_identically():
 # --- Qualtrics -------------------------------------------------------------------------------
 
 
-@needs_specimens
 def test_qualtrics_specimen_three_header_rows_and_unfinished_response():
     export = read_export(
         SPECIMENS / "qualtrics_relatiecursus_GM9999_2024_nameting.csv", "qualtrics_csv"
@@ -139,7 +133,6 @@ def test_wrong_field_counts_are_all_reported_with_rows(tmp_path):
 # --- LimeSurvey ------------------------------------------------------------------------------
 
 
-@needs_specimens
 def test_limesurvey_specimen_quoted_fields_trailing_blank_line_incomplete_response():
     export = read_export(
         SPECIMENS / "limesurvey_results-survey482913_GM9999_2024.csv", "limesurvey_csv"
@@ -301,7 +294,6 @@ def test_unknown_format_and_missing_file(tmp_path):
         read_export(tmp_path / "x.csv", "csv")
 
 
-@needs_specimens
 def test_readers_never_write_to_the_export(tmp_path):
     path = tmp_path / "q.csv"
     shutil.copy(SPECIMENS / "qualtrics_relatiecursus_GM9999_2024_nameting.csv", path)
