@@ -24,7 +24,9 @@ include: "workflow/rules/reports.smk"
 rule all:
     default_target: True
     input:
-        lambda wildcards: [f"results/reports/{year}/SHA256SUMS" for year in cohort_years()],
+        lambda wildcards: [
+            f"results/reports/{year}/SHA256SUMS" for year in cohort_years()
+        ],
 
 
 onsuccess:

@@ -13,6 +13,7 @@ from samen_sterker.simulate import DEMO_PARAMETERS, SimulationParameters, simula
 from samen_sterker.stats.analyse import analyse_group, analyse_year
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.output import read_measurements, tidy_tables, write_stats
+from samen_sterker.targets import MUNICIPAL_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "stats-json.md"
@@ -211,12 +212,15 @@ def test_written_files_and_tables(tmp_path, demo, config, group):
     demo.to_csv(csv, index=False)
     measurements = read_measurements(csv)
     result = analyse_group(measurements, config, 2024, "GM9999")
-    write_stats(result, tmp_path / "x.json", tmp_path / "x")
+    tables = [tmp_path / "x" / f"{name}.csv" for name in MUNICIPAL_TABLES]
+    write_stats(result, tmp_path / "x.json", tables)
     assert json.loads((tmp_path / "x.json").read_text(encoding="utf-8")) == json.loads(
         json.dumps(group)
     )
     for name in ("descriptives", "paired", "reliable_change", "mixed_model"):
-        assert (tmp_path / "x" / f"{name}.csv").exists()
+        assert (tmp_path / "x" / f"{name}.csv").stat().st_size > 0
+    # One cohort year: no trend rows, but the file exists (a missing file means a killed job).
+    assert (tmp_path / "x" / "trend.csv").read_text(encoding="utf-8") == ""
     descriptives = pd.read_csv(tmp_path / "x" / "descriptives.csv")
     row = descriptives[
         (descriptives.outcome == "relationship_rating") & (descriptives.timepoint == "pre")

@@ -696,7 +696,7 @@ def test_snakemake_clean_step_logs_detection_and_never_touches_raw_files(tmp_pat
     raw_files = sorted((project / "data" / "raw").rglob("*.*"))
     before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in raw_files}
     process = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "results/clean/measurements.csv"],
+        [sys.executable, "-m", "snakemake", "--cores", "1", "results/clean/2024/measurements.csv"],
         cwd=project,
         capture_output=True,
         text=True,
@@ -705,14 +705,14 @@ def test_snakemake_clean_step_logs_detection_and_never_touches_raw_files(tmp_pat
     assert process.returncode == 0, process.stderr[-3000:]
     after = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in raw_files}
     assert before == after
-    log = (project / "logs" / "clean" / "clean_exports.log").read_text(encoding="utf-8")
+    log = (project / "logs/clean/2024.log").read_text(encoding="utf-8")
     assert "Qualtrics CSV with 3 header rows" in log
     assert "encoding utf-8-sig (BOM)" in log
     counts = re.findall(r"rows read (\d+) = kept (\d+) \+ excluded (\d+)", log)
     assert len(counts) == 6  # one line per export in the sheet
     assert all(int(read) == int(kept) + int(excluded) for read, kept, excluded in counts)
     assert "dropped 18: ['StartDate'" in log
-    manifest = json.loads((project / "results" / "clean" / "manifest.json").read_text())
+    manifest = json.loads((project / "results/clean/2024/manifest.json").read_text())
     assert (
         manifest["inputs"]["data/raw/2024/samen-sterker_GM9999_2024_voormeting.csv"]
         == (before[project / "data/raw/2024/samen-sterker_GM9999_2024_voormeting.csv"])

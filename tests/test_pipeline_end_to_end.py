@@ -31,11 +31,11 @@ def test_every_product_exists(demo_run):
         for path in (f"results/reports/2024/{slug}.pdf", f"results/notebooks/2024/{slug}.ipynb",
                      f"results/notebooks/2024/{slug}.html", f"results/stats/2024/{slug}.json"):
             assert (demo_run / path).stat().st_size > 0, path
-    assert (demo_run / "results" / "provenance.json").exists()
+    assert (demo_run / "results/provenance/2024.json").exists()
 
 
 def test_clean_table_is_the_simulated_truth(demo_run):
-    clean = pd.read_csv(demo_run / "results" / "clean" / "measurements.csv",
+    clean = pd.read_csv(demo_run / "results/clean/2024/measurements.csv",
                         dtype={"municipality_code": str})
     truth = demo_truth()
     key = ["participant_id", "timepoint", "outcome"]
@@ -47,9 +47,9 @@ def test_clean_table_is_the_simulated_truth(demo_run):
 
 
 def test_exclusions_reconcile_with_rows_read(demo_run):
-    quality = pd.read_csv(demo_run / "results" / "clean" / "data_quality.csv")
+    quality = pd.read_csv(demo_run / "results/clean/2024/data_quality.csv")
     assert (quality["rows_read"] == quality["rows_kept"] + quality["rows_excluded"]).all()
-    exclusions = pd.read_csv(demo_run / "results" / "clean" / "exclusions.csv")
+    exclusions = pd.read_csv(demo_run / "results/clean/2024/exclusions.csv")
     # Every demo export holds a survey preview; each post export an abandoned response.
     assert len(exclusions) >= 6 + 2
 

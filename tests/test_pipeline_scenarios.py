@@ -53,6 +53,7 @@ def scenario_run(tmp_path_factory):
                                           index=False)
     config_path = project / "config" / "config.yaml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config.pop("languages", None)  # the old single-language key still works
     config["language"] = "en"
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     run_pipeline(project)
@@ -77,7 +78,10 @@ def test_every_year_and_municipality_has_its_products(scenario_run):
 
 
 def test_clean_table_has_both_years_and_all_municipalities(scenario_run):
-    clean = pd.read_csv(scenario_run / "results/clean/measurements.csv")
+    clean = pd.concat(
+        pd.read_csv(scenario_run / f"results/clean/{year}/measurements.csv")
+        for year in SCENARIO.years
+    )
     assert sorted(clean["year"].unique()) == [2023, 2024]
     assert clean.groupby("year")["municipality_code"].nunique().tolist() == [3, 3]
 

@@ -213,7 +213,7 @@ def unmapped_run(tmp_path_factory):
 
 def test_pipeline_runs_to_the_end_with_pii_in_unmapped_columns(unmapped_run):
     project, _, _, raw_sha256 = unmapped_run
-    assert (project / "results" / "clean" / "measurements.csv").stat().st_size > 0
+    assert (project / "results/clean/2024/measurements.csv").stat().st_size > 0
     assert list((project / "results" / "reports").rglob("*.pdf")), "no PDF report was made"
     # The raw export is read, never written.
     assert hashlib.sha256((project / EXPORT).read_bytes()).hexdigest() == raw_sha256
@@ -221,13 +221,13 @@ def test_pipeline_runs_to_the_end_with_pii_in_unmapped_columns(unmapped_run):
 
 def test_unmapped_columns_are_dropped_and_logged_by_name(unmapped_run):
     project, _, _, _ = unmapped_run
-    with open(project / "results" / "clean" / "dropped_columns.csv", encoding="utf-8") as handle:
+    with open(project / "results/clean/2024/dropped_columns.csv", encoding="utf-8") as handle:
         dropped = list(csv.DictReader(handle))
-    manifest = json.loads((project / "results" / "clean" / "manifest.json").read_text())
+    manifest = json.loads((project / "results/clean/2024/manifest.json").read_text())
     export_id = next(item["export_id"] for item in manifest["exports"] if item["file"] == EXPORT)
     dropped_here = {row["column"] for row in dropped if row["export_id"] == export_id}
     assert set(UNMAPPED_PLANTS) <= dropped_here
-    log = (project / "logs" / "clean" / "clean_exports.log").read_text(encoding="utf-8")
+    log = (project / "logs/clean/2024.log").read_text(encoding="utf-8")
     for column in UNMAPPED_PLANTS:
         assert column in log
 
@@ -271,12 +271,12 @@ def test_pii_in_a_mapped_column_stops_the_pipeline(tmp_path, column, value, kind
     assert file_rows == [6, 9]
     process = run_pipeline(project, check=False)
     assert process.returncode != 0, "the pipeline must stop on personal data in a mapped column"
-    assert not (project / "results" / "clean" / "measurements.csv").exists()
+    assert not (project / "results/clean/2024/measurements.csv").exists()
 
     texts = collect_texts(project, process)
     assert leaks(texts, [value, value.replace("-", "")]) == []
 
-    log = texts[str(Path("logs") / "clean" / "clean_exports.log")]
+    log = texts[str(Path("logs") / "clean" / "2024.log")]
     lines = [line for line in log.splitlines() if kind in line and EXPORT in line]
     assert lines, f"no message names {EXPORT} and the kind {kind!r}"
     message = "\n".join(lines)

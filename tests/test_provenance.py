@@ -74,7 +74,6 @@ def test_collect_provenance_reads_the_data_quality_csv(tmp_path):
     )
     assert record["data_date"] == "2024-04-19"
     assert record["inputs"] == {"data/raw/a.csv": "ab"}
-    assert record["data_date_by_year"] == {"2023": "2023-12-01", "2024": "2024-04-19"}
     json.dumps(record)  # written as JSON
     without = collect_provenance(manifest, {}, "abc123")
     assert without["data_date"] is None and without["data_date_source"]
@@ -99,9 +98,9 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}[-/]\d{2}[-/]\d{4}")
 def test_demo_provenance_and_pdf_carry_the_date_of_the_data(demo_run: Path):
     # Demo RecordedDate: the latest kept response is in the GM9999 follow-up export,
     # 2024-07-10 20:53:34 (the 20:57:23 row after it is a survey preview, same day).
-    record = json.loads((demo_run / "results" / "provenance.json").read_text(encoding="utf-8"))
+    record = json.loads((demo_run / "results/provenance/2024.json").read_text(encoding="utf-8"))
     assert record["data_date"] == "2024-07-10"
-    quality = pd.read_csv(demo_run / "results" / "clean" / "data_quality.csv", dtype=str)
+    quality = pd.read_csv(demo_run / "results/clean/2024/data_quality.csv", dtype=str)
     assert quality.set_index("export_id").loc["gm9999_2024_followup", "latest_response_date"] == (
         "2024-07-10"
     )

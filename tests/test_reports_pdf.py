@@ -77,7 +77,6 @@ def _render(tmp_path, paths, kind, stats_key, lang):
         "provenance_path": str(paths["provenance"]),
         "data_quality_path": "",
         "exclusions_path": "",
-        "exports_path": "config/exports.tsv",
         "language": lang,
     }
     if kind == "municipality":

@@ -24,7 +24,9 @@ checkpoint clean_year:
         municipalities=lambda wildcards: plan.municipality_rows(
             MUNICIPALITIES, entries_of_year(wildcards), config.get("mappings") or {}
         ),
-        settings=lambda wildcards: plan.cleaning_settings(config, entries_of_year(wildcards)),
+        settings=lambda wildcards: plan.cleaning_settings(
+            config, entries_of_year(wildcards)
+        ),
         code=CODE["clean"],
     script:
         "../scripts/clean_exports.py"

@@ -1,6 +1,21 @@
 # Shared by every rule: the sheet of exports per cohort year, what each job depends on
 # (samen_sterker.plan) and the targets of a cohort year.
 
+import os
+import sys
+from pathlib import Path
+
+# Run this checkout's own package, in Snakemake and in every job (scripts inherit the
+# environment), even where the environment has another checkout's package installed: the
+# code fingerprints below must describe the code that runs.
+PACKAGE_PARENT = str(Path(workflow.main_snakefile).resolve().parent / "workflow")
+sys.path.insert(0, PACKAGE_PARENT)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        filter(None, [PACKAGE_PARENT, os.environ.get("PYTHONPATH")])
+    )
+)
+
 from samen_sterker import plan
 from samen_sterker.config import check_consistency, read_municipalities
 from samen_sterker.provenance import package_versions
@@ -22,7 +37,8 @@ LANGUAGE_SUFFIXES = plan.language_suffixes(config)
 CODE = {
     "clean": plan.code_fingerprint("workflow/scripts/clean_exports.py"),
     "stats": plan.code_fingerprint(
-        "workflow/scripts/compute_stats.py", "workflow/scripts/compute_overview_stats.py"
+        "workflow/scripts/compute_stats.py",
+        "workflow/scripts/compute_overview_stats.py",
     ),
     "reports": plan.code_fingerprint(
         "workflow/scripts/render_report.py",
@@ -44,7 +60,9 @@ def cohort_years():
     """Cohort years of the sheet, plus those that multi-year exports turn out to hold."""
     years = set(SHEET.years())
     if SHEET.multi_year():
-        with open(checkpoints.multi_year_cohorts.get().output[0], encoding="utf-8") as handle:
+        with open(
+            checkpoints.multi_year_cohorts.get().output[0], encoding="utf-8"
+        ) as handle:
             years |= {int(line) for line in handle if line.strip()}
     return sorted(years)
 

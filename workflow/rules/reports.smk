@@ -18,6 +18,7 @@ REPORT_FILES = {
 rule municipality_notebook:
     """Execute the municipal report template for one municipality, year and language."""
     input:
+        **REPORT_FILES,
         template="notebooks/municipality_report.ipynb",
         stats="results/stats/{year}/{municipality}.json",
         # The comparison with other municipalities comes from the pooled overview.
@@ -27,7 +28,6 @@ rule municipality_notebook:
         exclusions="results/clean/{year}/exclusions.csv",
         # Only for the reviewer-only slope plot; never reaches the PDF.
         measurements="results/clean/{year}/measurements.csv",
-        **REPORT_FILES,
     output:
         notebook="results/notebooks/{year}/{municipality}{language_suffix}.ipynb",
         html="results/notebooks/{year}/{municipality}{language_suffix}.html",
@@ -38,7 +38,9 @@ rule municipality_notebook:
     conda:
         "../../environment.yml"
     params:
-        language=lambda wildcards: plan.language_of_suffix(config, wildcards.language_suffix),
+        language=lambda wildcards: plan.language_of_suffix(
+            config, wildcards.language_suffix
+        ),
         # A hung kernel fails the job instead of blocking the workflow.
         timeout=600,
         code=CODE["reports"],
@@ -49,12 +51,12 @@ rule municipality_notebook:
 rule overview_notebook:
     """Execute the overview report template for one cohort year and language."""
     input:
+        **REPORT_FILES,
         template="notebooks/overview_report.ipynb",
         overview="results/stats/{year}/overview.json",
         provenance="results/provenance/{year}.json",
         data_quality="results/clean/{year}/data_quality.csv",
         exclusions="results/clean/{year}/exclusions.csv",
-        **REPORT_FILES,
     output:
         notebook="results/notebooks/{year}/overview{language_suffix}.ipynb",
         html="results/notebooks/{year}/overview{language_suffix}.html",
@@ -64,7 +66,9 @@ rule overview_notebook:
     conda:
         "../../environment.yml"
     params:
-        language=lambda wildcards: plan.language_of_suffix(config, wildcards.language_suffix),
+        language=lambda wildcards: plan.language_of_suffix(
+            config, wildcards.language_suffix
+        ),
         timeout=600,
         code=CODE["reports"],
     script:
@@ -74,8 +78,8 @@ rule overview_notebook:
 rule municipality_pdf:
     """Print the executed municipal notebook (outputs only) to an A4 PDF/UA file."""
     input:
-        notebook="results/notebooks/{year}/{municipality}{language_suffix}.ipynb",
         **REPORT_FILES,
+        notebook="results/notebooks/{year}/{municipality}{language_suffix}.ipynb",
     output:
         "results/reports/{year}/{municipality}{language_suffix}.pdf",
     log:
@@ -91,8 +95,8 @@ rule municipality_pdf:
 rule overview_pdf:
     """Print the executed overview notebook to an A4 PDF/UA file."""
     input:
-        notebook="results/notebooks/{year}/overview{language_suffix}.ipynb",
         **REPORT_FILES,
+        notebook="results/notebooks/{year}/overview{language_suffix}.ipynb",
     output:
         "results/reports/{year}/overview{language_suffix}.pdf",
     log:

@@ -35,7 +35,9 @@ rule overview_stats:
         measurements=measurements_up_to,
     output:
         json="results/stats/{year}/overview.json",
-        tables=[f"results/stats/{{year}}/overview/{name}.csv" for name in OVERVIEW_TABLES],
+        tables=[
+            f"results/stats/{{year}}/overview/{name}.csv" for name in OVERVIEW_TABLES
+        ],
     log:
         "logs/stats/{year}/overview.log",
     conda:

@@ -159,8 +159,7 @@ def report_languages(config: Mapping[str, Any]) -> list[str]:
 
 def language_suffixes(config: Mapping[str, Any]) -> list[str]:
     """File-name suffix per language: '' for the primary, '.en' etc. for the others."""
-    primary, *others = report_languages(config)
-    return [""] + [f".{language}" for language in others]
+    return [""] + [f".{language}" for language in report_languages(config)[1:]]
 
 
 def language_of_suffix(config: Mapping[str, Any], suffix: str) -> str:
@@ -207,9 +206,14 @@ def _files_of_module(name: str) -> list[Path]:
 def _source_of(path: Path) -> str:
     if path.suffix == ".ipynb":  # a report template: its code cells
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        return "\n".join(
-            "".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"
-        ).replace("%", "#")
+        lines = [
+            line
+            for cell in cells
+            if cell["cell_type"] == "code"
+            for line in "".join(cell["source"]).splitlines()
+            if not line.lstrip().startswith(("%", "!"))  # IPython magics are not Python
+        ]
+        return "\n".join(lines)
     return path.read_text(encoding="utf-8")
 
 

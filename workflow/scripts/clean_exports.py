@@ -16,7 +16,7 @@ from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 params = snakemake.params
-year = int(snakemake.wildcards.year) if "year" in snakemake.wildcards.keys() else None
+year = int(snakemake.wildcards.year) if "year" in snakemake.wildcards else None
 
 with log_to(snakemake.log[0]) as log:
     known_exports = {}  # SHA-256 → export id, of earlier cohort years
