@@ -13,9 +13,13 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all run test test-fast lint lock demo-data benchmark validate clean distclean
+.PHONY: all help run test test-fast lint lock demo-data benchmark validate publish clean distclean
 
 all: run
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: /\t/' | expand -t 26
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,9 +31,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-## run: the whole pipeline on the data in data/raw/ → results/
+## run: the whole pipeline on the data in data/raw/ → results/ (only what is out of date)
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --printshellcmds
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile workflow/profiles/default
 
 ## test: unit tests, reference comparisons and an end-to-end run in a temporary directory
 test: $(STAMP)
@@ -39,6 +43,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not e2e and not slow"
 
+## lint: ruff, snakemake --lint and snakefmt (the tests run them too)
 lint: $(STAMP)
 	$(BIN)/ruff check workflow tests benchmarks
 	$(BIN)/snakemake --lint
@@ -57,16 +62,24 @@ lock:
 demo-data: $(STAMP)
 	$(BIN)/python workflow/scripts/make_demo_cohort.py data/raw
 
-## benchmark: time and peak memory of the statistics stage by cohort size (prints a table)
+## benchmark: statistics time and memory by cohort size; rebuild time per kind of edit
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/stage_timings.py
+	$(BIN)/python benchmarks/rebuilds.py
 
 ## validate: coverage and type-I error of the CIs by simulation (about 5 minutes)
 validate: $(STAMP)
 	$(BIN)/python benchmarks/stats_coverage.py
 
+## publish: YEAR=2024 → results/publication/samen-sterker-2024.tar.gz (needs a clean git tree)
+publish: $(STAMP)
+	@test -n "$(YEAR)" || { echo "usage: make publish YEAR=2024"; exit 2; }
+	$(BIN)/python -m samen_sterker.publish $(YEAR) --cores $(CORES)
+
+## clean: remove results/, logs/ and Snakemake's records
 clean:
 	rm -rf results logs .snakemake
 
+## distclean: clean, and remove the virtual environment
 distclean: clean
 	rm -rf $(VENV)

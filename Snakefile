@@ -30,4 +30,4 @@ rule all:
 
 
 onsuccess:
-    print(where_the_reports_are(cohort_years(), LANGUAGE_SUFFIXES))
+    print(where_the_reports_are(LANGUAGE_SUFFIXES))

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+WORKFLOW_PROFILE = "workflow/profiles/default"
 # Copies of the shared specimen exports (tests/fixtures/specimens/README.md); tests never read
 # outside the repository, so a fresh clone with nothing beside it runs every test.
 SPECIMENS = Path(__file__).resolve().parent / "fixtures" / "specimens"
@@ -34,14 +35,19 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def snakemake_arguments(project: Path) -> list[str]:
+    """Snakemake's arguments as `make` gives them (the workflow profile), on `project`."""
+    return ["--cores", "2", "--directory", str(project), "--snakefile", str(project / "Snakefile"),
+            "--workflow-profile", str(project / WORKFLOW_PROFILE)]
+
+
 def run_pipeline(project: Path, *extra: str, check: bool = True):
     """Run Snakemake on `project` with this interpreter's environment; returns the process."""
     import subprocess
     import sys
 
     process = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--directory", str(project),
-         "--snakefile", str(project / "Snakefile"), *extra],
+        [sys.executable, "-m", "snakemake", *snakemake_arguments(project), *extra],
         capture_output=True, text=True, cwd=project, check=False,
     )
     if check and process.returncode != 0:

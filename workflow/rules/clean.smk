@@ -6,8 +6,6 @@ checkpoint clean_year:
     """Read each export of the year, keep only mapped columns, validate, exclude and log."""
     input:
         raw=raw_exports_of_year,
-        # SHA-256s of earlier years' exports: the same file again is a warning.
-        earlier=earlier_data_quality,
         schema="workflow/schemas/exports.schema.yaml",
     output:
         measurements="results/clean/{year}/measurements.csv",

@@ -34,19 +34,7 @@ SHEET = plan.read_sheet(config)
 MUNICIPALITIES = read_municipalities(config["municipalities"])
 LANGUAGE_SUFFIXES = plan.language_suffixes(config)
 # Package code each stage runs (its fingerprint is a param: an edit reruns the stage).
-CODE = {
-    "clean": plan.code_fingerprint("workflow/scripts/clean_exports.py"),
-    "stats": plan.code_fingerprint(
-        "workflow/scripts/compute_stats.py",
-        "workflow/scripts/compute_overview_stats.py",
-    ),
-    "reports": plan.code_fingerprint(
-        "workflow/scripts/render_report.py",
-        "notebooks/municipality_report.ipynb",
-        "notebooks/overview_report.ipynb",
-    ),
-    "provenance": plan.code_fingerprint("workflow/scripts/write_provenance.py"),
-}
+CODE = plan.stage_fingerprints()
 
 
 wildcard_constraints:
@@ -74,12 +62,6 @@ def entries_of_year(wildcards):
 
 def raw_exports_of_year(wildcards):
     return [entry.path for entry in entries_of_year(wildcards)]
-
-
-def earlier_data_quality(wildcards):
-    """Data-quality tables of earlier cohort years (their exports' SHA-256s)."""
-    year = int(wildcards.year)
-    return [f"results/clean/{y}/data_quality.csv" for y in cohort_years() if y < year]
 
 
 def measurements_up_to(wildcards):

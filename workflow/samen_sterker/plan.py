@@ -23,6 +23,7 @@ import pandas as pd
 
 from samen_sterker.cleaning.clean import ExportEntry, read_exports_sheet
 from samen_sterker.cleaning.municipalities import MunicipalityTable
+from samen_sterker.provenance import sha256_file
 from samen_sterker.reading.problems import ExportProblems, Problem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -102,6 +103,25 @@ def read_sheet(config: Mapping[str, Any], base_dir: str | Path = ".") -> Sheet:
     return Sheet(tuple(entries))
 
 
+def same_as_earlier_years(sheet: Sheet, year: int, base_dir: str | Path = ".") -> dict[str, str]:
+    """Exports of a cohort year whose bytes equal an earlier year's export (a warning).
+
+    Only the matches go into the year's cleaning params, so a correction of an earlier
+    year's export does not rerun this year's cleaning unless it makes or ends a match.
+    """
+    earlier: dict[str, str] = {}
+    for entry in sheet.entries:
+        if entry.year and int(entry.year) < year:
+            earlier.setdefault(sha256_file(Path(base_dir) / entry.path), entry.export_id)
+    matches = {}
+    for entry in sheet.entries:
+        if entry.year == str(year):
+            sha = sha256_file(Path(base_dir) / entry.path)
+            if sha in earlier:
+                matches[entry.export_id] = earlier[sha]
+    return matches
+
+
 def entry_params(entries: Iterable[ExportEntry]) -> list[dict[str, Any]]:
     """Sheet rows as plain data for a rule's params (Snakemake compares them between runs)."""
     return [asdict(entry) for entry in entries]
@@ -117,6 +137,11 @@ def cleaning_settings(config: Mapping[str, Any], entries: Sequence[ExportEntry])
     names = {entry.mapping for entry in entries}
     mappings = config.get("mappings") or {}
     settings = {key: config[key] for key in CLEANING_KEYS if key in config}
+    # Of the outcomes, cleaning checks names and ranges only: a reliability is for statistics.
+    settings["outcomes"] = {
+        name: {"min": outcome["min"], "max": outcome["max"]}
+        for name, outcome in config["outcomes"].items()
+    }
     settings["mappings"] = {name: mappings[name] for name in sorted(names) if name in mappings}
     return settings
 
@@ -234,6 +259,27 @@ def stage_files(entry_points: Iterable[str | Path]) -> list[Path]:
                     if file.suffix == ".py":
                         pending.append(file)
     return sorted(files)
+
+
+# The entry points of each stage, relative to the project root.
+STAGE_ENTRY_POINTS = {
+    "clean": ("workflow/scripts/clean_exports.py",),
+    "stats": ("workflow/scripts/compute_stats.py", "workflow/scripts/compute_overview_stats.py"),
+    "reports": (
+        "workflow/scripts/render_report.py",
+        "notebooks/municipality_report.ipynb",
+        "notebooks/overview_report.ipynb",
+    ),
+    "provenance": ("workflow/scripts/write_provenance.py",),
+}
+
+
+def stage_fingerprints(project_dir: str | Path = ".") -> dict[str, str]:
+    """Code fingerprint of every stage (rule params; provenance records them)."""
+    return {
+        stage: code_fingerprint(*(str(Path(project_dir) / path) for path in paths))
+        for stage, paths in STAGE_ENTRY_POINTS.items()
+    }
 
 
 @cache

@@ -49,19 +49,17 @@ def year_outputs(year: int, slugs: Iterable[str], language_suffixes: Iterable[st
     return outputs
 
 
-def where_the_reports_are(years: Iterable[int], language_suffixes: Iterable[str],
-                          base_dir: str | Path = ".") -> str:
+def where_the_reports_are(language_suffixes: Iterable[str], base_dir: str | Path = ".") -> str:
     """The closing lines of a run: where each cohort year's reports are, and how many."""
     lines = ["Reports (for the municipalities, PDF):"]
-    for year in years:
-        folder = Path(base_dir) / "results" / "reports" / str(year)
-        pdfs = sorted(folder.glob("*.pdf"))
-        by_language = []
-        for suffix in language_suffixes:
-            count = sum(1 for pdf in pdfs if pdf.name.removesuffix(".pdf").endswith(suffix)
-                        and (suffix or "." not in pdf.name.removesuffix(".pdf")))
-            by_language.append(f"{count} {suffix.removeprefix('.') or 'primary language'}")
-        lines.append(f"  results/reports/{year}/  ({', '.join(by_language)}; "
-                     "checksums in SHA256SUMS)")
+    suffixes = list(language_suffixes)
+    folders = sorted(p for p in (Path(base_dir) / "results" / "reports").glob("[0-9]" * 4))
+    for folder in folders:
+        stems = [pdf.name.removesuffix(".pdf") for pdf in folder.glob("*.pdf")]
+        counts = []
+        for suffix in suffixes:
+            count = sum(1 for stem in stems if (stem.endswith(suffix) if suffix else "." not in stem))
+            counts.append(f"{count} {suffix.removeprefix('.') or 'primary language'}")
+        lines.append(f"  results/reports/{folder.name}/  ({', '.join(counts)}; SHA256SUMS)")
     lines.append("Reviewer notebooks: results/notebooks/{year}/; numbers: results/stats/{year}/")
     return "\n".join(lines)

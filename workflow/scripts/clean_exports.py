@@ -16,20 +16,17 @@ from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 params = snakemake.params
-year = int(snakemake.wildcards.year) if "year" in snakemake.wildcards else None
+# multi_year_cohorts has no year wildcard: it cleans every year of its exports.
+year = int(snakemake.wildcards.year) if hasattr(snakemake.wildcards, "year") else None
 
 with log_to(snakemake.log[0]) as log:
-    known_exports = {}  # SHA-256 → export id, of earlier cohort years
-    for table in snakemake.input.get("earlier", []):
-        quality = pd.read_csv(table, dtype=str, keep_default_na=False)
-        known_exports |= dict(zip(quality["sha256"], quality["export_id"], strict=True))
     result = clean_cohort(
         dict(params.settings),
         Path.cwd(),
         entries_from_params(params.entries),
         MunicipalityTable(pd.DataFrame(params.municipalities, columns=["code", "official_name", "aliases"])),
         year=year,
-        known_exports=known_exports,
+        same_as_earlier=params.get("same_as_earlier", {}),
     )
     # Detected formats, encodings, drops and the per-export reconciliation, in that order.
     for line in result.log:

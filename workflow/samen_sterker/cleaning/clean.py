@@ -98,7 +98,6 @@ class _Context:
     # The cohort year being cleaned (None: every year). Rows of a multi-year export that
     # belong to another year are counted there, not here (rows_other_years).
     year: int | None = None
-    base_dir: Path = Path(".")
     problems: list[Problem] = field(default_factory=list)
     other_year_rows: dict[str, set[int]] = field(default_factory=dict)
     exclusions: list[dict] = field(default_factory=list)
@@ -219,22 +218,21 @@ def clean_cohort(
     year: int | None = None,
     sheet_problems: list[Problem] | None = None,
     inputs: dict[str, str] | None = None,
-    known_exports: dict[str, str] | None = None,
+    same_as_earlier: dict[str, str] | None = None,
 ) -> CleanResult:
     """Clean the given sheet entries; with `year`, keep only that cohort year's responses.
 
     `entries` are the sheet rows of that year plus those without a year (multi-year exports
     with a year_column), whose rows of other years are counted in `rows_other_years` and
     left to their own year. `inputs` are extra files to list in the manifest with their
-    SHA-256 (the raw exports are always listed). `known_exports` maps the SHA-256 of earlier
-    cohort years' exports to their export id: a file seen before is a warning.
+    SHA-256 (the raw exports are always listed). `same_as_earlier` maps an export id to the
+    earlier cohort year's export with the same bytes (samen_sterker.plan): a warning.
     """
     base_dir = Path(base_dir)
     context = _Context(
         config=config,
         table=table,
         year=year,
-        base_dir=base_dir,
         problems=list(sheet_problems or []),
     )
 
@@ -340,7 +338,7 @@ def clean_cohort(
         # Which municipalities' reports this export stands behind (their data-quality tables).
         codes = candidates.loc[candidates["export_id"] == export_id, "municipality_code"]
         quality[export_id]["municipality_codes"] = "|".join(sorted(set(codes)))
-        warnings = _cross_year_warnings(context, entry, candidates, known_exports or {})
+        warnings = _cross_year_warnings(context, entry, candidates, same_as_earlier or {})
         for warning in warnings:
             context.log.append(f"WARNING {raw.file}: {warning}")
         quality[export_id]["warnings"] = "; ".join(warnings)
@@ -484,7 +482,7 @@ def _reconcile(
 
 
 def _cross_year_warnings(
-    context: _Context, entry: ExportEntry, candidates: pd.DataFrame, known_exports: dict[str, str]
+    context: _Context, entry: ExportEntry, candidates: pd.DataFrame, same_as_earlier: dict[str, str]
 ) -> list[str]:
     """Signs that an export belongs to another cohort year (warnings, never exclusions).
 
@@ -492,9 +490,10 @@ def _cross_year_warnings(
     year; follow-ups (after course_end) may fall in the next calendar year.
     """
     warnings = []
-    sha = sha256_file(context.base_dir / entry.path)
-    if sha in known_exports:
-        warnings.append(f"same SHA-256 as export {known_exports[sha]} of an earlier cohort year")
+    if entry.export_id in same_as_earlier:
+        warnings.append(
+            f"same SHA-256 as export {same_as_earlier[entry.export_id]} of an earlier cohort year"
+        )
     dates = context.response_dates.get(entry.export_id)
     if not dates:
         return warnings

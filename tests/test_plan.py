@@ -1,0 +1,180 @@
+"""What each job depends on (samen_sterker.plan): sheet rows per cohort year, the
+municipalities and config slices a year's cleaning sees, report languages, and code
+fingerprints that follow exactly the package files a stage imports."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from samen_sterker import plan
+from samen_sterker.cleaning.clean import ExportEntry
+from samen_sterker.config import read_municipalities, validate_config
+from samen_sterker.reading.problems import ExportProblems
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    return validate_config(yaml.safe_load((REPO / "config/config.yaml").read_text("utf-8")))
+
+
+def entry(export_id, year="2024", municipality="GM9999", mapping="qualtrics_samen_sterker",
+          path=None):
+    return ExportEntry(2, export_id, path or f"data/raw/{export_id}.csv", mapping, year,
+                       municipality, "pre")
+
+
+def test_a_cohort_year_reads_its_own_and_the_multi_year_exports():
+    sheet = plan.Sheet((entry("a"), entry("b", year="2025"), entry("long", year="")))
+    assert sheet.years() == [2024, 2025]
+    assert [e.export_id for e in sheet.entries_for(2024)] == ["a", "long"]
+    assert [e.export_id for e in sheet.entries_for(2025)] == ["b", "long"]
+    assert [e.export_id for e in sheet.multi_year()] == ["long"]
+
+
+def test_sheet_problems_are_listed_together_with_row_and_column(tmp_path, config):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "data.csv").write_text("x", encoding="utf-8")
+    (tmp_path / "config/exports.tsv").write_text(
+        "export_id\tpath\tmapping\tyear\tmunicipality\ttimepoint\n"
+        "a\tdata.csv\tm\t2024\tGM9999\tpre\n"
+        "b\tdata.csv\tm\t2024\tGM9999\tpost\n"
+        "c\tmissing.csv\tm\t24\tGM9999\tpre\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ExportProblems) as caught:
+        plan.read_sheet(config, tmp_path)
+    found = {(p.kind, p.row, p.column) for p in caught.value.problems}
+    assert ("file named twice", 3, "path") in found
+    assert ("invalid sheet entry", 4, "year") in found
+    # row 4 is invalid, so its file is not looked for; a valid row with a missing file is:
+    assert len(found) == 2
+
+
+def test_missing_files_are_named_by_row(tmp_path, config):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/exports.tsv").write_text(
+        "export_id\tpath\tmapping\tyear\tmunicipality\ttimepoint\n"
+        "a\tdata/raw/none.csv\tm\t2024\tGM9999\tpre\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ExportProblems) as caught:
+        plan.read_sheet(config, tmp_path)
+    [problem] = caught.value.problems
+    assert (problem.kind, problem.row, problem.column) == ("missing file", 2, "path")
+
+
+def test_a_year_sees_only_its_municipalities_unless_an_export_reads_them_from_a_column():
+    table = read_municipalities(REPO / "tests/fixtures/exports/municipalities.tsv")
+    first = table.iloc[0]
+    rows = plan.municipality_rows(table, [entry("a", municipality=first["code"])], {})
+    assert [row["code"] for row in rows] == [first["code"]]
+    by_name = plan.municipality_rows(table, [entry("a", municipality=first["official_name"])], {})
+    assert by_name == rows
+    everything = plan.municipality_rows(
+        table, [entry("a", municipality="")], {"qualtrics_samen_sterker": {
+            "municipality_column": "gemeente"}})
+    assert len(everything) == len(table)
+    unknown = plan.municipality_rows(table, [entry("a", municipality="Atlantis")], {})
+    assert len(unknown) == len(table)  # so the error can suggest the closest names
+
+
+def test_cleaning_sees_the_mappings_it_uses_and_the_outcome_ranges_only(config):
+    config = dict(config, mappings={"used": {"format": "csv"}, "other": {"format": "csv"}})
+    settings = plan.cleaning_settings(config, [entry("a", mapping="used")])
+    assert list(settings["mappings"]) == ["used"]
+    assert settings["outcomes"]["couple_satisfaction"] == {"min": 0, "max": 21}
+    assert "privacy" not in settings and "languages" not in settings
+
+
+def test_statistics_see_the_analysis_slice(config):
+    settings = plan.analysis_settings(config)
+    assert set(settings) == set(plan.ANALYSIS_KEYS)
+    assert "mappings" not in settings and "languages" not in settings
+
+
+@pytest.mark.parametrize(
+    ("languages", "suffixes"),
+    [({"language": "en"}, [""]), ({"languages": ["nl", "en"]}, ["", ".en"]),
+     ({"languages": ["en", "nl"], "language": "nl"}, ["", ".nl"])],
+)
+def test_report_languages_and_their_file_names(languages, suffixes):
+    assert plan.language_suffixes(languages) == suffixes
+    primary = plan.report_languages(languages)[0]
+    assert plan.language_of_suffix(languages, "") == primary
+    for suffix in suffixes[1:]:
+        assert plan.language_of_suffix(languages, suffix) == suffix[1:]
+    with pytest.raises(ValueError):
+        plan.language_of_suffix(languages, ".fr")
+
+
+def test_stage_files_follow_imports():
+    def names(stage):
+        files = plan.stage_files(REPO / path for path in plan.STAGE_ENTRY_POINTS[stage])
+        return {path.relative_to(plan.PACKAGE_DIR).as_posix() for path in files}
+
+    stats, reports, clean = names("stats"), names("reports"), names("clean")
+    assert "stats/mixed.py" in stats and "config.py" in stats
+    assert not any(name.startswith(("reports/", "cleaning/", "reading/")) for name in stats)
+    assert {"reports/translations.yaml", "reports/report.css", "reports/figures.py"} <= reports
+    assert not any(name.startswith(("stats/", "cleaning/")) for name in reports)
+    # Loaded by name (importlib), found because a subpackage counts whole.
+    assert "cleaning/privacy.py" in clean and "reading/qualtrics.py" in clean
+
+
+def test_fingerprints_change_with_the_code_they_cover(tmp_path, monkeypatch):
+    package = tmp_path / "samen_sterker"
+    shutil.copytree(plan.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    scripts = tmp_path / "scripts"
+    shutil.copytree(REPO / "workflow/scripts", scripts)
+    monkeypatch.setattr(plan, "PACKAGE_DIR", package)
+
+    def fingerprints():
+        plan.code_fingerprint.cache_clear()
+        return {
+            "stats": plan.code_fingerprint(str(scripts / "compute_stats.py")),
+            "reports": plan.code_fingerprint(str(scripts / "render_report.py")),
+        }
+
+    before = fingerprints()
+    assert fingerprints() == before  # deterministic
+    with open(package / "stats/descriptives.py", "a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    after_stats = fingerprints()
+    assert after_stats["stats"] != before["stats"]
+    assert after_stats["reports"] == before["reports"]
+    with open(package / "reports/translations.yaml", "a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    after_reports = fingerprints()
+    assert after_reports["reports"] != before["reports"]
+    assert after_reports["stats"] == after_stats["stats"]
+    plan.code_fingerprint.cache_clear()
+
+
+def test_same_bytes_as_an_earlier_year_is_found(tmp_path):
+    raw = tmp_path / "data"
+    raw.mkdir()
+    (raw / "a.csv").write_bytes(b"same")
+    (raw / "b.csv").write_bytes(b"same")
+    (raw / "c.csv").write_bytes(b"other")
+    sheet = plan.Sheet((
+        entry("a24", year="2024", path="data/a.csv"),
+        entry("b25", year="2025", path="data/b.csv"),
+        entry("c25", year="2025", path="data/c.csv"),
+    ))
+    assert plan.same_as_earlier_years(sheet, 2025, tmp_path) == {"b25": "a24"}
+    assert plan.same_as_earlier_years(sheet, 2024, tmp_path) == {}
+
+
+def test_params_round_trip():
+    entries = [entry("a"), entry("b", year="")]
+    assert plan.entries_from_params(plan.entry_params(entries)) == entries
+    assert isinstance(plan.entry_params(entries)[0], dict)
+    assert pd.DataFrame(plan.entry_params(entries)).shape == (2, 7)
+    assert Path(plan.PACKAGE_DIR).name == "samen_sterker"
