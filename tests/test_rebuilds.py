@@ -247,6 +247,7 @@ def test_a_run_killed_halfway_recovers(builds, tmp_path):
     """SIGKILL to `make`, Snakemake and its jobs after the overview statistics wrote their
     second table; the next `make` rebuilds what was incomplete."""
     project = copy_project(tmp_path / "project")
+    edit_config(project, lambda c: c.update(languages=["nl"]))  # fewer report jobs to wait for
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(KILL_HOOK, encoding="utf-8")

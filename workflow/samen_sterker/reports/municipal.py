@@ -1219,6 +1219,14 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
     general = [
         [t("prov_data_date"), str(data_date or t("prov_data_date_unknown"))],
         [t("prov_code_version"), str(prov.get("code_version", "–"))],
+        [
+            t("prov_code_fingerprints"),
+            ", ".join(
+                f"{stage} {value[:12]}"
+                for stage, value in sorted((prov.get("code_fingerprints") or {}).items())
+            )
+            or "–",
+        ],
         [t("prov_config"), str(prov.get("config_sha256", "–"))],
         ["Python", str(prov.get("python", "–"))],
     ]
