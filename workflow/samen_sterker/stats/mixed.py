@@ -70,10 +70,16 @@ def _variance_summary(fit: Fit, wanted: Sequence[str]) -> dict:
         "icc_participant": (components["couple"] + components["participant"]) / total,
     }
     if "couple_timepoint" in wanted:
+        # Null when the data cannot identify shared change (e.g. no couple with both partners
+        # at one occasion); 0 when it is estimated at the boundary.
         # Correlation of the two partners' changes between any two occasions: each change is
         # (shared occasion difference) + (own residual difference), so
         # Cov = 2 var(couple x timepoint) and Var = 2 var(couple x timepoint) + 2 residual.
-        out["icc_change"] = shared / (shared + components["residual"])
+        out["icc_change"] = (
+            None
+            if "couple_timepoint" in fit.unidentified
+            else shared / (shared + components["residual"])
+        )
     return out
 
 

@@ -68,6 +68,8 @@ class Fit:
     rule_applied: list[str] = field(default_factory=list)
     singular: bool = False
     refinement_loglik_gain: float = 0.0
+    # Wanted terms the data cannot identify (left out before fitting, not estimated at 0).
+    unidentified: tuple[str, ...] = ()
 
     def variance_vector(self) -> np.ndarray:
         """Variances of the kept terms followed by the residual variance."""
@@ -367,6 +369,8 @@ def fit_with_boundary_rule(
     terms, notes = identifiable_terms(codes, wanted)
     fit = _fit_terms(y, X, codes, tuple(terms), reml)
     fit.rule_applied.extend(notes)
+    unidentified = tuple(t for t in wanted if t not in terms)
+    fit.unidentified = unidentified
     while fit.terms:
         term = min(fit.terms, key=lambda t: theta_of(fit, t))
         if theta_of(fit, term) >= SINGULAR_TOLERANCE:
@@ -382,6 +386,7 @@ def fit_with_boundary_rule(
             ),
         ]
         reduced.singular = True
+        reduced.unidentified = unidentified
         fit = reduced
     return fit
 
