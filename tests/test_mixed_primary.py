@@ -47,7 +47,10 @@ def results() -> dict[str, tuple[dict, dict]]:
     out = {}
     for name in CASES:
         data, reference = load(name)
-        out[name] = fit_dyadic_model(data, reference["timepoints"], reference["baseline"]), reference
+        out[name] = (
+            fit_dyadic_model(data, reference["timepoints"], reference["baseline"]),
+            reference,
+        )
     return out
 
 

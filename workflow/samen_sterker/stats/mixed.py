@@ -56,7 +56,8 @@ logger = logging.getLogger(__name__)
 def _variance_summary(fit: Fit, wanted: Sequence[str]) -> dict:
     """Variance components (0 for a dropped term) and the correlations the model implies."""
     components = {
-        t: float(fit.variances.get(t, 0.0)) for t in (*RANDOM_TERMS, "residual")
+        t: float(fit.variances.get(t, 0.0))
+        for t in (*RANDOM_TERMS, "residual")
         if t in wanted or t == "residual"
     }
     shared = components.get("couple_timepoint", 0.0)

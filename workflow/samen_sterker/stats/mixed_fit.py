@@ -150,7 +150,7 @@ def level_codes(prepared: pd.DataFrame) -> dict[str, np.ndarray]:
     couples = prepared["couple_id"].astype(str).to_numpy()
     participants = prepared["participant_id"].astype(str).to_numpy()
     # Unit separator: no couple code or timepoint name contains it, so levels cannot collide.
-    occasions = (prepared["couple_id"].astype(str) + "\x1f" + prepared["timepoint"].astype(str))
+    occasions = prepared["couple_id"].astype(str) + "\x1f" + prepared["timepoint"].astype(str)
     return {
         "couple": couples,
         "participant": participants,
