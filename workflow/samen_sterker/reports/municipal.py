@@ -1301,6 +1301,7 @@ _COMPUTED_BY = {
     "paired": "samen_sterker.stats.paired.analyse_pairs",
     "reliable_change": "samen_sterker.stats.reliable_change",
     "mixed_model": "samen_sterker.stats.mixed.fit_dyadic_model",
+    "headline_change": "samen_sterker.stats.change.headline_change",
 }
 
 
@@ -1325,6 +1326,17 @@ def trace_table(ctx: ReportContext):  # -> pandas.DataFrame
                 rows.append(
                     (f"{base}.participation.{key}", part[key], _COMPUTED_BY["participation"])
                 )
+            change = outcome.get("headline_change") or {}
+            if _available(change):
+                # Page 1's change and its CI, and the reading that chose the sentence.
+                for key in ("source", "estimate", "ci_low", "ci_high", "interval_reading"):
+                    rows.append(
+                        (
+                            f"{base}.headline_change.{key}",
+                            change[key],
+                            _COMPUTED_BY["headline_change"],
+                        )
+                    )
             course = outcome["paired"]["course"]
             if _available(course):
                 for key in ("n_pairs", "mean_from", "mean_to", "mean_change", "ci_low", "ci_high"):
@@ -1380,6 +1392,7 @@ def model_diagnostics_table(ctx: ReportContext):  # -> pandas.DataFrame
                     "rule_applied": model.get("rule_applied"),
                     "warnings": " | ".join(model.get("warnings") or []),
                     "variance_components": model.get("variance_components"),
+                    "icc_change": model.get("icc_change"),
                     "n_observations": model.get("n_observations"),
                 }
             )
