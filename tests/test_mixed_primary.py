@@ -162,3 +162,16 @@ def test_single_partner_couples_leave_out_couple_timepoint_term():
     assert "couple x timepoint intercept left out" in result["rule_applied"]
     # Not estimable is not the same as estimated at zero.
     assert result["icc_change"] is None
+
+
+def test_demo_fixture_is_the_current_demo_cohort():
+    # The R reference for "demo" holds only while demo.csv is the demo cohort's rating; if the
+    # simulator or the demo seed change, regenerate both (see make_fixtures_primary.py).
+    from samen_sterker.simulate import RATING, demo_truth
+
+    truth = demo_truth()
+    truth = truth[truth["outcome"] == RATING][["couple_id", "participant_id", "timepoint", "value"]]
+    data, _ = load("demo")
+    pd.testing.assert_frame_equal(
+        data.reset_index(drop=True), truth.reset_index(drop=True), check_dtype=False
+    )
