@@ -217,7 +217,7 @@ def test_written_files_and_tables(tmp_path, demo, config, group):
     assert json.loads((tmp_path / "x.json").read_text(encoding="utf-8")) == json.loads(
         json.dumps(group)
     )
-    for name in ("descriptives", "paired", "reliable_change", "mixed_model"):
+    for name in ("headline_change", "descriptives", "paired", "reliable_change", "mixed_model"):
         assert (tmp_path / "x" / f"{name}.csv").stat().st_size > 0
     # One cohort year: no trend rows, but the file exists (a missing file means a killed job).
     assert (tmp_path / "x" / "trend.csv").read_text(encoding="utf-8") == ""
@@ -231,7 +231,14 @@ def test_written_files_and_tables(tmp_path, demo, config, group):
         & (demo.timepoint == "pre")
     ]["value"]
     assert row["mean"].iloc[0] == pytest.approx(describe(values)["mean"])
-    assert set(tidy_tables(group)) == {"descriptives", "paired", "reliable_change", "mixed_model"}
+    assert set(tidy_tables(group)) == {
+        "headline_change", "descriptives", "paired", "reliable_change", "mixed_model"
+    }
+    headline = pd.read_csv(tmp_path / "x" / "headline_change.csv")
+    primary = group["outcomes"]["relationship_rating"]["headline_change"]
+    row = headline[headline.outcome == "relationship_rating"].iloc[0]
+    assert row["estimate"] == pytest.approx(primary["estimate"])
+    assert row["interval_reading"] == primary["interval_reading"]
 
 
 def test_bad_measurements_name_row_and_column(tmp_path):
@@ -305,6 +312,7 @@ def test_trend_rows_carry_each_years_suppression(two_years, config):
 def test_overview_tidy_tables(overview):
     tables = tidy_tables(overview)
     assert set(tables) == {
+        "headline_change",
         "descriptives",
         "paired",
         "reliable_change",

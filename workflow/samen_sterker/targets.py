@@ -10,7 +10,14 @@ import pandas as pd
 
 # The tidy CSV tables beside each stats JSON (samen_sterker.stats.output.tidy_tables); named
 # one by one, so that a job killed halfway leaves a file missing and is rerun.
-MUNICIPAL_TABLES = ("descriptives", "paired", "reliable_change", "mixed_model", "trend")
+MUNICIPAL_TABLES = (
+    "headline_change",
+    "descriptives",
+    "paired",
+    "reliable_change",
+    "mixed_model",
+    "trend",
+)
 OVERVIEW_TABLES = MUNICIPAL_TABLES + ("comparison", "funnel")
 OVERVIEW = "overview"
 

@@ -94,8 +94,12 @@ def _mixed_rows(outcome: str, model_name: str, model: dict) -> Iterator[dict]:
 def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
     """Long-form tables of a stats JSON (municipality or overview)."""
     descriptives, paired, reliable, mixed = [], [], [], []
-    comparison, funnel, trend = [], [], []
+    comparison, funnel, trend, headline = [], [], [], []
     for outcome, block in result["outcomes"].items():
+        if (change := block.get("headline_change") or {}).get("available"):
+            headline.append(
+                {"outcome": outcome, **{k: v for k, v in change.items() if not isinstance(v, dict)}}
+            )
         for tp, row in block["descriptives"].items():
             descriptives.append({"outcome": outcome, "timepoint": tp, **row})
         paired += _paired_rows(outcome, "participant", block["paired"])
@@ -119,6 +123,7 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
             for outcome, rows in outcomes.items():
                 trend += [{"outcome": outcome, "municipality_code": code, **r} for r in rows]
     tables = {
+        "headline_change": headline,
         "descriptives": descriptives,
         "paired": paired,
         "reliable_change": reliable,
