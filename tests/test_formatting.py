@@ -137,3 +137,15 @@ def test_translations_contain_no_decimal_point_numbers_in_dutch():
         if key.startswith("reference_"):  # citations hold DOIs such as 10.1037/...
             continue
         assert not re.search(r"\d\.\d", texts["nl"]), key
+
+
+def test_score_axes_have_whole_number_ticks():
+    """A 0-21 scale gets ticks at whole points only (no '2,5' on a scale of whole points)."""
+    from samen_sterker.reports.figures import before_after_chart
+
+    fig = before_after_chart(["voor", "na"], [10.2, 15.1], [9.0, 14.0], [11.4, 16.2],
+                             scale=(0, 21), axis_label="CSI-4", lang="nl")
+    ticks = [tick for tick in fig.axes[0].get_xticks() if 0 <= tick <= 21]
+    assert len(ticks) >= 3 and all(float(tick).is_integer() for tick in ticks)
+    labels = [label.get_text() for label in fig.axes[0].get_xticklabels()]
+    assert not any("," in label for label in labels)

@@ -227,7 +227,7 @@ def test_attrition_comparison_needs_enough_non_completers(cohort):
     comparison = part["completers_vs_noncompleters"]
     comparison.update(available=True, n_noncompleters=4, difference=-2.0, ci_low=-3.0, ci_high=-1.0)
     text = _text(municipal.participation_section(_ctx(cohort, stats=stats)))
-    assert "Te weinig deelnemers vulden" in text
+    assert "Maar weinig deelnemers sloegen de vragenlijst na de cursus over" in text
     comparison.update(n_noncompleters=12)
     text = _text(municipal.participation_section(_ctx(cohort, stats=stats)))
     assert "begon gemiddeld 2,0 punten lager (95%-BI −3,0 tot −1,0)" in text
@@ -355,7 +355,7 @@ def test_appendix_states_the_date_of_the_data(cohort):
                         provenance={"data_date": "2025-05-02",
                                     "data_date_by_year": {"2024": "2024-07-10"}})
     text = _text(municipal.provenance_appendix(ctx))
-    assert "Date of the data (latest completed questionnaire) 2024-07-10" in text
+    assert "Date of the data (latest completed questionnaire) 10 July 2024" in text
     unknown = ReportContext(stats=cohort[BIG], lang="nl", overview=cohort["overview"])
     assert "Datum van de gegevens (laatst ingevulde vragenlijst) onbekend" in _text(
         municipal.provenance_appendix(unknown))

@@ -22,7 +22,7 @@ matplotlib.use("Agg")  # headless: reports render on servers without a display
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter
+from matplotlib.ticker import Formatter, MaxNLocator
 
 from samen_sterker.reports.formatting import format_number
 
@@ -188,6 +188,8 @@ def before_after_chart(
     ax.set_yticks(positions, labels)
     low, high = scale
     ax.set_xlim(low - 0.02 * (high - low), high + 0.02 * (high - low))
+    # Scores are whole points (1-10, CSI-4 0-21): ticks such as 2,5 would suggest otherwise.
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(axis_label)
     _style_axis(ax)
     if quartile_label or mean_label:

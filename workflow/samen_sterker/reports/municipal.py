@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from samen_sterker.reports import blocks, figures
+from samen_sterker.reports import formatting as fmt
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.reports.formatting import SMALL_COUNT_LIMIT
 
@@ -1264,7 +1265,10 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
     year = str(ctx.stats.get("year", ""))
     data_date = (prov.get("data_date_by_year") or {}).get(year) or prov.get("data_date")
     general = [
-        [t("prov_data_date"), str(data_date or t("prov_data_date_unknown"))],
+        [
+            t("prov_data_date"),
+            fmt.format_date(data_date, ctx.lang) if data_date else t("prov_data_date_unknown"),
+        ],
         [t("prov_code_version"), str(prov.get("code_version", "–"))],
         [
             t("prov_code_fingerprints"),
