@@ -92,27 +92,24 @@ def log_tails(directory: Path) -> str:
                      for log in sorted(directory.glob("**/*.log")) if log.is_file())
 
 
-def stop(pid_file: Path) -> None:
-    """SIGTERM the daemon whose pid is in pid_file, SIGKILL it if it lingers."""
-    with contextlib.suppress(FileNotFoundError, ValueError):
-        pid = int(pid_file.read_text().split()[0])
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, os.WNOHANG)
-                if not Path(f"/proc/{pid}").exists() or "Z" in _state(pid):
-                    return
-                time.sleep(0.1)
+def stop(pid: int) -> None:
+    """SIGTERM a daemon, SIGKILL it if it lingers; return once it has exited."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if _state(pid) in ("Z", "X"):
+                return
+            time.sleep(0.1)
 
 
 def _state(pid: int) -> str:
+    """The process's state letter; "X" when it is gone (a zombie "Z" has exited too)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
-        return "Z"
+        return "X"
 
 
 @contextlib.contextmanager
@@ -145,7 +142,8 @@ def single_node_slurm(directory: Path):
     srun.chmod(0o755)
     env = {**os.environ, "SLURM_CONF": str(conf),
            "PATH": f"{directory / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
-    started: list[Path] = []
+    launched: dict[str, Path] = {}
+    started: dict[str, int] = {}
     try:
         for command, pid_file in (
             ([sbin["munged"], "--force", f"--socket={directory}/munge/munge.socket",
@@ -155,12 +153,20 @@ def single_node_slurm(directory: Path):
             ([sbin["slurmctld"], "-f", str(conf)], directory / "slurmctld.pid"),
             ([sbin["slurmd"], "-f", str(conf)], directory / "slurmd.pid"),
         ):
-            started.append(pid_file)
+            name = Path(command[0]).name
+            launched[name] = pid_file
             result = subprocess.run(command, env=env, capture_output=True, text=True,
                                     check=False, timeout=60)
-            if result.returncode != 0:
-                pytest.skip(f"SLURM cannot start here: {Path(command[0]).name} exited "
-                            f"{result.returncode}: {result.stderr.strip()}\n"
+            # Each daemon forks into the background, where it writes its pid file.
+            deadline = time.monotonic() + 15
+            while result.returncode == 0 and time.monotonic() < deadline:
+                with contextlib.suppress(FileNotFoundError, ValueError, IndexError):
+                    started[name] = int(pid_file.read_text().split()[0])
+                    break
+                time.sleep(0.1)
+            if result.returncode != 0 or name not in started:
+                pytest.skip(f"SLURM cannot start here: {name} exited {result.returncode}"
+                            f" ({result.stderr.strip() or 'no pid file'})\n"
                             f"{log_tails(directory)}")
         deadline = time.monotonic() + 60
         state = ""
@@ -175,12 +181,18 @@ def single_node_slurm(directory: Path):
                         f"{log_tails(directory)}")
         yield env
     finally:
-        subprocess.run(["scancel", "--full", "--quiet", "--user=root"], env=env,
-                       capture_output=True, check=False, timeout=60)
-        subprocess.run(["scontrol", "shutdown"], env=env, capture_output=True, check=False,
-                       timeout=60)
-        for pid_file in reversed(started):
-            stop(pid_file)
+        # Jobs first (their processes end with them), then the daemons: politely through
+        # slurmctld, then by pid for whichever is still there (or never reached slurmctld).
+        for command in (["scancel", "--full", "--quiet", "--user=root"], ["scontrol", "shutdown"]):
+            if "slurmctld" not in started:
+                break
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                subprocess.run(command, env=env, capture_output=True, check=False, timeout=30)
+        for name, pid_file in reversed(launched.items()):
+            with contextlib.suppress(FileNotFoundError, ValueError, IndexError):
+                started.setdefault(name, int(pid_file.read_text().split()[0]))
+            if name in started:
+                stop(started[name])
 
 
 @pytest.fixture(scope="module")
