@@ -24,8 +24,11 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
+from samen_sterker.cleaning import checks
+from samen_sterker.cleaning.codes import CODE_PATTERN, CODE_SHAPES, code_shape, normalise_code
 from samen_sterker.cleaning.mapping import Mapping, OutcomeSource, parse_mapping
 from samen_sterker.cleaning.municipalities import Municipality, MunicipalityTable
+from samen_sterker.cleaning.names import mask, shown_file, shown_names
 from samen_sterker.cleaning.schema import (
     MEASUREMENT_COLUMNS,
     candidate_schema,
@@ -36,6 +39,7 @@ from samen_sterker.cleaning.schema import (
 from samen_sterker.cleaning.values import VALUE_PROBLEMS, parse_cell
 from samen_sterker.provenance import config_sha256, sha256_file
 from samen_sterker.reading import RawExport, read_export
+from samen_sterker.reading.base import duplicated_names
 from samen_sterker.reading.problems import ExportProblems, Problem
 
 EXPORTS_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "exports.schema.yaml"
@@ -61,9 +65,6 @@ NO_DATE, INVALID_DATE = "no date", "not a date"
 DATE_COLUMN_DROPPED = (
     "date_column: read for the date of the data only (latest_response_date in data_quality.csv)"
 )
-CODE_PATTERN = re.compile(
-    r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}"
-)  # the `column` of an exclusion that concerns a whole response
 
 
 @dataclass
@@ -106,6 +107,12 @@ class _Context:
     # export_id → file row → completion date, or NO_DATE / INVALID_DATE. Held in memory
     # only: per-row dates are never written (dates identify people in combination).
     response_dates: dict[str, dict[int, dt.date | str]] = field(default_factory=dict)
+    # (file, column, kind) → rows of codes shaped like personal data; (file, column) → rows
+    # whose code was re-spelled; (export_id, file, column) → rows with decimals in an integer
+    # item. Collected per row, reported once per column.
+    code_shapes: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    respelled: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    non_integer: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
 
     def exclude(
         self, entry: ExportEntry, file: str, row: int, column: str, reason: str, detail: str
@@ -287,6 +294,7 @@ def clean_cohort(
             "couple_id",
             "participant_id",
             "person",
+            "code",
             "person_column",
             "couple_column",
             "timepoint",
@@ -296,6 +304,7 @@ def clean_cohort(
     )
     candidates = _check_ranges(context, candidates)
     candidates = _check_identities(context, candidates)
+    context.problems.extend(_code_problems(context))
     if context.problems:
         # The value problems too, so one run shows everything there is to fix.
         value_problems = [
@@ -329,9 +338,18 @@ def clean_cohort(
                 heading=f"{len(value_problems)} value problem(s); strict: true makes them errors",
             )
 
+    _log_respelled(context)
+    implausible = checks.same_bytes(
+        config, entries, {key: row["sha256"] for key, row in quality.items()}
+    )
     for export_id, raw in raws.items():
         entry = next(e for e in entries if e.export_id == export_id)
         quality[export_id].update(_reconcile(context, entry, raw, candidates))
+        own = pd.DataFrame(
+            [e for e in context.exclusions if e["export_id"] == export_id],
+            columns=EXCLUSION_COLUMNS,
+        )
+        implausible += checks.export_yield(config, export_id, raw.file, quality[export_id], own)
         quality[export_id]["latest_response_date"] = _latest_response_date(
             context, entry, mappings[entry.mapping], raw, candidates
         )
@@ -343,6 +361,10 @@ def clean_cohort(
             context.log.append(f"WARNING {raw.file}: {warning}")
         quality[export_id]["warnings"] = "; ".join(warnings)
 
+    implausible += checks.non_integer_items(config, context.non_integer)
+    implausible += checks.codes_in_several_municipalities(config, candidates)
+    checks.raise_if_implausible(implausible)
+
     measurements = _canonical(config, candidates)
     exclusions = pd.DataFrame(context.exclusions, columns=EXCLUSION_COLUMNS)
     # In the order of the sheet of exports, then as in the file.
@@ -352,6 +374,10 @@ def clean_cohort(
         columns="_order"
     )
     data_quality = pd.DataFrame(list(quality.values()), columns=DATA_QUALITY_COLUMNS)
+    # The reports print these file names: one that fails the privacy scan is the export id.
+    shown_files = {row["file"]: shown_file(row["file"], key) for key, row in quality.items()}
+    data_quality["file"] = data_quality["file"].map(shown_files)
+    exclusions["file"] = exclusions["file"].map(lambda file: shown_files.get(file, file))
     manifest = {
         "inputs": dict(sorted(manifest_inputs.items())),
         "config_sha256": config_sha256(config),
@@ -390,24 +416,20 @@ def _process_export(
     except ExportProblems as error:
         context.problems.extend(error.problems)
         return None
-    context.log.extend(raw.notes)
-    context.log.extend(f"WARNING {warning}" for warning in raw.warnings)
+    # Column names are written only when they pass the scan (names.py).
+    shown = shown_names(raw.frame.columns)
+    context.log.extend(mask(note, shown) for note in raw.notes)
+    context.log.extend(f"WARNING {mask(warning, shown)}" for warning in raw.warnings)
     allowed = mapping.allowed_columns()
     date_column = mapping.date_column
     read = allowed + ([date_column] if date_column and date_column not in allowed else [])
     missing = [column for column in read if column not in raw.frame.columns]
-    for column in missing:
-        close = difflib.get_close_matches(column, list(raw.frame.columns), n=3, cutoff=0.6)
-        hint = f"; similar columns: {close}" if close else ""
-        context.problems.append(
-            Problem(
-                entry.path,
-                "missing mapped column",
-                f"mapping {mapping.name!r} reads this column but the export has none{hint}",
-                row=1,
-                column=column,
-            )
+    context.problems.extend(_missing_columns(entry, mapping, raw, missing, shown))
+    context.problems.extend(
+        checks.duplicated_mapped_columns(
+            context.config, entry.export_id, entry.path, duplicated_names(list(shown)), read
         )
+    )
     unmapped = [column for column in raw.frame.columns if column not in allowed]
     if date_column and date_column in raw.frame.columns:
         # Read before the cut: only the latest date of the kept rows leaves this stage.
@@ -415,7 +437,7 @@ def _process_export(
     dropped.extend(
         {
             "export_id": entry.export_id,
-            "column": column,
+            "column": shown[column],
             "reason": DATE_COLUMN_DROPPED
             if column == date_column and column not in allowed
             else "not in mapping (allow-list)",
@@ -424,7 +446,7 @@ def _process_export(
     )
     context.log.append(
         f"{entry.path}: kept {len(raw.frame.columns) - len(unmapped)} mapped column(s), "
-        f"dropped {len(unmapped)}: {unmapped}"
+        f"dropped {len(unmapped)}: {[shown[column] for column in unmapped]}"
     )
     # Nothing unmapped goes further, not even in memory.
     raw.frame = raw.frame[[column for column in raw.frame.columns if column in allowed]]
@@ -437,6 +459,44 @@ def _process_export(
             # Identity messages quote codes, which in this export may be personal data.
             del context.candidates[before:]
     return raw
+
+
+def _missing_columns(
+    entry: ExportEntry, mapping: Mapping, raw: RawExport, missing: list[str], shown: dict
+) -> list[Problem]:
+    """A problem per mapped column the export lacks, or one when the delimiter is wrong."""
+    if not missing:
+        return []
+    columns = list(raw.frame.columns)
+    glued = [mark for mark in (";", "\t", ",", "|") if len(columns) == 1 and mark in columns[0]]
+    if glued:
+        # One header cell holding the others: the file is split on another character.
+        return [
+            Problem(
+                entry.path,
+                "wrong delimiter",
+                f"the header is read as a single column containing {glued[0]!r}: the file uses "
+                f"another delimiter than mapping {mapping.name!r} expects; set `delimiter` in "
+                "the mapping, or format excel_nl_csv for a Dutch Excel CSV (; and decimal comma)",
+                row=1,
+            )
+        ]
+    # Only names that pass the scan may be offered as similar columns.
+    writable = [column for column in columns if shown[column] == column]
+    problems = []
+    for column in missing:
+        close = difflib.get_close_matches(column, writable, n=3, cutoff=0.6)
+        hint = f"; similar columns: {close}" if close else ""
+        problems.append(
+            Problem(
+                entry.path,
+                "missing mapped column",
+                f"mapping {mapping.name!r} reads this column but the export has none{hint}",
+                row=1,
+                column=column,
+            )
+        )
+    return problems
 
 
 def _reconcile(
@@ -755,6 +815,8 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
             "couple_id": couple_id,
             "participant_id": participant_id,
             "person": f"{prefix}-{person}" if person else participant_id,
+            # The bare participant code: one code in two municipalities is a problem.
+            "code": person or "",
             "person_column": mapping.participant_column or mapping.partner_column,
             "couple_column": mapping.couple_column,
         }
@@ -777,7 +839,11 @@ def _extract(context: _Context, entry: ExportEntry, mapping: Mapping, raw: RawEx
                 continue
             source_timepoint = source.timepoint or timepoint
             label = f"{source.outcome} at {source_timepoint}"
-            value, column, problems = _score(source, cell, raw, mapping)
+            non_integer: list[str] = []
+            value, column, problems = _score(source, cell, raw, mapping, non_integer)
+            for bad_column in non_integer:
+                key = (entry.export_id, raw.file, bad_column)
+                context.non_integer.setdefault(key, []).append(row)
             for bad_column, reason, detail in problems:
                 context.exclude(entry, raw.file, row, bad_column, reason, f"{label}: {detail}")
             if value is not None:
@@ -923,21 +989,52 @@ def _who(
             )
     shaped = True
     for column, code in ((mapping.couple_column, couple), (mapping.participant_column, person)):
-        if column and code and not CODE_PATTERN.fullmatch(code):
-            # A cell with spaces or @ is a name or an address in the wrong column: stop the run
-            # rather than publish it.
-            context.problems.append(
-                Problem(
-                    raw.file,
-                    "not a code",
-                    "a couple/participant code must be 1-32 letters, digits or . _ - / without "
-                    "spaces; is this the right column?",
-                    row=row,
-                    column=column,
-                )
-            )
+        if not (column and code):
+            continue
+        # Codes are published inside couple_id/participant_id: a code shaped like personal
+        # data, or with spaces or @ (a name or an address in the wrong column), stops the run.
+        kind = code_shape(code) or (None if CODE_PATTERN.fullmatch(code) else "not_a_code")
+        if kind:
+            context.code_shapes.setdefault((raw.file, column, kind), []).append(row)
             shaped = False
-    return (couple, person, partner) if shaped else None
+        elif normalise_code(code) != code or cell[column] != code:
+            context.respelled.setdefault((raw.file, column), []).append(row)
+    if not shaped:
+        return None
+    return (normalise_code(couple), person and normalise_code(person), partner)
+
+
+def _code_problems(context: _Context) -> list[Problem]:
+    """One problem per file, column and kind of code that must not be published (no values)."""
+    problems = []
+    for (file, column, kind), rows in sorted(context.code_shapes.items()):
+        what = (
+            "a couple/participant code must be 1-32 letters, digits or . _ - / without spaces"
+            if kind == "not_a_code"
+            else f"these codes have the shape of {CODE_SHAPES[kind]}, which must never be "
+            "published in couple_id/participant_id"
+        )
+        problems.append(
+            Problem(
+                file,
+                f"not a code [{kind}]",
+                f"{what}; is this the right column? Ask for an export with pseudonymous codes "
+                "(never edit data/raw by hand)",
+                row=rows[0],
+                column=column,
+                rows=tuple(rows),
+            )
+        )
+    return problems
+
+
+def _log_respelled(context: _Context) -> None:
+    """Log where codes were written in one spelling (k01 and ' K01' are couple K01)."""
+    for (file, column), rows in sorted(context.respelled.items()):
+        context.log.append(
+            f"{file}, column {column!r}: {len(rows)} code(s) written in upper case without "
+            f"surrounding spaces (rows {', '.join(map(str, rows))})"
+        )
 
 
 def _cell_and_label(raw: RawExport, column: str, text: str) -> list[str]:
@@ -973,12 +1070,17 @@ def _parse_year(text: str, year_format: str | None) -> int | None:
 
 
 def _score(
-    source: OutcomeSource, cell: dict, raw: RawExport, mapping: Mapping
+    source: OutcomeSource,
+    cell: dict,
+    raw: RawExport,
+    mapping: Mapping,
+    non_integer: list[str] | None = None,
 ) -> tuple[float | None, str, list[tuple[str, str, str]]]:
     """The outcome's value (one column, or the sum/mean of its items) and its column.
 
     Returns (value, column, problems); when the value is None, problems holds one
     (column, reason, detail) per cell that prevented it, so every missing item is logged.
+    Columns of an `integer` source whose value has decimals are added to `non_integer`.
     """
     parsed = []
     problems: list[tuple[str, str, str]] = []
@@ -991,6 +1093,9 @@ def _score(
             labels_to_numbers=source.labels_to_numbers,
             file_value_labels=raw.value_labels.get(column),
         )
+        whole = value.value is None or float(value.value).is_integer()
+        if source.integer and not whole and non_integer is not None:
+            non_integer.append(column)
         if source.score == "value":
             if value.value is None:
                 return None, column, [(column, value.reason, value.detail)]

@@ -66,6 +66,16 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def duplicated_names(names: list[str]) -> set[str]:
+    """Names that unique_names renamed a copy of: `name` when `name.1` follows it."""
+    present = set(names)
+    return {
+        name.rsplit(".", 1)[0]
+        for name in names
+        if name.rsplit(".", 1)[-1] == "1" and name.rsplit(".", 1)[0] in present
+    }
+
+
 def unique_names(names: list[str], file: str, notes: list[str]) -> list[str]:
     """Column names made unique (name, name.1, ...) the way pandas does, noting each rename."""
     seen: dict[str, int] = {}
