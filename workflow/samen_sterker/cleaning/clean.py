@@ -28,7 +28,14 @@ from samen_sterker.cleaning import checks
 from samen_sterker.cleaning.codes import CODE_PATTERN, CODE_SHAPES, code_shape, normalise_code
 from samen_sterker.cleaning.mapping import Mapping, OutcomeSource, parse_mapping
 from samen_sterker.cleaning.municipalities import Municipality, MunicipalityTable
-from samen_sterker.cleaning.names import mask, shown_file, shown_names
+from samen_sterker.cleaning.names import (
+    hide_files,
+    hide_files_in_problems,
+    mask,
+    shown_file,
+    shown_files,
+    shown_names,
+)
 from samen_sterker.cleaning.schema import (
     MEASUREMENT_COLUMNS,
     candidate_schema,
@@ -234,8 +241,44 @@ def clean_cohort(
     left to their own year. `inputs` are extra files to list in the manifest with their
     SHA-256 (the raw exports are always listed). `same_as_earlier` maps an export id to the
     earlier cohort year's export with the same bytes (samen_sterker.plan): a warning.
+    A file name that fails the privacy scan is shown as its export id in every message,
+    log line and table (names.py).
     """
-    base_dir = Path(base_dir)
+    shown = shown_files(entries)
+    try:
+        result = _clean_cohort(
+            config,
+            Path(base_dir),
+            entries,
+            table,
+            year=year,
+            sheet_problems=sheet_problems,
+            inputs=inputs,
+            same_as_earlier=same_as_earlier,
+        )
+    except ExportProblems as error:
+        raise ExportProblems(
+            hide_files_in_problems(error.problems, shown), heading=error.heading
+        ) from None
+    result.log = [hide_files(line, shown) for line in result.log]
+    result.exclusions["detail"] = result.exclusions["detail"].map(
+        lambda text: hide_files(text, shown)
+    )
+    return result
+
+
+def _clean_cohort(
+    config: dict,
+    base_dir: Path,
+    entries: list[ExportEntry],
+    table: MunicipalityTable,
+    *,
+    year: int | None,
+    sheet_problems: list[Problem] | None,
+    inputs: dict[str, str] | None,
+    same_as_earlier: dict[str, str] | None,
+) -> CleanResult:
+    """clean_cohort, with file names as in the sheet."""
     context = _Context(
         config=config,
         table=table,
@@ -375,9 +418,9 @@ def clean_cohort(
     )
     data_quality = pd.DataFrame(list(quality.values()), columns=DATA_QUALITY_COLUMNS)
     # The reports print these file names: one that fails the privacy scan is the export id.
-    shown_files = {row["file"]: shown_file(row["file"], key) for key, row in quality.items()}
-    data_quality["file"] = data_quality["file"].map(shown_files)
-    exclusions["file"] = exclusions["file"].map(lambda file: shown_files.get(file, file))
+    files = {row["file"]: shown_file(row["file"], key) for key, row in quality.items()}
+    data_quality["file"] = data_quality["file"].map(files)
+    exclusions["file"] = exclusions["file"].map(lambda file: files.get(file, file))
     manifest = {
         "inputs": dict(sorted(manifest_inputs.items())),
         "config_sha256": config_sha256(config),

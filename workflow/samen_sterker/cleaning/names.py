@@ -9,23 +9,13 @@ name is replaced by the export id.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import PurePosixPath
 
-import pandas as pd
-
 from samen_sterker.cleaning.privacy import text_kinds
-
-# Excel, LibreOffice and Google Sheets run a cell starting with one of these as a formula
-# (and a leading tab or carriage return hides one); a number such as -99 or +31 is data.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
-
-
-def is_formula(text: str) -> bool:
-    """Whether a spreadsheet would run this cell as a formula."""
-    return text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text.strip())
+from samen_sterker.reading.problems import Problem
+from samen_sterker.spreadsheet import is_formula
 
 
 def name_kinds(name: str) -> list[str]:
@@ -62,13 +52,26 @@ def shown_file(path: str, export_id: str) -> str:
     return path
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells a spreadsheet would run as a formula start with an apostrophe
-    (which spreadsheets show as text); numbers and every other cell are unchanged."""
-    frame = frame.copy()
-    for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].map(
-                lambda cell: f"'{cell}" if isinstance(cell, str) and is_formula(cell) else cell
-            )
-    return frame
+def shown_files(entries: Iterable) -> dict[str, str]:
+    """Path → what may be shown of it, for every export of a sheet (only failing ones differ)."""
+    return {entry.path: shown_file(entry.path, entry.export_id) for entry in entries}
+
+
+def hide_files(text: str, shown: dict[str, str]) -> str:
+    """A message with every failing file name replaced by its export id."""
+    for path, label in shown.items():
+        if path != label:
+            text = text.replace(path, f"export {label}")
+    return text
+
+
+def hide_files_in_problems(problems: list[Problem], shown: dict[str, str]) -> list[Problem]:
+    """Problems whose file and detail name no failing file name (the export id instead)."""
+    return [
+        replace(
+            problem,
+            file=hide_files(problem.file, shown),
+            detail=hide_files(problem.detail, shown),
+        )
+        for problem in problems
+    ]
