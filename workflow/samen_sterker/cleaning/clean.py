@@ -261,6 +261,12 @@ def clean_cohort(
             hide_files_in_problems(error.problems, shown), heading=error.heading
         ) from None
     result.log = [hide_files(line, shown) for line in result.log]
+    # The manifest's inputs reach the published provenance: a failing name is its export id
+    # there too (the SHA-256 still identifies the file).
+    manifest = result.manifest
+    manifest["inputs"] = {hide_files(path, shown): sha for path, sha in manifest["inputs"].items()}
+    for export in manifest["exports"]:
+        export["file"] = hide_files(export["file"], shown)
     result.exclusions["detail"] = result.exclusions["detail"].map(
         lambda text: hide_files(text, shown)
     )
