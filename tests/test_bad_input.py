@@ -92,6 +92,7 @@ class Case:
     config: dict = field(default_factory=dict)
     planted: tuple[str, ...] = ()
     check: Callable[[CleanResult], None] | None = None
+    sheet_text: str | None = None  # the whole sheet, when its header is the mistake
 
 
 def kept(n: int) -> Callable[[CleanResult], None]:
@@ -470,6 +471,14 @@ CASES = [
         ("config/exports.tsv, row 2, column 'year': invalid sheet entry",),
     ),
     Case(
+        "a comma-separated sheet of exports",
+        "stop",
+        {A: GOOD},
+        [],
+        ("config/exports.tsv, row 1: missing column", "tab-separated"),
+        sheet_text="export_id,path,mapping,year,municipality,timepoint\na,data/raw/a.csv,plain\n",
+    ),
+    Case(
         "a mapping the config does not have",
         "stop",
         {A: GOOD},
@@ -519,6 +528,8 @@ def test_bad_input(case: Case, tmp_path: Path, base_config: dict):
     mappings = {**base_config["mappings"], **case.mappings}
     config = make_project(tmp_path, base_config, mappings, case.sheet, case.files)
     config.update(case.config)
+    if case.sheet_text is not None:
+        (tmp_path / "config" / "exports.tsv").write_text(case.sheet_text, encoding="utf-8")
     if case.outcome == "stop":
         with pytest.raises(ExportProblems) as caught:
             clean_exports(config, tmp_path)

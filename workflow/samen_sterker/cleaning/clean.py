@@ -142,8 +142,21 @@ def read_exports_sheet(path: Path, display: str) -> tuple[list[ExportEntry], lis
     Returns the valid rows and a problem for each invalid cell (those rows are left out).
     """
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
+        reader = csv.DictReader(handle, delimiter="\t")
+        rows = list(reader)
     schema = yaml.safe_load(EXPORTS_SCHEMA_PATH.read_text(encoding="utf-8"))
+    missing = [name for name in schema["required"] if name not in (reader.fieldnames or [])]
+    if missing:
+        # One problem for the header rather than one per row (a comma-separated sheet).
+        return [], [
+            Problem(
+                display,
+                "missing column",
+                f"the header has no column(s) {missing}; the sheet is tab-separated with the "
+                f"columns {list(schema['properties'])}",
+                row=1,
+            )
+        ]
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
     entries = []
