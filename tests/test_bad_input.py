@@ -379,6 +379,15 @@ CASES = [
         planted=(EMAIL,),
     ),
     Case(
+        "a mapped column whose name is an e-mail address",
+        "stop",
+        {A: f"koppel,partner,{EMAIL}\nK01,A,6\n"},
+        [row("a", A, "by_mail")],
+        (f"{A}, row 1, column 'column 3 [email]': personal data in a column name",),
+        mappings={"by_mail": {**PLAIN, "outcomes": {"relationship_rating": {"column": EMAIL}}}},
+        planted=(EMAIL,),
+    ),
+    Case(
         "an e-mail address in the file name",
         "continue",
         {f"data/raw/{EMAIL}.csv": GOOD},

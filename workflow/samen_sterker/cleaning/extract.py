@@ -48,6 +48,19 @@ def process_export(
     date_column = mapping.date_column
     read = allowed + ([date_column] if date_column and date_column not in allowed else [])
     missing = [column for column in read if column not in raw.frame.columns]
+    context.problems.extend(
+        # A kept column's name goes into exclusions.csv and messages: it must pass the scan.
+        Problem(
+            entry.path,
+            "personal data in a column name",
+            "the mapping reads a column whose name fails the privacy scan; ask for an export "
+            "with plain column names (never edit data/raw by hand)",
+            row=1,
+            column=shown[column],
+        )
+        for column in read
+        if column in shown and shown[column] != column
+    )
     context.problems.extend(_missing_columns(entry, mapping, raw, missing, shown))
     context.problems.extend(
         checks.duplicated_mapped_columns(
