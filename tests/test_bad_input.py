@@ -196,6 +196,28 @@ CASES = [
         check=kept(2),
     ),
     Case(
+        "rows of questions the mapping does not read are not lost rows",
+        "continue",
+        {
+            A: "koppel,partner,meting,vraag,antwoord\nK01,A,pre,cijfer,6\nK01,A,pre,leeftijd,40\n"
+            "K01,A,pre,kinderen,2\nK01,B,pre,cijfer,7\nK01,B,pre,leeftijd,41\n"
+        },
+        [row("a", A, "long", timepoint="")],
+        mappings={
+            "long": {
+                "format": "csv",
+                "layout": "long",
+                "couple_column": "koppel",
+                "partner_column": "partner",
+                "timepoint_column": "meting",
+                "outcome_column": "vraag",
+                "value_column": "antwoord",
+                "outcome_values": {"cijfer": "relationship_rating"},
+            }
+        },
+        check=kept(2),
+    ),
+    Case(
         "a stricter max_excluded_share",
         "stop",
         {A: "koppel,partner,cijfer\nK01,A,6\nK01,B,7\nK02,A,8\nK02,B,90\n"},

@@ -113,13 +113,17 @@ def export_yield(
     """An export without kept measurements, or losing more than max_excluded_share of its rows.
 
     A measurement dropped as an identical copy of another export's is in the report, so its
-    row is not lost (a re-export that overlaps an earlier one).
+    row is not lost (a re-export that overlaps an earlier one); nor is a row of a question
+    the mapping does not read (layout long with an outcome column), which is not a
+    measurement at all.
     """
     own_rows = counts["rows_kept"] + counts["rows_excluded"]
     if counts["rows_other_years"] and own_rows == 0:
         return []  # a multi-year export with nothing for this year: its rows count elsewhere
     copies = set(exclusions.loc[exclusions["reason"] == "duplicate_identical", "row"])
-    lost = len(set(exclusions.loc[exclusions["column"] == "", "row"]) - copies)
+    other_questions = set(exclusions.loc[exclusions["reason"] == "other_question", "row"])
+    own_rows -= len(other_questions)
+    lost = len(set(exclusions.loc[exclusions["column"] == "", "row"]) - copies - other_questions)
     tally = (
         f"rows read {counts['rows_read']} = kept {counts['rows_kept']} + excluded "
         f"{counts['rows_excluded']}" + _reasons(exclusions)
