@@ -32,8 +32,13 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 ## run: the whole pipeline on the data in data/raw/ → results/ (only what is out of date)
+# Snakemake's own directory lock outlives a killed run and then blocks every later one; the
+# kernel's flock dies with its holder, so a killed run never stops the next `make`.
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --workflow-profile workflow/profiles/default
+	@mkdir -p .snakemake
+	@flock --nonblock --conflict-exit-code 75 .snakemake/make.lock \
+	  $(BIN)/snakemake --cores $(CORES) --workflow-profile workflow/profiles/default --nolock \
+	  || { status=$$?; [ $$status -ne 75 ] || echo "Another 'make' is running the pipeline in this folder." >&2; exit $$status; }
 
 ## test: unit tests, reference comparisons and an end-to-end run in a temporary directory
 test: $(STAMP)

@@ -11,8 +11,10 @@ course change (pre → post) of the 1-10 rating is estimated
 - in the municipality with 11 couples (GM9999), as a municipal report does, and
 - pooled over both municipalities, as the overview does,
 
-by the paired t CI on participants, the paired t CI on couple means, and the dyadic mixed
-model (`fit_dyadic_model`, Satterthwaite df). Scenarios:
+by the paired t CI on participants, the paired t CI on couple means, the primary dyadic mixed
+model (`fit_dyadic_model`, with the couple x timepoint intercept, Satterthwaite df: the
+headline CI of the stats JSON) and the earlier two-intercept model (`shared_change=False`).
+Scenarios:
 
 - `effect, continuous`: ratings not rounded (`round_ratings=False`); true change = 3.0 exactly.
 - `effect, rounded`: whole points clipped to 1-10 as in the demo; rounding and clipping shift
@@ -21,6 +23,10 @@ model (`fit_dyadic_model`, Satterthwaite df). Scenarios:
 - `null, continuous` / `null, rounded`: post mean = pre mean. Rejection rate at α = .05 is the
   type-I error; for rounded data the true change is again computed (the larger variance after
   the course meets the clipping at 1 and 10, so it is not exactly 0) and shown beside it.
+- `..., shared 0.8` / `shared 1.0`: partners share part of their change (simulator
+  `sd_shared_change`, a couple-level change carried into post and follow-up): within-couple
+  correlation of the latent changes .28 / .38 (`change_correlation`). The analysis model did
+  not generate these data: its couple x timepoint term is a separate draw per occasion.
 
 Coverage is the share of cohorts whose 95% CI contains the true change; its Monte Carlo SE at
 1000 cohorts is about 0.7 percentage points.
@@ -37,13 +43,19 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from scipy import stats
 
-from samen_sterker.simulate import DEMO_PARAMETERS, RATING, simulate_measurements
+from samen_sterker.simulate import (
+    DEMO_PARAMETERS,
+    RATING,
+    change_correlation,
+    simulate_measurements,
+)
 from samen_sterker.stats.mixed import fit_dyadic_model
 from samen_sterker.stats.paired import analyse_pairs
 from samen_sterker.stats.participation import wide_scores
 
 TIMEPOINTS = ["intake", "pre", "post", "followup"]
-METHODS = ("paired_t", "couple_mean_t", "mixed_model", "wilcoxon")
+METHODS = ("paired_t", "couple_mean_t", "mixed_model", "mixed_intercepts", "wilcoxon")
+SHARED_CHANGE_SDS = (0.8, 1.0)
 
 
 def true_rounded_mean(mu: float, sigma: float) -> float:
@@ -57,7 +69,7 @@ def true_rounded_mean(mu: float, sigma: float) -> float:
 def true_rounded_change(params) -> float:
     """True post - pre mean of the rounded, clipped rating under the simulator's model."""
     sd_pre = math.sqrt(params.sd_couple**2 + params.sd_partner**2 + params.sd_residual**2)
-    sd_post = math.sqrt(sd_pre**2 + params.sd_change**2)
+    sd_post = math.sqrt(sd_pre**2 + params.sd_change**2 + params.sd_shared_change**2)
     means = params.timepoint_means
     return true_rounded_mean(means["post"], sd_post) - true_rounded_mean(means["pre"], sd_pre)
 
@@ -77,6 +89,16 @@ def scenarios() -> dict[str, tuple]:
             truth = true_rounded_change(params) if rounded else means["post"] - means["pre"]
             name = f"{'effect' if effect else 'null'}, {'rounded' if rounded else 'continuous'}"
             out[name] = (params, truth)
+    # Shared change, on rounded scores as in real data: with an effect at both SDs, and the
+    # null at the larger one (type-I error).
+    for effect, sd_shared in [(True, 0.8), (True, 1.0), (False, 1.0)]:
+        params = dataclasses.replace(
+            DEMO_PARAMETERS,
+            sd_shared_change=sd_shared,
+            timepoint_means=DEMO_PARAMETERS.timepoint_means if effect else null_means,
+        )
+        name = f"{'effect' if effect else 'null'}, rounded, shared {sd_shared}"
+        out[name] = (params, true_rounded_change(params))
     return out
 
 
@@ -88,12 +110,17 @@ def estimate(data) -> dict[str, tuple]:
     person = analyse_pairs(pairs["pre"], pairs["post"], pairs["couple_id"], "pre", "post")
     means = pairs.groupby("couple_id")[["pre", "post"]].mean()
     couple = analyse_pairs(means["pre"], means["post"], means.index, "pre", "post", "couple_mean")
-    model = fit_dyadic_model(rating.reset_index(drop=True), TIMEPOINTS, "pre")
-    post = model.get("contrasts", {}).get("post", {}) if model.get("available") else {}
+    out = {}
+    for method, shared in (("mixed_model", True), ("mixed_intercepts", False)):
+        model = fit_dyadic_model(
+            rating.reset_index(drop=True), TIMEPOINTS, "pre", shared_change=shared
+        )
+        post = model.get("contrasts", {}).get("post", {}) if model.get("available") else {}
+        out[method] = (post.get("ci_low"), post.get("ci_high"), post.get("p"))
     return {
+        **out,
         "paired_t": (person["ci_low"], person["ci_high"], person["t_test"]["p_value"]),
         "couple_mean_t": (couple["ci_low"], couple["ci_high"], couple["t_test"]["p_value"]),
-        "mixed_model": (post.get("ci_low"), post.get("ci_high"), post.get("p")),
         "wilcoxon": (None, None, person["wilcoxon"]["p_value"]),
     }
 
@@ -137,12 +164,15 @@ def main() -> None:
             started = time.perf_counter()
             jobs = [(params, args.seed + i) for i in range(args.cohorts)]
             results = list(pool.map(one_cohort, jobs, chunksize=20))
-            print(f"\n{name}: true change {truth:.4f} ({time.perf_counter() - started:.0f} s)")
-            print(f"  {'group':<10} {'method':<14} {'coverage':>9} {'p<.05':>7} {'n':>5}")
+            print(
+                f"\n{name}: true change {truth:.4f}, within-couple change correlation "
+                f"{change_correlation(params):.2f} ({time.perf_counter() - started:.0f} s)"
+            )
+            print(f"  {'group':<10} {'method':<16} {'coverage':>9} {'p<.05':>7} {'n':>5}")
             for group, method, coverage, rejection, n in summarise(results, truth):
                 cov = "" if coverage is None else f"{coverage:9.3f}"
                 rej = "" if rejection is None else f"{rejection:7.3f}"
-                print(f"  {group:<10} {method:<14} {cov:>9} {rej:>7} {n:>5}")
+                print(f"  {group:<10} {method:<16} {cov:>9} {rej:>7} {n:>5}")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,18 @@ def run_pipeline(project: Path, *extra: str, check: bool = True):
     return process
 
 
+def make_run(project: Path, env: dict | None = None, **kwargs):
+    """`make run` in `project` with this interpreter's environment (no venv of its own)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(project), "run", "STAMP=", "CORES=2",
+         f"BIN={Path(sys.executable).parent}"],
+        capture_output=True, text=True, check=False, env=env, **kwargs,
+    )
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> Path:
     """The whole pipeline run once on the demo cohort in a temporary copy of the project."""

@@ -69,7 +69,9 @@ def reml_results() -> dict[str, tuple[dict, dict]]:
     for name in DYADIC_CASES:
         data, reference = load_case(name)
         out[name] = (
-            fit_dyadic_model(data, reference["timepoints"], reference["baseline"]),
+            fit_dyadic_model(
+                data, reference["timepoints"], reference["baseline"], shared_change=False
+            ),
             reference,
         )
     return out
@@ -130,7 +132,9 @@ def test_baseline_not_first_timepoint_gives_contrasts_against_baseline(reml_resu
 
 def test_ml_fit_equals_lme4_ml():
     data, reference = load_case("basic")
-    result = fit_dyadic_model(data, reference["timepoints"], "pre", reml=False)
+    result = fit_dyadic_model(
+        data, reference["timepoints"], "pre", reml=False, shared_change=False
+    )
     assert result["estimation"] == "ML"
     assert_matches_r(result, reference["ml"])
     assert result["log_likelihood"] == pytest.approx(reference["ml"]["loglik"], abs=1e-6)
@@ -325,7 +329,7 @@ def test_pooled_rejects_couple_in_two_municipalities():
 def test_row_order_does_not_change_result(reml_results):
     data, reference = load_case("basic")
     shuffled = data.sample(frac=1.0, random_state=7)
-    result = fit_dyadic_model(shuffled, reference["timepoints"], "pre")
+    result = fit_dyadic_model(shuffled, reference["timepoints"], "pre", shared_change=False)
     expected, _ = reml_results["basic"]
     for timepoint in ("post", "followup"):
         for key in ("estimate", "se", "df"):
@@ -340,7 +344,10 @@ def test_rows_without_value_are_dropped(reml_results):
     extra["timepoint"] = "intake"
     extra["value"] = np.nan
     result = fit_dyadic_model(
-        pd.concat([data, extra], ignore_index=True), ["intake", "pre", "post", "followup"], "pre"
+        pd.concat([data, extra], ignore_index=True),
+        ["intake", "pre", "post", "followup"],
+        "pre",
+        shared_change=False,
     )
     assert result["n_observations"] == reference["reml"]["n_observations"]
     assert result["contrasts"]["intake"]["available"] is False
@@ -419,7 +426,7 @@ def test_guard_against_statsmodels_zero_coefficients(monkeypatch):
 
     monkeypatch.setattr(MixedLM, "fit", zeroed_fit)
     data, reference = load_case("basic")
-    result = fit_dyadic_model(data, reference["timepoints"], "pre")
+    result = fit_dyadic_model(data, reference["timepoints"], "pre", shared_change=False)
     assert any("#10239" in w for w in result["warnings"])
     assert_matches_r(result, reference["reml"])
 

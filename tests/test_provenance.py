@@ -111,7 +111,7 @@ def test_demo_provenance_and_pdf_carry_the_date_of_the_data(demo_run: Path):
 
 @pytest.mark.e2e
 def test_demo_outputs_hold_no_per_row_date(demo_run: Path):
-    clean = demo_run / "results" / "clean"
+    clean = demo_run / "results/clean/2024"
     for name in ("measurements.csv", "exclusions.csv", "dropped_columns.csv"):
         assert not DATE.search((clean / name).read_text(encoding="utf-8")), name
     # data_quality.csv holds one date per export, nothing else date-like.

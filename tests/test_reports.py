@@ -19,6 +19,7 @@ from samen_sterker.config import load_config
 from samen_sterker.reports import blocks, figures, municipal, overview
 from samen_sterker.reports.context import ReportContext, source_date
 from samen_sterker.stats import analyse
+from samen_sterker.stats import change as analyse_change
 
 BIG, OTHER, SMALL = "GM9999", "GM9998", "GM9997"
 
@@ -104,9 +105,12 @@ def test_key_figures_show_the_json_numbers_the_dutch_way(cohort):
     reliable["deteriorated"].update(count=0, share=0.0)
     text = _text(municipal.key_figures(_ctx(cohort, stats=stats)))
     assert f"{_nl(course['mean_from'])} → {_nl(course['mean_to'])}" in text
-    change = course["mean_change"]
+    # The change and its CI are the headline change (primary mixed model), not the paired t.
+    headline = rating["headline_change"]
+    assert headline["source"] == "mixed_model"
+    change = headline["estimate"]
     assert f"+{_nl(change)}" in text if change > 0 else _nl(change) in text
-    assert f"95%-BI {_nl(course['ci_low'])} tot {_nl(course['ci_high'])}" in text
+    assert f"95%-BI {_nl(headline['ci_low'])} tot {_nl(headline['ci_high'])}" in text
     assert f"{round(100 * part['post_response_rate'])}%" in text
     assert f"{part['complete_pairs']} van de {part['participants_at_baseline']} deelnemers" in text
     improved = stats["outcomes"]["couple_satisfaction"]["reliable_change"]["improved"]
@@ -115,10 +119,11 @@ def test_key_figures_show_the_json_numbers_the_dutch_way(cohort):
 
 
 def test_key_figures_in_english_use_decimal_points_and_ci(cohort):
-    course = cohort[BIG]["outcomes"]["relationship_rating"]["paired"]["course"]
+    rating = cohort[BIG]["outcomes"]["relationship_rating"]
+    course, headline = rating["paired"]["course"], rating["headline_change"]
     text = _text(municipal.key_figures(_ctx(cohort, lang="en")))
     assert f"{course['mean_from']:.1f} → {course['mean_to']:.1f}" in text
-    assert f"95% CI {course['ci_low']:.1f} to {course['ci_high']:.1f}" in text
+    assert f"95% CI {headline['ci_low']:.1f} to {headline['ci_high']:.1f}" in text
     assert "BI" not in text
 
 
@@ -129,16 +134,29 @@ def test_whole_report_renders_in_both_languages_without_missing_sentences(cohort
         assert "{" not in _text(html)  # no unfilled placeholder
 
 
-def test_meaning_sentence_follows_the_confidence_interval(cohort):
+@pytest.mark.parametrize(
+    ("low", "high", "nl", "en"),
+    [
+        (0.7, 1.5, "waarschijnlijk groter dan 0,5 punt", "probably larger than 0.5 points"),
+        (0.2, 1.5, "weten we niet zeker", "is not certain"),
+        (0.1, 0.4, "waarschijnlijk kleiner dan 0,5 punt", "probably smaller than 0.5 points"),
+        (-0.2, 0.3, "misschien, maar dan waarschijnlijk kleiner", "probably smaller than 0.5"),
+        (-0.2, 1.0, "te klein om te weten", "too small to know"),
+        (-1.5, -0.7, "achteruitgang is waarschijnlijk groter", "decline is probably larger"),
+    ],
+)
+def test_meaning_sentence_follows_where_the_interval_lies(cohort, low, high, nl, en):
+    # The reading is the statistics stage's; the report maps it to a sentence. The expected
+    # reading is derived here from the interval and the SESOI of 0.5, by hand.
     stats = copy.deepcopy(cohort[BIG])
-    course = stats["outcomes"]["relationship_rating"]["paired"]["course"]
-    course.update(mean_change=0.4, ci_low=-0.2, ci_high=1.0)
-    text = _text(municipal.meaning(_ctx(cohort, stats=stats)))
-    assert "geen duidelijk verschil" in text
-    course.update(mean_change=-1.0, ci_low=-1.5, ci_high=-0.5)
-    assert "slechter" in _text(municipal.meaning(_ctx(cohort, stats=stats)))
-    course.update(mean_change=1.0, ci_low=0.5, ci_high=1.5)
-    assert "beter" in _text(municipal.meaning(_ctx(cohort, stats=stats)))
+    change = stats["outcomes"]["relationship_rating"]["headline_change"]
+    reading = analyse_change.interval_reading(low, high, 0.5)
+    change.update(estimate=(low + high) / 2, ci_low=low, ci_high=high, interval_reading=reading)
+    assert nl in _text(municipal.meaning(_ctx(cohort, stats=stats)))
+    assert en in _text(municipal.meaning(_ctx(cohort, lang="en", stats=stats)))
+    # The same interval always gets the same sentence, whatever the p-value says.
+    change["p"] = 0.001 if change["p"] > 0.5 else 0.9
+    assert nl in _text(municipal.meaning(_ctx(cohort, stats=stats)))
 
 
 def test_suppressed_municipality_report_has_no_numbers(cohort):

@@ -10,6 +10,7 @@ from samen_sterker.simulate import (
     DEMO_PARAMETERS,
     DEMO_SEED,
     SimulationParameters,
+    change_correlation,
     demo_truth,
     simulate_measurements,
     simulate_responses,
@@ -77,3 +78,20 @@ def test_unrounded_cohort_has_the_models_moments():
     pre = wide["pre"].unstack("partner").dropna()
     icc = 1.0 / (1.0 + 0.7**2 + 0.8**2)
     assert np.corrcoef(pre["A"], pre["B"])[0, 1] == pytest.approx(icc, abs=0.04)
+
+
+@pytest.mark.parametrize("sd_shared", [0.0, 1.0])
+def test_shared_change_gives_the_within_couple_change_correlation(sd_shared):
+    """Large unrounded cohort: partners' change scores correlate as change_correlation says."""
+    params = SimulationParameters.scaled(
+        1, 4000, course_effect=2.0, attrition={}, round_ratings=False,
+        sd_shared_change=sd_shared)
+    responses = simulate_responses(params, 12)
+    wide = responses.pivot_table(index=["couple_code", "partner"], columns="timepoint",
+                                 values="rating")
+    change = wide["post"].sub(wide["pre"]).unstack("partner").dropna()
+    expected = change_correlation(params)
+    assert expected == pytest.approx(sd_shared**2 / (sd_shared**2 + 0.6**2 + 2 * 0.8**2))
+    assert np.corrcoef(change["A"], change["B"])[0, 1] == pytest.approx(expected, abs=0.04)
+    # The mean change stays the course effect: shared change has mean 0.
+    assert change.stack().mean() == pytest.approx(2.0, abs=0.06)

@@ -37,6 +37,7 @@ ANALYSIS_KEYS = (
     "privacy",
     "synthetic_data",
     "course_cost_per_participant",
+    "smallest_effect_of_interest",
 )
 
 # Packages whose versions can change the numbers: part of the statistics' identity.

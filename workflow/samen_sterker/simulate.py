@@ -7,7 +7,15 @@ The data-generating model (one participant p in couple c, timepoint t):
     couple ~ N(0, sd_couple²)      shared by both partners: why partners' ratings correlate
     partner ~ N(0, sd_partner²)    stable person-level deviation within the couple
     change ~ N(0, sd_change²)      person-to-person variation in how much the course helps
+    shared ~ N(0, sd_shared_change²)  change the two partners go through together (added,
+                                   like `change`, at every timepoint after the course)
     residual ~ N(0, sd_residual²)  occasion-level noise
+
+Partners take the course together, so their changes correlate: `shared` makes the
+within-couple correlation of the latent pre → post changes
+sd_shared_change² / (sd_shared_change² + sd_change² + 2 sd_residual²)
+(`change_correlation`). The default 0 is the model the demo data were made with, and it draws
+nothing, so the demo cohort stays byte-identical; validation runs set it (issue 11).
 
 The 1-10 rating is the latent value rounded to whole points and clipped to 1-10 (the
 questionnaire allows whole points only). The CSI-4 items (Funk & Rogge 2007; item 1 scored
@@ -68,6 +76,8 @@ class SimulationParameters:
     sd_couple: float = 1.0
     sd_partner: float = 0.7
     sd_change: float = 0.6
+    # SD of the couple's shared change after the course (0: partners change independently).
+    sd_shared_change: float = 0.0
     sd_residual: float = 0.8
     # Probability that a participant misses a timepoint other than the baseline `pre`.
     attrition: Mapping[str, float] = field(
@@ -132,6 +142,11 @@ def simulate_responses(params: SimulationParameters, seed: int) -> pd.DataFrame:
             for couple_index in range(spec.couples):
                 couple_code = f"K{couple_index + 1:02d}"
                 couple_effect = rng.normal(0.0, params.sd_couple)
+                # Drawn only when used: with the default 0 the random stream (and so every
+                # earlier cohort, the committed demo data included) is unchanged.
+                shared_change = (
+                    rng.normal(0.0, params.sd_shared_change) if params.sd_shared_change else 0.0
+                )
                 single = couple_index >= spec.couples - spec.single_partner_couples
                 partners = ("A",) if single else ("A", "B")
                 for partner in partners:
@@ -146,7 +161,7 @@ def simulate_responses(params: SimulationParameters, seed: int) -> pd.DataFrame:
                         latent = (params.timepoint_means[timepoint] + drift + couple_effect
                                   + partner_effect + residual)
                         if timepoint in params.after_course:
-                            latent += own_change
+                            latent += own_change + shared_change
                         rows.append(_response_row(spec, year, couple_code, partner, timepoint,
                                                   latent, item_noise, params.round_ratings))
     return pd.DataFrame(rows)
@@ -183,6 +198,12 @@ def _response_row(spec: MunicipalitySpec, year: int, couple_code: str, partner: 
         **{f"csi_{i + 1}": item for i, item in enumerate(items)},
         "csi_total": float(sum(items)),
     }
+
+
+def change_correlation(params: SimulationParameters) -> float:
+    """Within-couple correlation of the two partners' latent pre -> post changes."""
+    shared = params.sd_shared_change**2
+    return shared / (shared + params.sd_change**2 + 2 * params.sd_residual**2)
 
 
 def responses_to_measurements(responses: pd.DataFrame) -> pd.DataFrame:

@@ -241,11 +241,6 @@ def withheld_bounds(parts: Mapping[str, int], name: str) -> tuple[int, int] | No
     return (low, high) if high - low >= 1 and low >= SMALL_COUNT_LIMIT else None
 
 
-def improved_direction(change: float, higher_is_better: bool) -> bool:
-    """Whether a change is in the better direction of the outcome."""
-    return change > 0 if higher_is_better else change < 0
-
-
 def share_text(ctx: ReportContext, share: Json, *, n: str | None = None) -> str:
     """'60% (21 van 35)'; '<5 van 35' or 'op <5 na alle 35' when count or rest is 1-4.
 
@@ -353,12 +348,20 @@ def completion_figure(ctx: ReportContext, part: Json) -> blocks.KeyFigure:
 
 
 def before_after_figure(
-    ctx: ReportContext, name: str, course: Json, *, show_n: bool
+    ctx: ReportContext, name: str, course: Json, *, show_n: bool, headline: Json | None = None
 ) -> blocks.KeyFigure:
-    """The course change of an outcome; without n when n would give drop-outs of 1-4 away."""
+    """The course change of an outcome; without n when n would give drop-outs of 1-4 away.
+
+    The big figure is the complete pairs' means; the change and its CI are the headline
+    change (primary mixed model) when available, else the paired change.
+    """
+    change = headline if _available(headline or {}) else None
     details = {
-        "change": ctx.num(course["mean_change"], signed=True),
-        "ci": ctx.ci(course["ci_low"], course["ci_high"]),
+        "change": ctx.num(change["estimate"] if change else course["mean_change"], signed=True),
+        "ci": ctx.ci(
+            change["ci_low"] if change else course["ci_low"],
+            change["ci_high"] if change else course["ci_high"],
+        ),
     }
     detail = (
         ctx.t("kf_before_after_detail", n=ctx.count(course["n_pairs"]), **details)
@@ -426,32 +429,61 @@ def key_figures(ctx: ReportContext) -> str:
         if not _available(course):
             continue
         if name == primary:
-            headline.append(before_after_figure(ctx, name, course, show_n=show_n))
+            headline.append(
+                before_after_figure(
+                    ctx,
+                    name,
+                    course,
+                    show_n=show_n,
+                    headline=stats["outcomes"][name].get("headline_change"),
+                )
+            )
         reliable = stats["outcomes"][name]["reliable_change"]
         if _available(reliable):
             headline.append(reliable_figure(ctx, ctx.outcome_label(name), reliable, show_n=show_n))
     return blocks.heading(t("summary_heading"), 2) + blocks.key_figures(headline + items)
 
 
+READING_DIRECTION = {
+    "better_beyond_sesoi": "meaning_better",
+    "better_size_unclear": "meaning_better",
+    "better_below_sesoi": "meaning_better",
+    "better": "meaning_better",
+    "worse_beyond_sesoi": "meaning_worse",
+    "worse_size_unclear": "meaning_worse",
+    "worse_below_sesoi": "meaning_worse",
+    "worse": "meaning_worse",
+    "no_change_within_sesoi": "meaning_unclear",
+    "unclear": "meaning_unclear",
+}
+
+
+def reading_sentences(ctx: ReportContext, change: Json) -> list[str]:
+    """The sentence for where the headline CI lies relative to 0 and the SESOI.
+
+    Chosen from `interval_reading` (samen_sterker.stats.change), never from a p-value; the
+    plain readings without a SESOI ("better", "worse") need no size sentence beyond the
+    direction, except that the interval is stated to lie on one side.
+    """
+    reading = change["interval_reading"]
+    sesoi = change.get("smallest_effect_of_interest")
+    values = {"sesoi": ctx.num(sesoi, 1)} if sesoi is not None else {}
+    return [ctx.t(f"reading_{reading}", **values)]
+
+
 def meaning(ctx: ReportContext) -> str:
-    """One plain sentence on what the primary change means, and what it does not prove."""
+    """What the primary change means, from where its CI lies, and what it does not prove."""
     stats = ctx.stats
     primary = stats["primary_outcome"]
     outcome = stats["outcomes"][primary]
-    course = outcome["paired"]["course"]
-    if outcome["publication"]["suppressed"] or not _available(course):
+    change = outcome.get("headline_change") or {}
+    if outcome["publication"]["suppressed"] or not _available(change):
         return blocks.paragraph(ctx.t("meaning_not_available"), "meaning")
-    low, high = course["ci_low"], course["ci_high"]
-    better = outcome.get("higher_is_better", True)
-    if low > 0 or high < 0:
-        key = (
-            "meaning_better"
-            if improved_direction(course["mean_change"], better)
-            else ("meaning_worse")
-        )
-    else:
-        key = "meaning_unclear"
-    text = ctx.t(key, outcome=ctx.outcome_label(primary)) + " " + ctx.t("meaning_no_control")
+    label = ctx.outcome_label(primary)
+    sentences = [ctx.t(READING_DIRECTION[change["interval_reading"]], outcome=label)]
+    sentences += reading_sentences(ctx, change)
+    sentences.append(ctx.t("meaning_no_control"))
+    text = " ".join(sentences)
     return f'<div class="meaning"><p>{blocks.esc(text)}</p></div>'
 
 
@@ -724,27 +756,26 @@ def certainty_section(ctx: ReportContext) -> str:
         if not _available(course):
             out.append(blocks.paragraph(t("changes_none")))
             continue
-        texts = [
+        texts = _headline_texts(ctx, outcome)
+        texts.append(
             t(
-                "paired_test_text",
+                "paired_check_text",
                 change=ctx.num(course["mean_change"], signed=True),
                 ci=ctx.ci(course["ci_low"], course["ci_high"]),
                 n=completers_count(ctx, outcome, course["n_pairs"]),
-                p=ctx.p(course["t_test"]["p_value"]),
             )
-        ]
-        if course["ci_low"] <= 0 <= course["ci_high"]:
-            texts.append(t("paired_test_includes_zero"))
+        )
         headline = course.get("headline_effect_size") or {}
         if headline.get("estimate") is not None:
+            # No Cohen label ("large"): those describe controlled effects, not pre/post change.
             texts.append(
                 t(
                     "effect_size_text",
                     g=ctx.num(headline["estimate"], 2),
                     ci=ctx.ci(headline["ci_low"], headline["ci_high"], 2),
-                    size=t(_effect_size_word(headline["estimate"])),
                 )
             )
+            texts.append(t("effect_size_no_control"))
         couple = outcome["couple_means"]["course"]
         if _available(couple) and couple["n_pairs"] >= stats["thresholds"]["min_couples"]:
             texts.append(
@@ -764,16 +795,28 @@ def certainty_section(ctx: ReportContext) -> str:
     return "".join(out)
 
 
-def _effect_size_word(g: float) -> str:
-    # Cohen's (1988) conventional labels: 0.2 small, 0.5 medium, 0.8 large.
-    size = abs(g)
-    if size < 0.2:
-        return "effect_negligible"
-    if size < 0.5:
-        return "effect_small"
-    if size < 0.8:
-        return "effect_medium"
-    return "effect_large"
+def _headline_texts(ctx: ReportContext, outcome: Json) -> list[str]:
+    """The headline change with its CI, the reading of the CI and the detectable change."""
+    t = ctx.t
+    change = outcome.get("headline_change") or {}
+    if not _available(change):
+        return []
+    texts = [
+        t(
+            "headline_change_text",
+            change=ctx.num(change["estimate"], signed=True),
+            ci=ctx.ci(change["ci_low"], change["ci_high"]),
+        ),
+        t("headline_ci_explained"),
+        t("headline_model_note" if change["source"] == "mixed_model" else "headline_fallback_note"),
+    ]
+    if change["ci_low"] <= 0 <= change["ci_high"]:
+        texts.append(t("paired_test_includes_zero"))
+    texts += reading_sentences(ctx, change)
+    if change.get("smallest_effect_of_interest") is not None:
+        texts.append(t("sesoi_explained", sesoi=ctx.num(change["smallest_effect_of_interest"], 1)))
+    texts.append(t("mde_text", mde=ctx.num(change["minimal_detectable_effect"])))
+    return texts
 
 
 def _mixed_model_block(ctx: ReportContext, name: str, outcome: Json) -> str:
@@ -815,6 +858,10 @@ def _mixed_model_block(ctx: ReportContext, name: str, outcome: Json) -> str:
         )
     if model.get("icc_partner") is not None:
         parts.append(blocks.paragraph(t("mixed_model_icc", icc=ctx.num(model["icc_partner"], 2))))
+    if model.get("icc_change") is not None:
+        parts.append(
+            blocks.paragraph(t("mixed_model_icc_change", icc=ctx.num(model["icc_change"], 2)))
+        )
     warnings = []
     if model.get("singular") or model.get("rule_applied"):
         warnings.append(t("warning_singular"))
@@ -1219,6 +1266,14 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
     general = [
         [t("prov_data_date"), str(data_date or t("prov_data_date_unknown"))],
         [t("prov_code_version"), str(prov.get("code_version", "–"))],
+        [
+            t("prov_code_fingerprints"),
+            ", ".join(
+                f"{stage} {value[:12]}"
+                for stage, value in sorted((prov.get("code_fingerprints") or {}).items())
+            )
+            or "–",
+        ],
         [t("prov_config"), str(prov.get("config_sha256", "–"))],
         ["Python", str(prov.get("python", "–"))],
     ]
@@ -1260,6 +1315,7 @@ _COMPUTED_BY = {
     "paired": "samen_sterker.stats.paired.analyse_pairs",
     "reliable_change": "samen_sterker.stats.reliable_change",
     "mixed_model": "samen_sterker.stats.mixed.fit_dyadic_model",
+    "headline_change": "samen_sterker.stats.change.headline_change",
 }
 
 
@@ -1284,6 +1340,17 @@ def trace_table(ctx: ReportContext):  # -> pandas.DataFrame
                 rows.append(
                     (f"{base}.participation.{key}", part[key], _COMPUTED_BY["participation"])
                 )
+            change = outcome.get("headline_change") or {}
+            if _available(change):
+                # Page 1's change and its CI, and the reading that chose the sentence.
+                for key in ("source", "estimate", "ci_low", "ci_high", "interval_reading"):
+                    rows.append(
+                        (
+                            f"{base}.headline_change.{key}",
+                            change[key],
+                            _COMPUTED_BY["headline_change"],
+                        )
+                    )
             course = outcome["paired"]["course"]
             if _available(course):
                 for key in ("n_pairs", "mean_from", "mean_to", "mean_change", "ci_low", "ci_high"):
@@ -1339,6 +1406,7 @@ def model_diagnostics_table(ctx: ReportContext):  # -> pandas.DataFrame
                     "rule_applied": model.get("rule_applied"),
                     "warnings": " | ".join(model.get("warnings") or []),
                     "variance_components": model.get("variance_components"),
+                    "icc_change": model.get("icc_change"),
                     "n_observations": model.get("n_observations"),
                 }
             )

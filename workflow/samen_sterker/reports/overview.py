@@ -97,7 +97,11 @@ def key_figures(ctx: ReportContext) -> str:
     headline: list[blocks.KeyFigure] = []  # the change comes first, as in the municipal report
     course = outcome["paired"]["course"]
     if _available(course) and not outcome["publication"]["course_change"]["suppressed"]:
-        headline.append(before_after_figure(ctx, primary, course, show_n=show_n))
+        headline.append(
+            before_after_figure(
+                ctx, primary, course, show_n=show_n, headline=outcome.get("headline_change")
+            )
+        )
     for name, other in _outcomes_in_order(stats):
         reliable = other.get("reliable_change") or {}
         if not _available(reliable) or not pooled_reliable_publishable(stats, name):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from samen_sterker.canonical import MEASUREMENT_COLUMNS
 from samen_sterker.config import primary_outcome, slugify
+from samen_sterker.stats.change import headline_change
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.funnel import funnel_data
 from samen_sterker.stats.paired import analyse_pairs, unavailable
@@ -26,6 +27,8 @@ from samen_sterker.stats.participation import (
 from samen_sterker.stats.reliable_change import clinical_change, reliable_change
 
 SCHEMA_VERSION = "1.0"
+# Default of config `smallest_effect_of_interest` (workflow/schemas/config.schema.yaml).
+DEFAULT_SMALLEST_EFFECT = 0.5
 log = logging.getLogger(__name__)
 
 
@@ -69,6 +72,18 @@ def thresholds_of(config: Mapping) -> dict:
         "min_respondents": int(privacy.get("min_respondents", 10)),
         "min_couples": int(privacy.get("min_couples", 5)),
     }
+
+
+def smallest_effect_of(config: Mapping, outcome_name: str) -> float | None:
+    """The smallest effect of interest of an outcome: configured for the primary outcome only.
+
+    It is given in points of the primary outcome (the 1-10 rating); other outcomes have other
+    scales and no agreed value, so their change is read against 0 only.
+    """
+    if outcome_name != primary_outcome(config):
+        return None
+    value = config.get("smallest_effect_of_interest", DEFAULT_SMALLEST_EFFECT)
+    return None if value is None else float(value)
 
 
 def _pairs(wide: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
@@ -175,11 +190,13 @@ def analyse_outcome(
     roles: dict,
     thresholds: dict,
     fit_mixed: bool = True,
+    smallest_effect: float | None = None,
 ) -> dict:
     """All per-outcome statistics of one group (a municipality, or all of them pooled).
 
-    fit_mixed=False leaves out the mixed model (the overview's per-municipality comparison
-    rows do not use it, and each municipality's own JSON has it).
+    fit_mixed=False leaves out the mixed model and the headline change that comes from it (the
+    overview's per-municipality comparison rows do not use them, and each municipality's own
+    JSON has them).
     """
     order = roles["order"]
     data = frame[frame["outcome"] == name]
@@ -219,6 +236,13 @@ def analyse_outcome(
         columns = ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
         result["mixed_model"] = _mixed(
             "fit_dyadic_model", data[columns].reset_index(drop=True), order, roles["baseline"]
+        )
+        result["headline_change"] = headline_change(
+            result["mixed_model"],
+            result["couple_means"]["course"],
+            roles["course_end"],
+            smallest_effect,
+            result["higher_is_better"],
         )
     return result
 
@@ -337,7 +361,14 @@ def analyse_group(
     roles = timepoint_roles(config)
     thresholds = thresholds_of(config)
     outcomes = {
-        name: analyse_outcome(frame, name, outcome, roles, thresholds)
+        name: analyse_outcome(
+            frame,
+            name,
+            outcome,
+            roles,
+            thresholds,
+            smallest_effect=smallest_effect_of(config, name),
+        )
         for name, outcome in config["outcomes"].items()
     }
     primary = outcomes[primary_outcome(config)]["publication"]
@@ -428,7 +459,14 @@ def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
 
     outcomes = {}
     for name, outcome in config["outcomes"].items():
-        pooled = analyse_outcome(frame, name, outcome, roles, thresholds)
+        pooled = analyse_outcome(
+            frame,
+            name,
+            outcome,
+            roles,
+            thresholds,
+            smallest_effect=smallest_effect_of(config, name),
+        )
         pooled["pooled_model"] = pooled_model(frame, name, roles)
         pooled["comparison"] = [
             _comparison_row(entry, per_municipality[entry["municipality_code"]][name])
