@@ -719,7 +719,7 @@ def test_snakemake_clean_step_logs_detection_and_never_touches_raw_files(tmp_pat
     )
 
 
-def test_an_export_without_any_valid_response_gives_an_empty_table(tmp_path, base_config):
+def test_an_export_without_any_valid_response_stops_unless_accepted(tmp_path, base_config):
     files = {"data/raw/a.csv": "koppel,partner,cijfer\nK01,A,\nK01,B,-99\n"}
     config = make_project(
         tmp_path,
@@ -728,6 +728,10 @@ def test_an_export_without_any_valid_response_gives_an_empty_table(tmp_path, bas
         ["a\tdata/raw/a.csv\tplain\t2024\tGM9999\tpre\t"],
         files,
     )
+    with pytest.raises(ExportProblems, match=r"data/raw/a.csv: no kept measurement: rows read 2"):
+        clean_exports(config, tmp_path)
+    # Accepted on purpose (a timepoint nobody answered): an empty table with its accounts.
+    config["accept"] = {"exports_without_measurements": ["a"]}
     result = clean_exports(config, tmp_path)
     assert result.measurements.empty
     assert list(result.measurements.columns) == [

@@ -17,7 +17,7 @@ os.environ.update(
 )
 
 from samen_sterker import plan
-from samen_sterker.config import check_consistency, read_municipalities
+from samen_sterker.config import read_municipalities, validate_config
 from samen_sterker.provenance import package_versions
 from samen_sterker.targets import (
     MUNICIPAL_TABLES,
@@ -27,7 +27,9 @@ from samen_sterker.targets import (
     year_outputs,
 )
 
-check_consistency(config)
+# Fails before any job runs, listing every schema error with its key path and what is
+# allowed; fills in the schema's defaults.
+config.update(validate_config(config))
 
 # Read and checked once, before any job runs: every bad cell and missing file at once.
 SHEET = plan.read_sheet(config)

@@ -55,16 +55,66 @@ def validate_config(config: Mapping[str, Any]) -> dict:
     config = _copy(dict(config))
     schema = load_schema()
     validator = _validator_filling_defaults(jsonschema.Draft202012Validator)(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        lines = [
-            f"- {'.'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
-            for error in errors
-        ]
-        raise ConfigError("config does not follow workflow/schemas/config.schema.yaml:\n"
-                          + "\n".join(lines))
+        lines = [f"- {describe_schema_error(error)}" for error in errors]
+        raise ConfigError(
+            f"config has {len(errors)} error(s) (workflow/schemas/config.schema.yaml describes "
+            "every key):\n" + "\n".join(lines)
+        )
     check_consistency(config)
     return config
+
+
+def describe_schema_error(error: jsonschema.ValidationError) -> str:
+    """One line: the key path, what is wrong and what is allowed; never a schema dump.
+
+    jsonschema's own message repeats the offending value, which for a mapping or list is a
+    whole block of config, and for oneOf/anyOf says only "is not valid under any of the given
+    schemas"; the schema's description of the key says what is allowed instead.
+    """
+    path = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    value = error.instance
+    shown = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else None
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        unexpected = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
+        what = f"unknown key(s) {unexpected}" + (f"; allowed keys: {allowed}" if allowed else "")
+    elif error.validator == "required":
+        missing = [key for key in error.validator_value if key not in (value or {})]
+        what = f"missing required key(s) {missing}"
+    elif error.validator == "enum":
+        what = f"{shown or 'this value'} is not one of {error.validator_value}"
+    elif error.validator == "type":
+        what = f"{shown or 'this value'} is not of type {error.validator_value}"
+    elif error.validator in ("oneOf", "anyOf") and all(
+        set(option) == {"required"} for option in error.validator_value
+    ):
+        keys = [key for option in error.validator_value for key in option["required"]]
+        many = "exactly one" if error.validator == "oneOf" else "at least one"
+        what = f"give {many} of {keys}"
+    elif error.validator in ("oneOf", "anyOf", "allOf"):
+        what = f"{shown or 'this value'} does not have an allowed form"
+    else:
+        what = error.message if shown is not None or len(error.message) < 120 else error.validator
+    # The top level's description is about the whole file, not about what is allowed.
+    description = " ".join(str(schema.get("description", "")).split()) if error.path else ""
+    return f"{path}: {what}" + (f" (allowed: {description})" if description else "")
+
+
+def read_config_file(path: str | Path) -> dict:
+    """config.yaml as data; a YAML error names line and column (Snakemake's does not)."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML: {error.problem or error}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
 
 
 def check_consistency(config: dict) -> None:
@@ -88,8 +138,7 @@ def check_consistency(config: dict) -> None:
 
 def load_config(path: str | Path) -> dict:
     """Read config.yaml, validate it against the schema and fill in defaults."""
-    with Path(path).open(encoding="utf-8") as handle:
-        return validate_config(yaml.safe_load(handle) or {})
+    return validate_config(read_config_file(path))
 
 
 def primary_outcome(config: Mapping[str, Any]) -> str:
@@ -122,10 +171,19 @@ def read_municipalities(path: str | Path) -> pd.DataFrame:
     Raises ValueError naming the row when a code is malformed, a slug is reserved or two
     municipalities would share a slug.
     """
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise ValueError(
+            f"{path}: not a UTF-8 tab-separated table ({type(error).__name__}); save it as "
+            "UTF-8 text with tabs between the columns code, official_name, aliases"
+        ) from None
     missing = {"code", "official_name"} - set(table.columns)
     if missing:
-        raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
+        raise ValueError(
+            f"{path}, row 1: missing column(s) {sorted(missing)}; the header must be "
+            "code<TAB>official_name<TAB>aliases (tab-separated)"
+        )
     if "aliases" not in table.columns:
         table["aliases"] = ""
     problems = []
@@ -143,10 +201,12 @@ def read_municipalities(path: str | Path) -> pd.DataFrame:
         duplicated = table[table[column].duplicated(keep=False)]
         if not duplicated.empty:
             rows = ", ".join(str(i + 2) for i in duplicated.index)
-            problems.append(f"{path}, rows {rows}: the same {column} twice")
+            problems.append(f"{path}, rows {rows}, column {column}: the same {column} twice")
     reserved = table[table["slug"].isin(RESERVED_SLUGS)]
     for index in reserved.index:
-        problems.append(f"{path}, row {index + 2}: the name makes a reserved slug")
+        problems.append(
+            f"{path}, row {index + 2}, column official_name: the name makes a reserved slug"
+        )
     if problems:
         raise ValueError("\n".join(problems))
     return table[["code", "official_name", "aliases", "slug"]]

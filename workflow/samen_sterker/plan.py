@@ -30,7 +30,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE = PACKAGE_DIR.name
 
 # The config keys each stage reads (besides cleaning's mappings, which go per cohort year).
-CLEANING_KEYS = ("exports", "municipalities", "timepoints", "outcomes", "strict")
+CLEANING_KEYS = ("exports", "municipalities", "timepoints", "outcomes", "strict", "accept")
 ANALYSIS_KEYS = (
     "timepoints",
     "outcomes",

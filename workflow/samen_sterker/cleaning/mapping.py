@@ -24,6 +24,8 @@ class OutcomeSource:
     item_max: float | tuple[float, ...] | None = None
     # Layout long with an outcome column: the (lower-cased) cells that select this outcome.
     when: frozenset[str] | None = None
+    # Answered in whole numbers: decimals mean a wrong column or decimal mark (checks.py).
+    integer: bool = False
 
     def item_bounds(self, index: int) -> tuple[float | None, float | None]:
         """Lowest and highest valid answer of the item at `index` in `columns`."""
@@ -168,6 +170,7 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
                     columns=tuple(columns),
                     score=score,
                     labels_to_numbers=labels,
+                    integer=bool(source.get("integer", False)),
                     **bounds,
                 )
             )

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from samen_sterker.cleaning.clean import CleanResult
+from samen_sterker.spreadsheet import neutralise_formulas
 
 OUTPUT_NAMES = ("measurements", "exclusions", "data_quality", "dropped_columns", "manifest")
 
@@ -24,7 +25,7 @@ def write_clean_outputs(result: CleanResult, paths: dict[str, str | Path], base_
         target.parent.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_NAMES[:-1]:
         # repr-exact floats: the stats stage must see the values that were read.
-        getattr(result, name).to_csv(
+        neutralise_formulas(getattr(result, name)).to_csv(
             paths[name], index=False, encoding="utf-8", lineterminator="\n"
         )
     with open(paths["manifest"], "w", encoding="utf-8") as handle:

@@ -33,6 +33,7 @@ __all__ = [
     "scan_column_names",
     "scan_frame",
     "scan_values",
+    "text_kinds",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -686,6 +687,22 @@ def _cell_kinds(text: str, category: str | None, check_free_text: bool) -> list[
         kinds.append("birth_date")
     if check_free_text and _is_free_text(text):
         kinds.append("free_text")
+    return kinds
+
+
+def text_kinds(text: str, *, free_text: bool = False) -> list[str]:
+    """Kinds of personal data in one piece of text outside a table: a column name, a file name.
+
+    Unlike a cell, such a text has no column to judge it by, so a lone 9-digit number passing
+    the 11-proef counts as a possible BSN. Free text is checked only when asked: a column name
+    is often a question ("Hoe tevreden bent u?"), which is not personal data.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    kinds = _cell_kinds(text, None, free_text)
+    if _NINE_DIGITS.fullmatch(text) and stdnum_bsn.is_valid(text.replace(".", "")):
+        kinds.append("possible_bsn")
     return kinds
 
 

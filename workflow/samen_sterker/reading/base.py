@@ -66,6 +66,16 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def duplicated_names(names: list[str]) -> set[str]:
+    """Names that unique_names renamed a copy of: `name` when `name.1` follows it."""
+    present = set(names)
+    return {
+        name.rsplit(".", 1)[0]
+        for name in names
+        if name.rsplit(".", 1)[-1] == "1" and name.rsplit(".", 1)[0] in present
+    }
+
+
 def unique_names(names: list[str], file: str, notes: list[str]) -> list[str]:
     """Column names made unique (name, name.1, ...) the way pandas does, noting each rename."""
     seen: dict[str, int] = {}
@@ -80,6 +90,11 @@ def unique_names(names: list[str], file: str, notes: list[str]) -> list[str]:
             seen[name] = 0
             result.append(name)
     return result
+
+
+# Python's csv module refuses fields over 128 KiB; a long free-text answer in an unmapped
+# column must not stop the run (it is dropped unread by the allow-list).
+csv.field_size_limit(2**31 - 1)
 
 
 def parse_delimited(
@@ -130,8 +145,27 @@ def parse_delimited(
             continue
         data.append((index, record))
     if problems:
-        raise ExportProblems(problems)
+        raise ExportProblems(_delimiter_hint(headers[name_row], delimiter, file) + problems)
     return headers, data
+
+
+def _delimiter_hint(header: list[str], delimiter: str, file: str) -> list[Problem]:
+    """A problem saying the delimiter is wrong when the header is one cell holding another
+    common separator (a Dutch Excel CSV, ';' with decimal commas, read as ',')."""
+    others = [mark for mark in (";", "\t", ",", "|") if mark != delimiter]
+    found = [mark for mark in others if len(header) == 1 and mark in header[0]]
+    if not found:
+        return []
+    return [
+        Problem(
+            file,
+            "wrong delimiter",
+            f"the header is one column containing {found[0]!r}, but the delimiter is "
+            f"{delimiter!r}: set `delimiter` in the mapping, or format excel_nl_csv for a Dutch "
+            "Excel CSV (; and decimal comma)",
+            row=1,
+        )
+    ]
 
 
 def frame_from_records(

@@ -31,6 +31,9 @@ def decode_export(path: Path, display_name: str | None = None) -> DecodedText:
     """Decode a file: BOM → strict UTF-8 → cp1252 (with a warning) → ExportProblems."""
     name = display_name or str(path)
     data = Path(path).read_bytes()
+    not_text = _not_text(data)
+    if not_text:
+        raise ExportProblems([Problem(name, "not a text file", not_text, row=1)])
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -53,6 +56,37 @@ def decode_export(path: Path, display_name: str | None = None) -> DecodedText:
             "Check accented letters in the output; re-save as UTF-8 to silence this."
         ),
     )
+
+
+# Magic numbers of the files people rename to .csv, and what to do instead.
+_MAGIC = (
+    (
+        b"PK\x03\x04",
+        ("an Excel workbook (.xlsx, a ZIP file) named as CSV: give its mapping format xlsx, "
+        "or save it from Excel as CSV UTF-8"),
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        ("an old Excel workbook (.xls) named as CSV: save it from Excel as .xlsx (format xlsx) "
+        "or as CSV UTF-8"),
+    ),
+    (b"$FL2", "an SPSS data file (.sav) named as CSV: give its mapping format spss_sav"),
+    (b"%PDF", "a PDF document, not an export"),
+)
+
+
+def _not_text(data: bytes) -> str | None:
+    """What a file is when it is not a text export (checked before decoding, because UTF-16
+    without a byte-order mark, and sometimes a workbook, decode as UTF-8 or cp1252 anyway)."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return f"this file is {what}"
+    if not any(data.startswith(bom) for bom, _ in _BOMS) and b"\x00" in data[:4096]:
+        return (
+            "the file holds NUL bytes: it is probably UTF-16 without a byte-order mark; save it "
+            "as CSV UTF-8 (Excel: 'CSV UTF-8 (door komma's gescheiden)')"
+        )
+    return None
 
 
 def _undecodable(name: str, data: bytes, error: UnicodeDecodeError, tried: str) -> ExportProblems:

@@ -44,6 +44,7 @@ class ExportProblems(ValueError):
         self.problems = list(problems)
         count = len(self.problems)
         heading = heading or f"{count} problem{'s' if count != 1 else ''} in the exports"
+        self.heading = heading
         lines = [heading + ":"]
         shown: dict[tuple[str, str], int] = {}
         for problem in self.problems:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from samen_sterker.canonical import MEASUREMENT_COLUMNS
+from samen_sterker.spreadsheet import neutralise_formulas
 
 TEXT_COLUMNS = ("municipality", "municipality_code", "couple_id", "participant_id", "timepoint")
 TEXT_COLUMNS += ("outcome",)
@@ -160,7 +161,11 @@ def write_stats(result: dict, json_path: str | Path, table_paths: Iterable[str |
         raise ValueError(f"no output path for the table(s) {unexpected}")
     for name, path in paths.items():
         table = tables.get(name)
-        text = "" if table is None or table.empty else table.to_csv(index=False, lineterminator="\n")
+        text = (
+            ""
+            if table is None or table.empty
+            else neutralise_formulas(table).to_csv(index=False, lineterminator="\n")
+        )
         _atomic_write(path, text)
     text = json.dumps(result, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False)
     _atomic_write(Path(json_path), text + "\n")
