@@ -335,3 +335,20 @@ def test_publish_bundles_a_committed_year_and_refuses_uncommitted_changes(built)
     assert refused.returncode != 0
     assert "uncommitted changes" in refused.stderr
     assert "workflow/samen_sterker/stats/descriptives.py" in refused.stderr
+
+
+def test_a_file_already_used_by_an_earlier_year_is_a_warning(built):
+    """A 2026 row naming a copy of a 2025 export: the 2026 cleaning warns, 2025 is untouched."""
+    earlier = built / "data/raw/2025/samen-sterker_GM9997_2025_voormeting.csv"
+    copy = built / "data/raw/2026/samen-sterker_GM9997_2026_voormeting.csv"
+    copy.parent.mkdir(parents=True)
+    shutil.copyfile(earlier, copy)
+    with open(built / "config/exports.tsv", "a", encoding="utf-8") as sheet:
+        sheet.write(f"gm9997_2026_pre\t{copy.relative_to(built)}\t{MAPPING_2025}\t2026\tGM9997"
+                    "\tpre\tcopied by mistake\n")
+    assert years(planned_jobs(built)) == {"2026"}
+    run_pipeline(built, "results/clean/2026/data_quality.csv")
+    quality = pd.read_csv(built / "results/clean/2026/data_quality.csv", keep_default_na=False)
+    assert "same SHA-256 as export gm9997_2025_pre" in quality.loc[0, "warnings"]
+    log = (built / "logs/clean/2026.log").read_text(encoding="utf-8")
+    assert "same SHA-256 as export gm9997_2025_pre" in log

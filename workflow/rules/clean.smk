@@ -25,6 +25,10 @@ checkpoint clean_year:
         settings=lambda wildcards: plan.cleaning_settings(
             config, entries_of_year(wildcards)
         ),
+        # An export with the same bytes as an earlier year's is a warning.
+        same_as_earlier=lambda wildcards: plan.same_as_earlier_years(
+            SHEET, int(wildcards.year)
+        ),
         code=CODE["clean"],
     script:
         "../scripts/clean_exports.py"
