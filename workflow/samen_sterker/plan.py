@@ -113,14 +113,25 @@ def same_as_earlier_years(sheet: Sheet, year: int, base_dir: str | Path = ".") -
     earlier: dict[str, str] = {}
     for entry in sheet.entries:
         if entry.year and int(entry.year) < year:
-            earlier.setdefault(sha256_file(Path(base_dir) / entry.path), entry.export_id)
+            earlier.setdefault(_export_sha256(Path(base_dir) / entry.path), entry.export_id)
     matches = {}
     for entry in sheet.entries:
         if entry.year == str(year):
-            sha = sha256_file(Path(base_dir) / entry.path)
+            sha = _export_sha256(Path(base_dir) / entry.path)
             if sha in earlier:
                 matches[entry.export_id] = earlier[sha]
     return matches
+
+
+def _export_sha256(path: Path) -> str:
+    """SHA-256 of an export, read once per parse: every later year compares with it."""
+    status = path.stat()
+    return _sha256_of_version(str(path.resolve()), status.st_mtime_ns, status.st_size)
+
+
+@cache
+def _sha256_of_version(path: str, mtime_ns: int, size: int) -> str:
+    return sha256_file(path)
 
 
 def entry_params(entries: Iterable[ExportEntry]) -> list[dict[str, Any]]:

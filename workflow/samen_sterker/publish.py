@@ -78,10 +78,11 @@ def write_bundle(project: Path, year: int, commit: str) -> Path:
     reports = project / "results" / "reports" / str(year)
     provenance_path = project / "results" / "provenance" / f"{year}.json"
     sums = (reports / "SHA256SUMS").read_text(encoding="utf-8")
-    pdfs = [line.split("  ", 1)[1] for line in sums.splitlines() if line.strip()]
+    pairs = (line.split("  ", 1) for line in sums.splitlines() if line.strip())
+    listed = {name: digest for digest, name in pairs}  # PDF name → its SHA-256
+    pdfs = list(listed)
     for name in pdfs:  # what is shipped is what the checksums say
-        listed = next(line.split()[0] for line in sums.splitlines() if line.endswith(f"  {name}"))
-        if sha256_file(reports / name) != listed:
+        if sha256_file(reports / name) != listed[name]:
             raise PublishError(f"{reports / name} differs from its SHA256SUMS line; run `make`")
     provenance = json.loads(provenance_path.read_text(encoding="utf-8"))
     mtime = 0  # fixed, so the bundle's bytes depend on its contents only
