@@ -473,7 +473,7 @@ VALUES_CSV = (
     "K01,A,6,5,4,4,4\n"  # row 2: fine, CSI-4 = 17
     "K01,B,11,1,1,1,1\n"  # row 3: rating out of range; CSI-4 = 4
     "K02,A,zes,6,5,5,5\n"  # row 4: text in a numeric field; CSI-4 = 21
-    "K02,B,-99,3,,3,3\n"  # row 5: missing code; an item missing
+    "K02,B,-99,3,,3,3\n"  # row 5: missing code; an item missing, prorated: 3 x 4 = 12
     'K03,A,"6,5",7,1,1,1\n'  # row 6: decimal comma in a decimal-point file; item 7 > 6
     ",B,7,1,1,1,1\n"  # row 7: no couple code
     "K03,X,8,0,0,0,0\n"  # row 8: unknown partner code
@@ -518,6 +518,8 @@ def test_value_problems_exclude_measurements_with_reasons(tmp_path, base_config)
         ("01-A", "couple_satisfaction"): 17.0,
         ("01-B", "couple_satisfaction"): 4.0,
         ("02-A", "couple_satisfaction"): 21.0,
+        # 3 of 4 items answered (>= 75%): prorated, mean 3 of the answered items times 4.
+        ("02-B", "couple_satisfaction"): 12.0,
         ("04-A", "relationship_rating"): 7.5,
         ("04-A", "couple_satisfaction"): 0.0,
     }
@@ -525,9 +527,8 @@ def test_value_problems_exclude_measurements_with_reasons(tmp_path, base_config)
     assert excluded == [
         [3, "cijfer", "out_of_range"],
         [4, "cijfer", "not_a_number"],
-        [5, "", "no_valid_measurement"],
         [5, "cijfer", "missing_code"],
-        [5, "csi2", "missing_item"],
+        [5, "csi2", "missing_item_prorated"],
         [6, "", "no_valid_measurement"],
         [6, "cijfer", "not_a_number"],
         [6, "csi1", "out_of_range"],
@@ -539,8 +540,9 @@ def test_value_problems_exclude_measurements_with_reasons(tmp_path, base_config)
     details = " ".join(result.exclusions["detail"])
     assert "zes" not in details and "6,5" not in details and "11" not in details
     quality = result.data_quality.iloc[0]
-    assert (quality.rows_read, quality.rows_kept, quality.rows_excluded) == (8, 4, 4)
-    assert quality.measurements_kept == 6
+    # Row 5 is kept now: its prorated CSI-4 is a measurement.
+    assert (quality.rows_read, quality.rows_kept, quality.rows_excluded) == (8, 5, 3)
+    assert quality.measurements_kept == 7
 
 
 def test_strict_turns_value_problems_into_one_error(tmp_path, base_config):
@@ -795,3 +797,74 @@ def test_item_bounds_list_must_match_the_items(tmp_path, base_config):
     with pytest.raises(ExportProblems) as caught:
         clean_exports(config, tmp_path)
     assert "item_max: gives 3 bounds for 4 items" in str(caught.value)
+
+
+# --- proration of multi-item scales ---------------------------------------------------------
+
+CSI4_MAPPING = {
+    **VALUES_MAPPING,
+    "outcomes": {
+        "couple_satisfaction": {
+            "items": ["csi1", "csi2", "csi3", "csi4"],
+            "score": "sum",
+            "item_min": 0,
+            "item_max": [6, 5, 5, 5],
+        },
+    },
+}
+
+
+def _csi4_project(tmp_path, base_config, rows, **source):
+    mapping = copy.deepcopy(CSI4_MAPPING)
+    mapping["outcomes"]["couple_satisfaction"].update(source)
+    header = "koppel,partner,cijfer,csi1,csi2,csi3,csi4\n"
+    return make_project(
+        tmp_path,
+        base_config,
+        {"csi": mapping},
+        ["c\tdata/raw/c.csv\tcsi\t2024\tGM9999\tpre\t"],
+        {"data/raw/c.csv": header + "".join(rows)},
+    )
+
+
+def test_one_missing_item_is_prorated_within_each_items_range(tmp_path, base_config):
+    rows = [
+        "K01,A,6,,4,4,4\n",  # item 1 (0-6) missing: 12 of 15 answered points → 12 / 15 × 21
+        "K01,B,6,3,,5,1\n",  # item 2 (0-5) missing: 9 of 16 → 9 / 16 × 21
+        "K02,A,6,,,4,4\n",  # two of four missing (50% < 75%): excluded
+        "K02,B,6,9,,4,4\n",  # one missing and one out of range: an error, excluded
+    ]
+    result = clean_exports(_csi4_project(tmp_path, base_config, rows), tmp_path)
+    got = dict(zip(result.measurements["participant_id"].str[-4:], result.measurements["value"]))
+    assert got == pytest.approx({"01-A": 12 / 15 * 21, "01-B": 9 / 16 * 21})
+    reasons = result.exclusions[["row", "column", "reason"]].values.tolist()
+    assert [2, "csi1", "missing_item_prorated"] in reasons
+    assert [3, "csi2", "missing_item_prorated"] in reasons
+    assert [4, "csi1", "missing_item"] in reasons and [4, "csi2", "missing_item"] in reasons
+    assert [5, "csi1", "out_of_range"] in reasons and [5, "csi2", "missing_item"] in reasons
+    quality = result.data_quality.iloc[0]
+    # Prorated rows are kept; a note in exclusions.csv does not make a row excluded.
+    assert (quality.rows_read, quality.rows_kept, quality.rows_excluded) == (4, 2, 2)
+
+
+def test_min_share_answered_one_needs_every_item(tmp_path, base_config):
+    rows = ["K01,A,6,,4,4,4\n", "K01,B,6,1,2,3,4\n"]
+    config = _csi4_project(tmp_path, base_config, rows, min_share_answered=1)
+    result = clean_exports(config, tmp_path)
+    assert result.measurements["participant_id"].str[-4:].tolist() == ["01-B"]
+    assert [2, "csi1", "missing_item"] in result.exclusions[
+        ["row", "column", "reason"]
+    ].values.tolist()
+
+
+def test_default_share_is_the_schemas():
+    import yaml
+
+    from samen_sterker.cleaning.mapping import DEFAULT_MIN_SHARE_ANSWERED
+    from samen_sterker.config import SCHEMA_PATH
+
+    schema = yaml.safe_load(Path(SCHEMA_PATH).read_text(encoding="utf-8"))
+    source = schema["properties"]["mappings"]["additionalProperties"]["properties"][
+        "outcomes"
+    ]["additionalProperties"]["properties"]["min_share_answered"]
+    assert source["default"] == DEFAULT_MIN_SHARE_ANSWERED

@@ -41,19 +41,23 @@ R, C = "relationship_rating", "couple_satisfaction"
 # (timepoint, outcome) -> (number of measurements, sum of values), added up by hand from the
 # cohort tables, e.g. qualtrics pre ratings 6+5+4+7+8+6+3+5+7+6+5 = 62 (the preview's 2 and the
 # test's 9 left out); post CSI-4 17+15+12+17+19+12+12+16+15+14 = 149 (K03-B unfinished).
+# A CSI-4 with one item missing is prorated within the items' ranges (item 1 is 0-6, items
+# 2-4 0-5): answered points x 21 / (sum of the answered items' maxima).
 # fmt: off
 HAND_TOTALS = {
     "qualtrics": {("pre", R): (11, 62), ("post", R): (9, 67),
-                  ("pre", C): (10, 115), ("post", C): (10, 149)},
+                  # K04-B pre: items 3, 3, -99, 2 → 8 x 21 / 16 = 10.5
+                  ("pre", C): (11, 115 + 10.5), ("post", C): (10, 149)},
     # 8+7+6+8+9+8+6+7 = 59, K02-B's identical second submission counted once.
     "qualtrics_followup": {("followup", R): (8, 59), ("followup", C): (8, 121)},
     # 6+5.5+4+7+8+6+5+3+5+7+6.5 = 63; 7.5+7+6.5+8+8.5+7+6+5+8+7 = 70.5; 8+7+9+7+6+6+8+7.5 = 58.5
     "dutch_excel": {("pre", R): (11, 63), ("post", R): (10, 70.5), ("followup", R): (8, 58.5)},
     "limesurvey": {("pre", R): (9, 46), ("post", R): (8, 57),
                    ("pre", C): (9, 89), ("post", C): (8, 116)},
-    # pre rating: P02-B is 99 'weet niet'; post CSI-4: P04-A has item 3 = 9, P05-B no post.
+    # pre rating: P02-B is 99 'weet niet'; post CSI-4: P04-A has item 3 = 9 (user-missing):
+    # 4, 4, 4 → 12 x 21 / 16 = 15.75; P05-B no post.
     "spss": {("pre", R): (10, 56), ("post", R): (10, 76),
-             ("pre", C): (11, 121), ("post", C): (9, 143)},
+             ("pre", C): (11, 121), ("post", C): (10, 143 + 15.75)},
     "msforms": {("pre", R): (9, 49), ("post", R): (8, 60),
                 ("pre", C): (9, 95), ("post", C): (8, 123)},
     "googleforms": {("pre", R): (9, 45), ("post", R): (8, 57)},
@@ -61,7 +65,9 @@ HAND_TOTALS = {
                      ("pre", C): (7, 75), ("post", C): (6, 90)},
     # Castor codes -95..-99 are never scores: pre 5+6+4+6+7+3+5+6 = 42 without C02-B's -98.
     "castor": {("pre", R): (8, 42), ("post", R): (7, 48), ("followup", R): (3, 23),
-               ("pre", C): (8, 79), ("post", C): (7, 102), ("followup", C): (3, 47)},
+               # C04-B pre 2, 3, -99, 2 → 7 x 21 / 16; post 3, -97, 3, 3 → 9 x 21 / 16
+               ("pre", C): (9, 79 + 7 * 21 / 16), ("post", C): (8, 102 + 9 * 21 / 16),
+               ("followup", C): (3, 47)},
     "long": {("pre", R): (9, 46), ("post", R): (8, 56), ("followup", R): (4, 29)},
     # 11, 0 and 'zeven' excluded: pre 6+5+6.5+4, post 8+7.5+6.
     "malformed_values": {("pre", R): (4, 21.5), ("post", R): (3, 21.5)},
@@ -111,7 +117,9 @@ def test_expected_table_is_canonical(name: str) -> None:
         if row["outcome"] == R:
             assert 1 <= value <= 10 and value * 2 == int(value * 2)
         else:
-            assert row["outcome"] == C and 0 <= value <= 21 and value.is_integer()
+            # Whole points, except a prorated CSI-4 (one missing item; points x 21 / 15 or 16).
+            prorated = any((value * d / 21).is_integer() for d in (15, 16))
+            assert row["outcome"] == C and 0 <= value <= 21 and (value.is_integer() or prorated)
         key = tuple(row[c] for c in EXPECTED_COLUMNS[:-1])
         assert key not in keys, f"duplicate measurement {key}"
         keys.add(key)
@@ -232,8 +240,10 @@ def test_qualtrics_numeric_export_agrees_with_expected() -> None:
         partner = {"1": "A", "2": "B"}[row["Q1"]]
         got[(row["koppelcode"], partner, R)] = float(row["Q2"])
         items = [row[f"Q3_{i}"] for i in range(1, 5)]
-        if "-99" not in items:
-            got[(row["koppelcode"], partner, C)] = float(sum(int(v) for v in items))
+        answered = [(int(v), top) for v, top in zip(items, (6, 5, 5, 5)) if v != "-99"]
+        if len(answered) >= 3:  # one missing item is prorated within the items' ranges
+            points, tops = sum(v for v, _ in answered), sum(t for _, t in answered)
+            got[(row["koppelcode"], partner, C)] = points * 21 / tops
     want = {
         (r["couple_code"], r["partner"], r["outcome"]): float(r["value"])
         for r in read_expected("qualtrics")

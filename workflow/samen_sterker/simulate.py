@@ -439,7 +439,8 @@ def _unanswered_item(content: bytes) -> bytes:
 
 def demo_truth(params: SimulationParameters = DEMO_PARAMETERS,
                seed: int = DEMO_SEED) -> pd.DataFrame:
-    """The canonical table the demo exports must clean into (the -99 item made missing)."""
+    """The canonical table the demo exports must clean into: the -99 item (item 2 of one
+    post CSI-4) is prorated from the other three within the items' ranges (docs/methods.md)."""
     responses = simulate_responses(params, seed)
     first = params.municipalities[0]
     post_rows = responses[(responses["municipality_code"] == first.code)
@@ -448,7 +449,10 @@ def demo_truth(params: SimulationParameters = DEMO_PARAMETERS,
     if not post_rows.empty:
         row = post_rows.iloc[0]
         participant = f"{row.municipality_code}-{row.year}-{row.couple_code}-{row.partner}"
-        drop = ((measurements["participant_id"] == participant)
+        cell = ((measurements["participant_id"] == participant)
                 & (measurements["timepoint"] == "post") & (measurements["outcome"] == CSI4))
-        measurements = measurements[~drop].reset_index(drop=True)
+        answered = [0, 2, 3]  # item 2 (index 1) is the -99
+        points = sum(getattr(row, f"csi_{i + 1}") for i in answered)
+        answered_maxima = sum(CSI4_ITEM_MAXIMA[i] for i in answered)
+        measurements.loc[cell, "value"] = points * sum(CSI4_ITEM_MAXIMA) / answered_maxima
     return measurements

@@ -310,9 +310,14 @@ def score(
     Returns (value, column, problems); when the value is None, problems holds one
     (column, reason, detail) per cell that prevented it, so every missing item is logged.
     Columns of an `integer` source whose value has decimals are added to `non_integer`.
+    Missing items (no answer, a missing code) are prorated when at least
+    `source.min_share_answered` of the items are answered (`prorate`): the value is kept and
+    problems holds one `missing_item_prorated` note per missing item. An unreadable or
+    out-of-range item is an error in the data, not a gap: it still excludes the measurement.
     """
-    parsed = []
+    parsed: dict[int, float] = {}
     problems: list[tuple[str, str, str]] = []
+    missing_items: list[int] = []
     for index, column in enumerate(source.columns):
         value = parse_cell(
             cell[column],
@@ -332,6 +337,8 @@ def score(
         if value.value is None:
             missing = value.reason in ("missing_value", "missing_code")
             reason = "missing_item" if missing else value.reason
+            if missing:
+                missing_items.append(index)
             problems.append((column, reason, f"item {column!r}: {value.detail}"))
             continue
         item_min, item_max = source.item_bounds(index)
@@ -342,9 +349,45 @@ def score(
             high = "" if item_max is None else f"{item_max:g}"
             problems.append((column, "out_of_range", f"item {column!r} outside {low}-{high}"))
             continue
-        parsed.append(value.value)
+        parsed[index] = value.value
     label = ",".join(source.columns)
-    if problems:
+    n_items = len(source.columns)
+    only_gaps = len(problems) == len(missing_items)
+    if problems and not (
+        only_gaps and parsed and len(parsed) / n_items >= source.min_share_answered
+    ):
         return None, label, problems
-    total = sum(parsed)
-    return (total if source.score == "sum" else total / len(parsed)), label, []
+    total = prorate(parsed, source) if missing_items else sum(parsed.values())
+    notes = [
+        (
+            column,
+            "missing_item_prorated",
+            f"{detail}; score prorated from {len(parsed)} of {n_items} items",
+        )
+        for column, _, detail in problems
+    ]
+    return (total if source.score == "sum" else total / n_items), label, notes
+
+
+def prorate(answered: dict[int, float], source: OutcomeSource) -> float:
+    """The sum of all items, prorated from the answered ones (item index -> value).
+
+    Each answered item's position in its own range is averaged, and every item is given
+    that position: sum = sum(min_i) + (sum(answered) - sum(min_a)) * sum(range_i) /
+    sum(range_a) over all items i and answered items a. With equal ranges this is the usual
+    person-mean proration (mean of the answered items times the number of items); with the
+    CSI-4's unequal ranges (item 1 0-6, items 2-4 0-5) a missing item 1 is not scored as a
+    0-5 item. Without configured bounds it is the person-mean rule.
+    """
+    n_items = len(source.columns)
+    bounds = [source.item_bounds(index) for index in range(n_items)]
+    person_mean = sum(answered.values()) / len(answered) * n_items
+    if any(low is None or high is None for low, high in bounds):
+        return person_mean
+    lows = [float(low) for low, _ in bounds]
+    ranges = [float(high) - float(low) for low, high in bounds]
+    answered_range = sum(ranges[i] for i in answered)
+    if answered_range <= 0:
+        return person_mean
+    above_min = sum(value - lows[i] for i, value in answered.items())
+    return sum(lows) + above_min * sum(ranges) / answered_range

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from samen_sterker.reading.problems import Problem
 
 LAYOUTS = ("per_timepoint", "long", "wide")
+# Default of config mappings.<name>.outcomes.<outcome>.min_share_answered (the schema's).
+DEFAULT_MIN_SHARE_ANSWERED = 0.75
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class OutcomeSource:
     when: frozenset[str] | None = None
     # Answered in whole numbers: decimals mean a wrong column or decimal mark (checks.py).
     integer: bool = False
+    # Multi-item outcomes: share of items that must be answered for the score to be prorated
+    # from the answered ones (config min_share_answered, default 0.75); 1.0 needs every item.
+    min_share_answered: float = 1.0
 
     def item_bounds(self, index: int) -> tuple[float | None, float | None]:
         """Lowest and highest valid answer of the item at `index` in `columns`."""
@@ -171,6 +176,9 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
                     score=score,
                     labels_to_numbers=labels,
                     integer=bool(source.get("integer", False)),
+                    min_share_answered=float(
+                        source.get("min_share_answered", DEFAULT_MIN_SHARE_ANSWERED)
+                    ),
                     **bounds,
                 )
             )

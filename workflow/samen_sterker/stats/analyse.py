@@ -11,6 +11,7 @@ import pandas as pd
 
 from samen_sterker.canonical import MEASUREMENT_COLUMNS
 from samen_sterker.config import primary_outcome, slugify
+from samen_sterker.stats.attrition import tipping_point
 from samen_sterker.stats.change import headline_change
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.funnel import funnel_data
@@ -24,6 +25,7 @@ from samen_sterker.stats.participation import (
     secondary_suppression,
     wide_scores,
 )
+from samen_sterker.stats.regression_to_mean import regression_to_the_mean
 from samen_sterker.stats.reliable_change import clinical_change, reliable_change
 
 SCHEMA_VERSION = "1.0"
@@ -231,6 +233,7 @@ def analyse_outcome(
             outcome.get("clinical_cutoff"),
             bool(outcome.get("higher_is_better", True)),
         ),
+        "regression_to_the_mean": _regression_to_the_mean(wide, roles, observed, outcome),
     }
     if fit_mixed:
         columns = ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
@@ -244,7 +247,28 @@ def analyse_outcome(
             smallest_effect,
             result["higher_is_better"],
         )
+        result["attrition_tipping_point"] = tipping_point(
+            result["headline_change"],
+            int(wide[roles["baseline"]].notna().sum()),
+            len(pairs),
+            result["higher_is_better"],
+        )
     return result
+
+
+def _regression_to_the_mean(
+    wide: pd.DataFrame, roles: dict, observed: Sequence[str], outcome: Mapping
+) -> dict:
+    waiting = roles["waiting_list"]
+    if waiting is None or waiting not in observed:
+        return unavailable("no waiting-list (intake) measurements")
+    return regression_to_the_mean(
+        wide[waiting].to_numpy(),
+        wide[roles["baseline"]].to_numpy(),
+        wide[roles["course_end"]].to_numpy(),
+        outcome.get("population_mean"),
+        bool(outcome.get("higher_is_better", True)),
+    )
 
 
 def _header(config: Mapping, roles: dict, frame: pd.DataFrame, year: int) -> dict:
