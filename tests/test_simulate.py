@@ -1,6 +1,8 @@
 """The seeded simulator: the committed demo exports are its output, and it simulates the model
 its docstring states (checked against the model's own theoretical moments)."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,3 +97,52 @@ def test_shared_change_gives_the_within_couple_change_correlation(sd_shared):
     assert np.corrcoef(change["A"], change["B"])[0, 1] == pytest.approx(expected, abs=0.04)
     # The mean change stays the course effect: shared change has mean 0.
     assert change.stack().mean() == pytest.approx(2.0, abs=0.06)
+
+
+def _wide_ratings(params, seed):
+    from samen_sterker.simulate import simulate_responses
+
+    responses = simulate_responses(params, seed)
+    return responses.pivot_table(
+        index=["municipality_code", "couple_code", "partner"], columns="timepoint",
+        values="rating",
+    )
+
+
+def test_dropout_not_at_random_loses_those_who_changed_least():
+    from samen_sterker.simulate import SimulationParameters
+
+    base = SimulationParameters.scaled(4, 150, round_ratings=False, sd_change=1.0,
+                                       attrition={"post": 0.3})
+    mnar = dataclasses.replace(base, mnar_post_slope=-1.5)
+    completers_change = {}
+    for name, params in (("mcar", base), ("mnar", mnar)):
+        wide = _wide_ratings(params, 5)
+        completers_change[name] = float((wide["post"] - wide["pre"]).mean())
+        missing = wide["post"].isna().mean()
+        assert 0.2 < missing < 0.4, (name, missing)
+    # Same latent truth (course effect 3.0): only who answers post differs.
+    assert completers_change["mcar"] == pytest.approx(3.0, abs=0.12)
+    assert completers_change["mnar"] > completers_change["mcar"] + 0.25
+
+
+def test_selection_on_low_scores_regresses_to_the_mean():
+    from samen_sterker.simulate import SimulationParameters
+
+    params = SimulationParameters.scaled(4, 150, round_ratings=False, enrol_below=4.5,
+                                         attrition={"post": 0.0})
+    wide = _wide_ratings(params, 6)
+    couple_pre = wide["pre"].groupby(level=["municipality_code", "couple_code"]).mean()
+    assert (couple_pre < 4.5).all()
+    # True course effect 3.0; observed change is larger because enrolment chose low pre
+    # scores, whose measurement error does not repeat at post. Normal theory: the couple's
+    # mean pre score has variance 1 + (0.7² + 0.8²) / 2, of which the residual part 0.8² / 2
+    # regresses; truncation below 4.5 (0.5 under the mean) shifts it by -sd·φ(z)/Φ(z).
+    from scipy.stats import norm
+
+    sd = (1 + (0.7**2 + 0.8**2) / 2) ** 0.5
+    z = -0.5 / sd
+    shift = -sd * norm.pdf(z) / norm.cdf(z)
+    regression = (0.8**2 / 2) / sd**2 * -shift
+    assert regression > 0.2
+    assert float((wide["post"] - wide["pre"]).mean()) == pytest.approx(3.0 + regression, abs=0.1)

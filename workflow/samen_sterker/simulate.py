@@ -35,6 +35,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -86,6 +87,13 @@ class SimulationParameters:
     round_ratings: bool = True
     # Change in mean per cohort year after the first (a trend across years).
     yearly_drift: float = 0.0
+    # Missing not at random: log-odds of missing post per SD of the participant's own latent
+    # change (own + shared). Negative: those who changed less skip the post questionnaire more
+    # often, so completers overstate the change. 0: missing completely at random.
+    mnar_post_slope: float = 0.0
+    # Selection on low scores: a couple enrols only when its partners' mean pre rating is
+    # below this (None: everyone enrols). Scores then regress to the mean after enrolment.
+    enrol_below: float | None = None
 
     @classmethod
     def scaled(
@@ -140,38 +148,62 @@ def simulate_responses(params: SimulationParameters, seed: int) -> pd.DataFrame:
         drift = params.yearly_drift * year_index
         for spec in params.municipalities:
             for couple_index in range(spec.couples):
-                couple_code = f"K{couple_index + 1:02d}"
-                couple_effect = rng.normal(0.0, params.sd_couple)
-                # Drawn only when used: with the default 0 the random stream (and so every
-                # earlier cohort, the committed demo data included) is unchanged.
-                shared_change = (
-                    rng.normal(0.0, params.sd_shared_change) if params.sd_shared_change else 0.0
-                )
                 single = couple_index >= spec.couples - spec.single_partner_couples
-                partners = ("A",) if single else ("A", "B")
-                for partner in partners:
-                    partner_effect = rng.normal(0.0, params.sd_partner)
-                    own_change = rng.normal(0.0, params.sd_change)
-                    missed = _missed_timepoints(rng, spec.timepoints, params)
-                    for timepoint in spec.timepoints:
-                        residual = rng.normal(0.0, params.sd_residual)
-                        item_noise = rng.normal(0.0, 0.6, size=4)
-                        if timepoint in missed:
-                            continue
-                        latent = (params.timepoint_means[timepoint] + drift + couple_effect
-                                  + partner_effect + residual)
-                        if timepoint in params.after_course:
-                            latent += own_change + shared_change
-                        rows.append(_response_row(spec, year, couple_code, partner, timepoint,
-                                                  latent, item_noise, params.round_ratings))
+                while True:  # more than once only with enrol_below (selection on low scores)
+                    couple = _couple_rows(rng, params, spec, year, drift, couple_index, single)
+                    if params.enrol_below is None or _enrols(couple, params.enrol_below):
+                        break
+                rows.extend(couple)
     return pd.DataFrame(rows)
 
 
+def _enrols(couple: list[dict], threshold: float) -> bool:
+    pre = [row["rating"] for row in couple if row["timepoint"] == "pre"]
+    return bool(pre) and float(np.mean(pre)) < threshold
+
+
+def _couple_rows(rng: np.random.Generator, params: SimulationParameters, spec: MunicipalitySpec,
+                 year: int, drift: float, couple_index: int, single: bool) -> list[dict]:
+    """The responses of one couple (the order of random draws is the cohort's seed contract)."""
+    rows = []
+    couple_code = f"K{couple_index + 1:02d}"
+    couple_effect = rng.normal(0.0, params.sd_couple)
+    # Drawn only when used: with the default 0 the random stream (and so every earlier
+    # cohort, the committed demo data included) is unchanged.
+    shared_change = rng.normal(0.0, params.sd_shared_change) if params.sd_shared_change else 0.0
+    partners = ("A",) if single else ("A", "B")
+    for partner in partners:
+        partner_effect = rng.normal(0.0, params.sd_partner)
+        own_change = rng.normal(0.0, params.sd_change)
+        missed = _missed_timepoints(rng, spec.timepoints, params, own_change + shared_change)
+        for timepoint in spec.timepoints:
+            residual = rng.normal(0.0, params.sd_residual)
+            item_noise = rng.normal(0.0, 0.6, size=4)
+            if timepoint in missed:  # never the baseline `pre`, which decides enrolment
+                continue
+            latent = (params.timepoint_means[timepoint] + drift + couple_effect
+                      + partner_effect + residual)
+            if timepoint in params.after_course:
+                latent += own_change + shared_change
+            rows.append(_response_row(spec, year, couple_code, partner, timepoint, latent,
+                                      item_noise, params.round_ratings))
+    return rows
+
+
 def _missed_timepoints(rng: np.random.Generator, timepoints: Sequence[str],
-                       params: SimulationParameters) -> set[str]:
-    """Timepoints a participant does not answer; dropping out at post also loses follow-up."""
+                       params: SimulationParameters, latent_change: float = 0.0) -> set[str]:
+    """Timepoints a participant does not answer; dropping out at post also loses follow-up.
+
+    With `mnar_post_slope` the chance of missing post depends on the participant's own latent
+    change (the same uniform draw is compared with it, so the random stream is unchanged)."""
     draws = {tp: rng.random() for tp in timepoints}
-    missed = {tp for tp in timepoints if tp != "pre" and draws[tp] < params.attrition.get(tp, 0)}
+    chance = dict(params.attrition)
+    if params.mnar_post_slope and "post" in chance:
+        sd = math.sqrt(params.sd_change**2 + params.sd_shared_change**2)
+        base = chance["post"]
+        logit = math.log(base / (1 - base)) + params.mnar_post_slope * latent_change / sd
+        chance["post"] = 1 / (1 + math.exp(-logit))
+    missed = {tp for tp in timepoints if tp != "pre" and draws[tp] < chance.get(tp, 0)}
     if "post" in missed:
         missed |= {tp for tp in timepoints if tp == "followup"}
     return missed
