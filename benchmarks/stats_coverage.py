@@ -12,8 +12,9 @@ course change (pre → post) of the 1-10 rating is estimated
 - pooled over both municipalities, as the overview does,
 
 by the paired t CI on participants, the paired t CI on couple means, the primary dyadic mixed
-model (`fit_dyadic_model`, with the couple x timepoint intercept, Satterthwaite df: the
-headline CI of the stats JSON) and the earlier two-intercept model (`shared_change=False`).
+model (`fit_dyadic_model`, with the couple x timepoint intercept, Satterthwaite df) fitted on
+baseline and course end only (`course_model`: the headline CI of the stats JSON) and on every
+occasion (`mixed_model`), and the earlier two-intercept model (`shared_change=False`).
 Scenarios:
 
 - `effect, continuous`: ratings not rounded (`round_ratings=False`); true change = 3.0 exactly.
@@ -54,7 +55,9 @@ from samen_sterker.stats.paired import analyse_pairs
 from samen_sterker.stats.participation import wide_scores
 
 TIMEPOINTS = ["intake", "pre", "post", "followup"]
-METHODS = ("paired_t", "couple_mean_t", "mixed_model", "mixed_intercepts", "wilcoxon")
+METHODS = (
+    "paired_t", "couple_mean_t", "course_model", "mixed_model", "mixed_intercepts", "wilcoxon"
+)
 SHARED_CHANGE_SDS = (0.8, 1.0)
 
 
@@ -142,6 +145,11 @@ def estimate(data) -> dict[str, tuple]:
         )
         post = model.get("contrasts", {}).get("post", {}) if model.get("available") else {}
         out[method] = (post.get("ci_low"), post.get("ci_high"), post.get("p"))
+    # The headline: the primary model on baseline and course end only (stats/analyse.py).
+    course = rating[rating["timepoint"].isin(["pre", "post"])].reset_index(drop=True)
+    model = fit_dyadic_model(course, ["pre", "post"], "pre")
+    post = model.get("contrasts", {}).get("post", {}) if model.get("available") else {}
+    out["course_model"] = (post.get("ci_low"), post.get("ci_high"), post.get("p"))
     return {
         **out,
         "paired_t": (person["ci_low"], person["ci_high"], person["t_test"]["p_value"]),

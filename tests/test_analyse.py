@@ -34,7 +34,7 @@ DYNAMIC = {
     "by_municipality",
 }
 # Passed through from samen_sterker.stats.mixed; documented with that module.
-PASSED_THROUGH = {"mixed_model", "pooled_model"}
+PASSED_THROUGH = {"mixed_model", "course_model", "pooled_model"}
 
 
 @pytest.fixture(scope="module")

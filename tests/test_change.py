@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from samen_sterker.config import load_config
-from samen_sterker.simulate import DEMO_PARAMETERS, simulate_measurements
+from samen_sterker.simulate import DEMO_PARAMETERS, RATING, simulate_measurements
 from samen_sterker.stats.analyse import analyse_group, smallest_effect_of
 from samen_sterker.stats.change import (
     READINGS,
@@ -126,7 +126,12 @@ def test_demo_headline_is_the_primary_model_contrast():
     config = load_config(ROOT / "config" / "config.yaml")
     data = simulate_measurements(DEMO_PARAMETERS, 1)
     result = analyse_group(data, config, 2024, "GM9999")["outcomes"]["relationship_rating"]
-    headline, contrast = result["headline_change"], result["mixed_model"]["contrasts"]["post"]
+    # Fitted on baseline and course end only (course_model), not on every occasion.
+    headline, contrast = result["headline_change"], result["course_model"]["contrasts"]["post"]
+    assert list(result["course_model"]["contrasts"]) == ["post"]
+    rating = data[(data["municipality_code"] == "GM9999") & (data["outcome"] == RATING)]
+    at_course = rating["timepoint"].isin(["pre", "post"]).sum()
+    assert result["course_model"]["n_observations"] == at_course < len(rating)
     assert headline["source"] == "mixed_model"
     for key in ("estimate", "se", "df", "ci_low", "ci_high", "p"):
         assert headline[key] == contrast[key]

@@ -20,7 +20,7 @@ from samen_sterker.stats.mixed import fit_dyadic_model
 from samen_sterker.stats.satterthwaite import MixedDesign, log_likelihood, satterthwaite
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference"
-CASES = ["demo", "singular", "missing_post", "intake"]
+CASES = ["demo", "singular", "missing_post", "intake", "demo_course", "intake_course"]
 # The tolerances of issue 4 (tests/test_mixed.py): fixed effects 1e-4 relative, SEs 1e-3
 # relative, variance components 1e-3 absolute, Satterthwaite df 1% relative.
 FIXED_RTOL, SE_RTOL, VARIANCE_ATOL, DF_RTOL = 1e-4, 1e-3, 1e-3, 1e-2

@@ -240,8 +240,18 @@ def analyse_outcome(
         result["mixed_model"] = _mixed(
             "fit_dyadic_model", data[columns].reset_index(drop=True), order, roles["baseline"]
         )
+        # The headline is fitted on baseline and course end only: a couple's shared change
+        # starts with the course, and over all occasions the couple x timepoint variance is
+        # spread thin and the headline interval too narrow (docs/methods.md, validation).
+        course = [roles["baseline"], roles["course_end"]]
+        result["course_model"] = _mixed(
+            "fit_dyadic_model",
+            data.loc[data["timepoint"].isin(course), columns].reset_index(drop=True),
+            course,
+            roles["baseline"],
+        )
         result["headline_change"] = headline_change(
-            result["mixed_model"],
+            result["course_model"],
             result["couple_means"]["course"],
             roles["course_end"],
             smallest_effect,

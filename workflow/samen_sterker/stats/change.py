@@ -19,9 +19,9 @@ MDE_ALPHA = 0.05
 PRIMARY_SOURCE = "mixed_model"
 FALLBACK_SOURCE = "couple_means"
 METHOD = (
-    "contrast course_end - baseline of the primary dyadic mixed model (REML, lmerTest "
-    "Satterthwaite df): value ~ timepoint + (1 | couple) + (1 | couple:participant) + "
-    "(1 | couple:timepoint)"
+    "contrast course_end - baseline of the primary dyadic mixed model fitted on the baseline "
+    "and course-end measurements (REML, lmerTest Satterthwaite df): value ~ timepoint + "
+    "(1 | couple) + (1 | couple:participant) + (1 | couple:timepoint)"
 )
 FALLBACK_METHOD = (
     "paired t on couple means (the primary model could not be fitted; couple means keep "

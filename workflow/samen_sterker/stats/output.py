@@ -107,6 +107,8 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
         paired += _paired_rows(outcome, "couple_mean", block["couple_means"])
         reliable += _reliable_rows(outcome, block["reliable_change"])
         mixed += _mixed_rows(outcome, "dyadic", block["mixed_model"])
+        if "course_model" in block:
+            mixed += _mixed_rows(outcome, "dyadic_course", block["course_model"])
         if "pooled_model" in block:
             mixed += _mixed_rows(outcome, "pooled", block["pooled_model"])
         for row in block.get("comparison", []):
