@@ -43,7 +43,8 @@ def stats_tables(year: int | str, group: str) -> list[str]:
 
 
 def year_outputs(year: int, slugs: Iterable[str], language_suffixes: Iterable[str]) -> list[str]:
-    """Every file of a cohort year: stats, and per language notebook, reviewer HTML and PDF."""
+    """Every file of a cohort year: stats, and per language notebook, reviewer HTML,
+    published HTML (the document the PDF is printed from) and PDF."""
     outputs = [f"results/provenance/{year}.json"]
     for group in [*sorted(slugs), OVERVIEW]:
         outputs += [f"results/stats/{year}/{group}.json", *stats_tables(year, group)]
@@ -51,6 +52,7 @@ def year_outputs(year: int, slugs: Iterable[str], language_suffixes: Iterable[st
             outputs += [
                 f"results/notebooks/{year}/{group}{suffix}.ipynb",
                 f"results/notebooks/{year}/{group}{suffix}.html",
+                f"results/reports/{year}/{group}{suffix}.html",
                 f"results/reports/{year}/{group}{suffix}.pdf",
             ]
     return outputs
