@@ -41,10 +41,14 @@ OKABE_ITO = {
 GREY = "#8C8C8C"
 LIGHT_GREY = "#D9D9D9"
 
-# Fixed salt: matplotlib otherwise puts random ids into SVG output.
+# Fixed salt: matplotlib otherwise puts random ids into SVG output. Text stays text in the
+# SVG (fonttype none): WeasyPrint lays it out with the report's own font (DejaVu Sans, as
+# report.css; the provenance records the font files) instead of drawing every letter as a
+# glyph path: 1.34 → 0.38 CPU-s for five comparison charts (issue 14), and the labels are
+# real text in the PDF.
 _RC = {
     "svg.hashsalt": "samen-sterker",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 8.5,
     "axes.titlesize": 9,
