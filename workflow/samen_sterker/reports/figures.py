@@ -143,6 +143,28 @@ class IntervalRow:
     highlight: bool = False
 
 
+# Rows of the comparison chart: at national size (342 municipalities) every row made a chart
+# 3 m tall, clipped after about 17 rows, and cost 5.4 CPU-s per report (issue 14).
+COMPARISON_ROWS = 25
+
+
+def nearest_rows(rows: Sequence[IntervalRow], limit: int = COMPARISON_ROWS) -> list[IntervalRow]:
+    """At most `limit` rows, always every highlighted one: the others nearest to them in
+    estimate (ties: the earlier row), in their original order."""
+    if len(rows) <= limit:
+        return list(rows)
+    own = [row.estimate for row in rows if row.highlight]
+    if not own:
+        raise ValueError("nearest_rows needs a highlighted row to centre on")
+    others = sorted(
+        (index for index, row in enumerate(rows) if not row.highlight),
+        key=lambda index: (min(abs(rows[index].estimate - e) for e in own), index),
+    )
+    keep = {index for index, row in enumerate(rows) if row.highlight}
+    keep |= set(others[: max(0, limit - len(keep))])
+    return [row for index, row in enumerate(rows) if index in keep]
+
+
 def _style_axis(ax: plt.Axes) -> None:
     ax.grid(axis="x", color=LIGHT_GREY, linewidth=0.5)
     ax.set_axisbelow(True)
