@@ -48,14 +48,14 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from samen_sterker.simulate import (  # noqa: E402
+from samen_sterker.simulate import (
     MunicipalitySpec,
     SimulationParameters,
     exports_sheet,
     municipalities_table,
     write_demo_cohort,
 )
-from tests.conftest import copy_project  # noqa: E402
+from tests.conftest import copy_project
 
 YEAR = 2024
 BIN = Path(sys.executable).parent
