@@ -265,6 +265,10 @@ def execute_notebook(
                 progress_bar=False,
                 cwd=str(cwd) if cwd is not None else None,
                 execution_timeout=timeout,
+                # Written once at the end, not at every cell's start and end (each write
+                # validates the whole notebook against its schema); a failed run's
+                # notebook is not kept anyway.
+                request_save_on_cell_execute=False,
                 **shared,
             )
         nb = nbformat.read(tmp_path, as_version=4)
