@@ -6,6 +6,8 @@
 # them as {group}.{language}.pdf. Every file is a declared output, so a job killed halfway is
 # rerun whole. workflow/scripts/render_report.py runs them.
 
+from samen_sterker.targets import report_files
+
 
 ruleorder: overview_report > municipality_report
 
@@ -15,28 +17,6 @@ REPORT_FILES = {
     "translations": "workflow/samen_sterker/reports/translations.yaml",
     "css": "workflow/samen_sterker/reports/report.css",
 }
-
-
-def report_outputs(group):
-    """Every file of one report group, per kind, in the order of the report languages."""
-    return {
-        "notebooks": [
-            f"results/notebooks/{{year}}/{group}{suffix}.ipynb"
-            for suffix in LANGUAGE_SUFFIXES
-        ],
-        "reviewer_html": [
-            f"results/notebooks/{{year}}/{group}{suffix}.html"
-            for suffix in LANGUAGE_SUFFIXES
-        ],
-        "html": [
-            f"results/reports/{{year}}/{group}{suffix}.html"
-            for suffix in LANGUAGE_SUFFIXES
-        ],
-        "pdfs": [
-            f"results/reports/{{year}}/{group}{suffix}.pdf"
-            for suffix in LANGUAGE_SUFFIXES
-        ],
-    }
 
 
 rule municipality_report:
@@ -53,7 +33,7 @@ rule municipality_report:
         # Only for the reviewer-only slope plot; never reaches the PDF.
         measurements="results/clean/{year}/measurements.csv",
     output:
-        **report_outputs("{municipality}"),
+        **report_files("{year}", "{municipality}", LANGUAGE_SUFFIXES),
     log:
         "logs/reports/{year}/{municipality}.log",
     # Kernels started in parallel can collide on ZMQ ports; a retry starts a fresh kernel.
@@ -79,7 +59,7 @@ rule overview_report:
         data_quality="results/clean/{year}/data_quality.csv",
         exclusions="results/clean/{year}/exclusions.csv",
     output:
-        **report_outputs("overview"),
+        **report_files("{year}", "overview", LANGUAGE_SUFFIXES),
     log:
         "logs/reports/{year}/overview.log",
     retries: 2
