@@ -83,7 +83,8 @@ def municipality_sizes(n: int, rng: np.random.Generator) -> list[int]:
 
     Fractions (of N): 1 in 80 a large city (150-500 couples), 1 in 8 below the privacy
     thresholds (2-4 couples), 1 in 5 medium (31-80 couples), the rest 5-30 couples
-    (10-60 participants). At N=342 that is about 30,000 participants.
+    (10-60 participants). At N=342 that is 17,144 participants with the default seed (the
+    national cohort in issue 14 had 30,136: the large cities here are smaller).
     """
     large = max(1, round(n / 80))
     small = max(1, round(n / 8))
