@@ -197,11 +197,12 @@ def shared_kernel(
         manager.shutdown_kernel(now=True)
 
 
-# Run silently (no history, no execution count) before each notebook in a shared kernel.
+# Run silently (no history, no execution count) before each notebook in a shared kernel: an
+# empty namespace and a new history session whose execution count starts at 1 again (only
+# resetting the count makes IPython's history database complain, in the notebook's output).
 _RESET_KERNEL = (
-    "get_ipython().run_line_magic('reset', '-f')\n"
-    "get_ipython().execution_count = 1\n"
     "import matplotlib.pyplot\nmatplotlib.pyplot.close('all')\n"
+    "get_ipython().reset(new_session=True)\n"
 )
 
 
