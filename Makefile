@@ -13,7 +13,8 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all help run test test-fast lint lock demo-data benchmark validate publish clean distclean
+.PHONY: all help run test test-fast lint lock demo-data benchmark benchmark-national validate publish \
+	clean distclean
 
 all: run
 
@@ -71,6 +72,11 @@ demo-data: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/stage_timings.py
 	$(BIN)/python benchmarks/rebuilds.py
+
+## benchmark-national: N=342 simulated municipalities, raw exports to every PDF, vs the naive loop
+N ?= 342
+benchmark-national: $(STAMP)
+	$(BIN)/python benchmarks/national.py --n $(N) --cores 2
 
 ## validate: coverage and type-I error of the CIs by simulation (about 5 minutes)
 validate: $(STAMP)

@@ -117,3 +117,25 @@ def test_demo_outputs_hold_no_per_row_date(demo_run: Path):
     # data_quality.csv holds one date per export, nothing else date-like.
     quality = pd.read_csv(clean / "data_quality.csv", dtype=str, keep_default_na=False)
     assert len(DATE.findall((clean / "data_quality.csv").read_text())) == len(quality)
+
+
+def test_provenance_records_the_font_machinery_of_the_pdfs():
+    """WeasyPrint, pydyf and fonttools versions, and the font files fontconfig resolves for
+    the report's fonts with their SHA-256 (computed here independently)."""
+    import hashlib
+    import shutil
+    import subprocess
+
+    from samen_sterker.provenance import REPORTED_PACKAGES, report_fonts
+
+    assert {"weasyprint", "pydyf", "fonttools"} <= set(REPORTED_PACKAGES)
+    if shutil.which("fc-match") is None:
+        pytest.skip("fc-match (fontconfig) is not installed")
+    record = report_fonts()
+    assert record["fontconfig"].startswith("fontconfig version")
+    bold = subprocess.run(["fc-match", "--format=%{file}", "DejaVu Sans:weight=bold"],
+                          capture_output=True, text=True, check=True).stdout
+    entry = record["fonts"]["DejaVu Sans Bold"]
+    assert entry["file"] == bold
+    assert entry["sha256"] == hashlib.sha256(Path(bold).read_bytes()).hexdigest()
+    assert collect_provenance({}, {}, "abc")["report_fonts"] == record

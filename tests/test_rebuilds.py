@@ -40,7 +40,7 @@ MAPPING_2025 = "qualtrics_2025"
 CLEANING = {"clean_year", "multi_year_cohorts"}
 STATISTICS = {"municipality_stats", "overview_stats"}
 PROVENANCE = {"provenance"}
-REPORTS = {"municipality_notebook", "overview_notebook", "municipality_pdf", "overview_pdf"}
+REPORTS = {"municipality_report", "overview_report"}
 BOOKKEEPING = {"publication_checksums", "all"}
 JOB = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
@@ -160,7 +160,7 @@ def test_a_new_cohort_year_runs_only_its_own_jobs(builds):
 def test_report_edits_rerun_reports_only(built, edit):
     edit(built)
     jobs = planned_jobs(built)
-    assert {"municipality_pdf", "overview_pdf"} <= rules(jobs)
+    assert REPORTS <= rules(jobs)
     assert rules(jobs) <= REPORTS | PROVENANCE | BOOKKEEPING, rules(jobs)
     assert years(jobs) == {"2024", "2025"}
 
@@ -181,7 +181,7 @@ def test_analysis_edits_rerun_statistics_and_reports_not_cleaning(built, edit):
     edit(built)
     jobs = planned_jobs(built)
     assert STATISTICS <= rules(jobs)
-    assert {"municipality_notebook", "municipality_pdf"} <= rules(jobs)
+    assert "municipality_report" in rules(jobs)
     assert not rules(jobs) & CLEANING, rules(jobs)
 
 

@@ -248,6 +248,39 @@ def test_comparison_highlights_this_municipality_and_hides_suppressed_ones(cohor
         assert f"{suppressed} gemeente(n) niet getoond" in text
 
 
+def test_nearest_rows_keep_the_own_row_and_the_closest_estimates_in_order():
+    rows = [figures.IntervalRow(f"G{i}", estimate, estimate - 1, estimate + 1, i == 4)
+            for i, estimate in enumerate([0.0, 9.0, 2.9, 3.3, 3.0, 1.0, 5.0, 3.05])]
+    # Own estimate 3.0; distances 3.0, 6.0, 0.1, 0.3, -, 2.0, 2.0, 0.05 (by hand).
+    assert [row.label for row in figures.nearest_rows(rows, limit=4)] == ["G2", "G3", "G4", "G7"]
+    # A tie in distance (G5 and G6, both 2.0) goes to the earlier row.
+    assert [row.label for row in figures.nearest_rows(rows, limit=5)] == [
+        "G2", "G3", "G4", "G5", "G7"]
+    assert figures.nearest_rows(rows, limit=8) == rows
+
+
+def test_comparison_at_national_size_shows_the_own_row_and_24_others(cohort):
+    """342 municipalities: the chart has 25 rows, this municipality's among them (also when
+    its change is the largest), and a note says how many of how many are shown."""
+    ov = copy.deepcopy(cohort["overview"])
+    rows = ov["outcomes"]["relationship_rating"]["comparison"]
+    template = next(r for r in rows if r["municipality_code"] == BIG)
+    others = [dict(template, municipality=f"Gemeente {i}", municipality_code=f"GM{i:04d}",
+                   mean_change=1.0 + i / 100, ci_low=i / 100, ci_high=2.0 + i / 100,
+                   suppressed=False) for i in range(341)]
+    own = dict(template, mean_change=99.0, ci_low=98.0, ci_high=100.0)
+    ov["outcomes"]["relationship_rating"]["comparison"] = [*others, own]
+    ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=ov)
+    html = municipal.comparison_section(ctx)
+    alt = re.search(r'alt="(Grafiek met per gemeente[^"]*)"', html).group(1)
+    assert len(alt.split("; ")) == 25
+    assert "Nergenshuizen" in alt
+    # The largest estimates are nearest to 99: Gemeente 340 down to 317.
+    assert "Gemeente 340" in alt and "Gemeente 317" in alt and "Gemeente 316" not in alt
+    assert "Van de 342 gemeenten met genoeg deelnemers staan hier uw gemeente en de 24" in (
+        _text(html))
+
+
 def test_trend_shows_earlier_year(cohort):
     stats = cohort[BIG]
     assert stats["trend"]["available"]

@@ -168,6 +168,42 @@ def test_rerun_gives_identical_notebook_and_pdf(dutch, stats_files, tmp_path):
     assert again["notebook"].read_bytes() == dutch["notebook"].read_bytes()
 
 
+def test_one_kernel_for_every_language_gives_what_fresh_kernels_give(dutch, stats_files,
+                                                                     tmp_path):
+    """build_report (the report job: both languages in one kernel, reset between them) writes
+    the same notebook, reviewer HTML and PDF bytes as a fresh kernel per language, and the
+    published HTML is the document the PDF was printed from."""
+    paths, _, _ = stats_files
+    english = _render(tmp_path / "fresh", paths, "municipality", BIG, "en")
+    shared = tmp_path / "shared"
+    files = {lang: build.ReportFiles(shared / f"{lang}.ipynb", shared / f"{lang}.review.html",
+                                     shared / f"{lang}.html", shared / f"{lang}.pdf")
+             for lang in ("nl", "en")}
+    parameters = {
+        lang: {"stats_path": str(paths[BIG]), "overview_path": str(paths["overview"]),
+               "provenance_path": str(paths["provenance"]), "data_quality_path": "",
+               "exclusions_path": "", "language": lang,
+               "measurements_path": str(paths["measurements"])}
+        for lang in ("nl", "en")
+    }
+    build.build_report(TEMPLATES["municipality"], parameters, files, timeout=120, cwd=ROOT)
+    for lang, fresh in (("nl", dutch), ("en", english)):
+        assert files[lang].notebook.read_bytes() == fresh["notebook"].read_bytes(), lang
+        assert files[lang].reviewer_html.read_bytes() == fresh["html"].read_bytes(), lang
+        assert files[lang].pdf.read_bytes() == fresh["pdf"].read_bytes(), lang
+    published = files["en"].html.read_text(encoding="utf-8")
+    assert published.startswith("<!DOCTYPE html>") and '<html lang="en">' in published
+    assert "Samen Sterker" in published and "<pre" not in published  # outputs, no code
+    reprinted = shared / "reprinted.pdf"
+    from samen_sterker.reports import render
+
+    nb = nbformat.read(files["en"].notebook, as_version=4)
+    with render._environment(SOURCE_DATE_EPOCH=str(nb.metadata[build.METADATA_KEY]
+                                                    ["source_date_epoch"])):
+        reprinted.write_bytes(render.html_to_pdf_bytes(published))
+    assert reprinted.read_bytes() == files["en"].pdf.read_bytes()
+
+
 def test_suppressed_municipality_pdf_says_too_few_and_shows_no_numbers(stats_files, tmp_path):
     paths, files, codes = stats_files
     assert files[SMALL]["publication"]["suppressed"]

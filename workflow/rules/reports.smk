@@ -1,11 +1,15 @@
-# Stage 3, reports: papermill executes a template per group and language; the executed
-# notebook is the rule's output (a reviewer can rerun it); a second rule prints it to the PDF
-# without code. The primary language's files are {group}.pdf, each other language's are
-# beside them as {group}.{language}.pdf. Both steps run workflow/scripts/render_report.py.
+# Stage 3, reports: one job per report group (a municipality, or the overview) and cohort
+# year makes the group's files in every report language, in one process and one Jupyter
+# kernel (issue 14: start-up was most of a report's cost): per language the executed notebook
+# (a reviewer can rerun it) with its HTML copy, the published HTML and the PDF printed from
+# it. The primary language's files are {group}.pdf etc.; each other language's are beside
+# them as {group}.{language}.pdf. Every file is a declared output, so a job killed halfway is
+# rerun whole. workflow/scripts/render_report.py runs them.
+
+from samen_sterker.targets import report_files
 
 
-ruleorder: overview_notebook > municipality_notebook
-ruleorder: overview_pdf > municipality_pdf
+ruleorder: overview_report > municipality_report
 
 
 # Files every report reads besides its data: sentences, layout and the renderer's code.
@@ -15,8 +19,8 @@ REPORT_FILES = {
 }
 
 
-rule municipality_notebook:
-    """Execute the municipal report template for one municipality, year and language."""
+rule municipality_report:
+    """The municipal report of one municipality and year, in every report language."""
     input:
         **REPORT_FILES,
         template="notebooks/municipality_report.ipynb",
@@ -29,18 +33,15 @@ rule municipality_notebook:
         # Only for the reviewer-only slope plot; never reaches the PDF.
         measurements="results/clean/{year}/measurements.csv",
     output:
-        notebook="results/notebooks/{year}/{municipality}{language_suffix}.ipynb",
-        html="results/notebooks/{year}/{municipality}{language_suffix}.html",
+        **report_files("{year}", "{municipality}", LANGUAGE_SUFFIXES),
     log:
-        "logs/notebooks/{year}/{municipality}{language_suffix}.log",
+        "logs/reports/{year}/{municipality}.log",
     # Kernels started in parallel can collide on ZMQ ports; a retry starts a fresh kernel.
     retries: 2
     conda:
         "../../environment.yml"
     params:
-        language=lambda wildcards: plan.language_of_suffix(
-            config, wildcards.language_suffix
-        ),
+        languages=plan.report_languages(config),
         # A hung kernel fails the job instead of blocking the workflow.
         timeout=600,
         code=CODE["reports"],
@@ -48,8 +49,8 @@ rule municipality_notebook:
         "../scripts/render_report.py"
 
 
-rule overview_notebook:
-    """Execute the overview report template for one cohort year and language."""
+rule overview_report:
+    """The overview report of one cohort year, in every report language."""
     input:
         **REPORT_FILES,
         template="notebooks/overview_report.ipynb",
@@ -58,52 +59,15 @@ rule overview_notebook:
         data_quality="results/clean/{year}/data_quality.csv",
         exclusions="results/clean/{year}/exclusions.csv",
     output:
-        notebook="results/notebooks/{year}/overview{language_suffix}.ipynb",
-        html="results/notebooks/{year}/overview{language_suffix}.html",
+        **report_files("{year}", "overview", LANGUAGE_SUFFIXES),
     log:
-        "logs/notebooks/{year}/overview{language_suffix}.log",
+        "logs/reports/{year}/overview.log",
     retries: 2
     conda:
         "../../environment.yml"
     params:
-        language=lambda wildcards: plan.language_of_suffix(
-            config, wildcards.language_suffix
-        ),
+        languages=plan.report_languages(config),
         timeout=600,
-        code=CODE["reports"],
-    script:
-        "../scripts/render_report.py"
-
-
-rule municipality_pdf:
-    """Print the executed municipal notebook (outputs only) to an A4 PDF/UA file."""
-    input:
-        **REPORT_FILES,
-        notebook="results/notebooks/{year}/{municipality}{language_suffix}.ipynb",
-    output:
-        "results/reports/{year}/{municipality}{language_suffix}.pdf",
-    log:
-        "logs/reports/{year}/{municipality}{language_suffix}.log",
-    conda:
-        "../../environment.yml"
-    params:
-        code=CODE["reports"],
-    script:
-        "../scripts/render_report.py"
-
-
-rule overview_pdf:
-    """Print the executed overview notebook to an A4 PDF/UA file."""
-    input:
-        **REPORT_FILES,
-        notebook="results/notebooks/{year}/overview{language_suffix}.ipynb",
-    output:
-        "results/reports/{year}/overview{language_suffix}.pdf",
-    log:
-        "logs/reports/{year}/overview{language_suffix}.log",
-    conda:
-        "../../environment.yml"
-    params:
         code=CODE["reports"],
     script:
         "../scripts/render_report.py"

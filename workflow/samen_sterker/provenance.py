@@ -31,6 +31,9 @@ REPORTED_PACKAGES = (
     "papermill",
     "nbconvert",
     "weasyprint",
+    # WeasyPrint's PDF writer and font subsetter: the font machinery of every PDF (issue 14).
+    "pydyf",
+    "fonttools",
     "pyreadstat",
     "openpyxl",
 )
@@ -43,6 +46,42 @@ def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
         for chunk in iter(lambda: handle.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# The fonts report.css and the figures (SVG text, samen_sterker.reports.figures) ask for,
+# as fontconfig patterns. WeasyPrint finds them through fontconfig and embeds subsets.
+REPORT_FONTS = {
+    "DejaVu Sans": "DejaVu Sans",
+    "DejaVu Sans Bold": "DejaVu Sans:weight=bold",
+    "DejaVu Sans Mono": "DejaVu Sans Mono",
+}
+
+
+def report_fonts() -> dict[str, Any]:
+    """The font file fontconfig gives WeasyPrint for each font the reports use, with its
+    SHA-256 (a different file, or a fallback font, shows here), and fontconfig's version."""
+    def fc_match(pattern: str) -> str | None:
+        try:
+            found = subprocess.run(["fc-match", "--format=%{file}", pattern],
+                                   capture_output=True, text=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return found.stdout.strip() or None
+
+    fonts: dict[str, Any] = {}
+    for name, pattern in REPORT_FONTS.items():
+        file = fc_match(pattern)
+        fonts[name] = (
+            {"file": file, "sha256": sha256_file(file)} if file and Path(file).is_file()
+            else "not found (fc-match, from fontconfig, is missing or found no font)"
+        )
+    try:
+        version = subprocess.run(["fc-match", "--version"], capture_output=True, text=True,
+                                 timeout=30, check=False)
+        fontconfig = (version.stdout + version.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        fontconfig = "unknown"
+    return {"fontconfig": fontconfig, "fonts": fonts}
 
 
 def config_sha256(config: Mapping[str, Any]) -> str:
@@ -150,6 +189,8 @@ def collect_provenance(
         "code_fingerprints": dict(code_fingerprints or {}),
         "python": platform.python_version(),
         "packages": dict(packages) if packages is not None else package_versions(),
+        # Versions of WeasyPrint, pydyf and fonttools are in packages.
+        "report_fonts": report_fonts(),
         "synthetic_data": bool(
             config.get("synthetic_data", (config.get("analysis") or {}).get("synthetic_data"))
         ),

@@ -42,17 +42,28 @@ def stats_tables(year: int | str, group: str) -> list[str]:
     return [f"results/stats/{year}/{group}/{name}.csv" for name in names]
 
 
+def report_files(year: int | str, group: str,
+                 language_suffixes: Iterable[str]) -> dict[str, list[str]]:
+    """The files of one report group's job, by kind, in the order of the report languages:
+    executed notebooks, their reviewer HTML, the published HTML (the document each PDF is
+    printed from) and the PDFs. `year` may be the rule's '{year}' wildcard."""
+    suffixes = list(language_suffixes)
+    return {
+        "notebooks": [f"results/notebooks/{year}/{group}{s}.ipynb" for s in suffixes],
+        "reviewer_html": [f"results/notebooks/{year}/{group}{s}.html" for s in suffixes],
+        "html": [f"results/reports/{year}/{group}{s}.html" for s in suffixes],
+        "pdfs": [f"results/reports/{year}/{group}{s}.pdf" for s in suffixes],
+    }
+
+
 def year_outputs(year: int, slugs: Iterable[str], language_suffixes: Iterable[str]) -> list[str]:
-    """Every file of a cohort year: stats, and per language notebook, reviewer HTML and PDF."""
+    """Every file of a cohort year: provenance, stats and every report file."""
+    suffixes = list(language_suffixes)
     outputs = [f"results/provenance/{year}.json"]
     for group in [*sorted(slugs), OVERVIEW]:
         outputs += [f"results/stats/{year}/{group}.json", *stats_tables(year, group)]
-        for suffix in language_suffixes:
-            outputs += [
-                f"results/notebooks/{year}/{group}{suffix}.ipynb",
-                f"results/notebooks/{year}/{group}{suffix}.html",
-                f"results/reports/{year}/{group}{suffix}.pdf",
-            ]
+        for files in report_files(year, group, suffixes).values():
+            outputs += files
     return outputs
 
 

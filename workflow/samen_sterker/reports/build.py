@@ -1,14 +1,17 @@
 """From stats JSON to executed notebook (+ reviewer HTML) and from notebook to PDF.
 
-Two steps, two Snakemake rules: the executed notebook is a rule output (a reviewer can rerun
-it), the PDF is printed from it. What the PDF step needs (language, fixed date) travels in the
-executed notebook's metadata under `samen_sterker_report`.
+`build_report` makes one report group's files in every language in one process and one
+kernel (one Snakemake job; issue 14): per language the executed notebook (a reviewer can
+rerun it) and its reviewer HTML, then the published HTML and the PDF printed from it. What
+the PDF step needs (language, fixed date) travels in the executed notebook's metadata under
+`samen_sterker_report`, so `build_pdf` can also print a notebook on its own.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +44,12 @@ def build_notebook(
     log_path: str | Path | None = None,
     timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
     cwd: str | Path | None = None,
-) -> Path:
+    kernel: Any = None,
+) -> nbformat.NotebookNode:
     """Execute a report template with papermill; record language and date for the PDF step.
 
-    parameters must hold stats_path and language (and provenance_path, optional).
+    parameters must hold stats_path and language (and provenance_path, optional). Returns
+    the executed notebook as written. `kernel`: a started kernel (render.shared_kernel).
     """
     epoch = report_epoch(parameters["stats_path"], parameters.get("provenance_path"))
     notebook = render.execute_notebook(
@@ -55,18 +60,76 @@ def build_notebook(
         timeout=timeout,
         cwd=cwd,
         source_date_epoch_value=epoch,
+        kernel=kernel,
     )
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata[METADATA_KEY] = {"lang": parameters["language"], "source_date_epoch": epoch}
     render.write_atomically(notebook, nbformat.writes(nb).encode("utf-8") + b"\n")
     if html is not None:
         render.notebook_to_reviewer_html(nb, html)
-    return notebook
+    return nb
 
 
-def build_pdf(notebook: str | Path, pdf: str | Path) -> Path:
-    """Print an executed report notebook to its PDF (language and date from its metadata)."""
-    nb = nbformat.read(notebook, as_version=4)
+@dataclass(frozen=True)
+class ReportFiles:
+    """The files of one report in one language."""
+
+    notebook: str | Path
+    reviewer_html: str | Path
+    html: str | Path
+    pdf: str | Path
+
+
+def build_report(
+    template: str | Path,
+    parameters_by_language: Mapping[str, Mapping[str, Any]],
+    files_by_language: Mapping[str, ReportFiles],
+    *,
+    log_path: str | Path | None = None,
+    timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
+    cwd: str | Path | None = None,
+) -> None:
+    """Every language of one report group in one kernel: notebook, reviewer HTML, HTML, PDF.
+
+    All languages share the cohort year's date of the data, so one kernel serves them all.
+    """
+    epochs = {
+        report_epoch(p["stats_path"], p.get("provenance_path"))
+        for p in parameters_by_language.values()
+    }
+    if len(epochs) != 1:
+        raise render.ReportRenderError(f"one report's languages have different dates: {epochs}")
+    with render.shared_kernel(cwd=cwd, source_date_epoch_value=epochs.pop()) as kernel:
+        for language, parameters in parameters_by_language.items():
+            files = files_by_language[language]
+            nb = build_notebook(
+                template,
+                files.notebook,
+                parameters,
+                html=files.reviewer_html,
+                log_path=log_path,
+                timeout=timeout,
+                cwd=cwd,
+                kernel=kernel,
+            )
+            print_report(nb, files.pdf, html=files.html, source=files.notebook)
+
+
+def build_pdf(notebook: str | Path, pdf: str | Path, *, html: str | Path | None = None) -> Path:
+    """Print an executed report notebook to its PDF (language and date from its metadata);
+    html, if given, receives the HTML document that was printed (the published HTML)."""
+    return print_report(nbformat.read(notebook, as_version=4), pdf, html=html, source=notebook)
+
+
+def print_report(
+    nb: nbformat.NotebookNode,
+    pdf: str | Path,
+    *,
+    html: str | Path | None = None,
+    source: str | Path = "notebook",
+) -> Path:
+    """Print an executed report notebook (in memory) to its PDF and published HTML."""
+    notebook = source
     meta = nb.metadata.get(METADATA_KEY)
     if not meta:
         raise render.ReportRenderError(
@@ -81,4 +144,5 @@ def build_pdf(notebook: str | Path, pdf: str | Path) -> Path:
         source_date_epoch_value=int(meta["source_date_epoch"]),
         author=t("author"),
         page_label=t("page_label", page="{page}", pages="{pages}"),
+        html_output=html,
     )

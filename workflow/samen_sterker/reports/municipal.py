@@ -1049,6 +1049,8 @@ def comparison_section(ctx: ReportContext) -> str:
     if len(rows) < 2 or not this_shown:
         out.append(blocks.paragraph(t("comparison_too_few")))
     else:
+        shown_of = len(rows)
+        rows = figures.nearest_rows(rows)  # own row and the nearest others (issue 14)
         pooled = overview["outcomes"][primary]["paired"]["course"]
         pooled_ok = _available(pooled) and pooled_totals_publishable(overview)
         fig = figures.interval_chart(
@@ -1069,6 +1071,12 @@ def comparison_section(ctx: ReportContext) -> str:
             text += " " + t("comparison_band")
         out.append(blocks.paragraph(text))
         out.append(figures.figure_html(fig, t("comparison_caption", year=stats["year"]), alt))
+        if len(rows) < shown_of:
+            out.append(
+                blocks.paragraph(
+                    t("comparison_capped", total=shown_of, others=len(rows) - 1), "note"
+                )
+            )
         if hidden:
             out.append(blocks.paragraph(t("comparison_hidden", count=hidden), "note"))
     out.append(blocks.heading(t("trend_heading"), 3))

@@ -172,6 +172,54 @@ def _describe_failure(error: Exception, template: Path) -> tuple[str, str]:
     return message, details
 
 
+@contextmanager
+def shared_kernel(
+    *, cwd: str | Path | None = None, source_date_epoch_value: int | None = None,
+    kernel_name: str = "python3",
+) -> Iterator[Any]:
+    """One Jupyter kernel for several executions (a report in each language, issue 14).
+
+    Starting a kernel and importing pandas, matplotlib and the report code in it is most of
+    a notebook's cost; `execute_notebook(..., kernel=...)` resets the kernel's namespace and
+    execution counter before each run, so each executed notebook is the one a fresh kernel
+    gives (tests/test_reports_pdf.py compares the bytes).
+    """
+    from jupyter_client.manager import KernelManager
+
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if source_date_epoch_value is not None:
+        env["SOURCE_DATE_EPOCH"] = str(int(source_date_epoch_value))
+    manager = KernelManager(kernel_name=kernel_name)
+    manager.start_kernel(cwd=str(cwd) if cwd is not None else None, env=env)
+    try:
+        yield manager
+    finally:
+        manager.shutdown_kernel(now=True)
+
+
+# Run silently (no history, no execution count) before each notebook in a shared kernel: an
+# empty namespace and a new history session whose execution count starts at 1 again (only
+# resetting the count makes IPython's history database complain, in the notebook's output).
+_RESET_KERNEL = (
+    "import matplotlib.pyplot\nmatplotlib.pyplot.close('all')\n"
+    "get_ipython().reset(new_session=True)\n"
+)
+
+
+def _reset_kernel(manager: Any, timeout: int) -> None:
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(
+            _RESET_KERNEL, silent=True, store_history=False, timeout=timeout
+        )
+        if reply["content"]["status"] != "ok":
+            raise NotebookExecutionError(f"could not reset the shared kernel: {reply['content']}")
+    finally:
+        client.stop_channels()
+
+
 def execute_notebook(
     template: str | Path,
     output: str | Path,
@@ -182,12 +230,14 @@ def execute_notebook(
     kernel_name: str = "python3",
     cwd: str | Path | None = None,
     source_date_epoch_value: int | None = None,
+    kernel: Any = None,
 ) -> Path:
     """Execute a report template with papermill and write the executed notebook atomically.
 
     Parameters go in as a dict (never papermill's `-p` strings, which turn '0363' into 363).
     On failure the failing cell and its traceback are appended to log_path, no notebook is
-    left at output, and NotebookExecutionError names the cell.
+    left at output, and NotebookExecutionError names the cell. `kernel` (from shared_kernel)
+    runs it in an already started kernel, reset first; its cwd and date are the kernel's.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -203,6 +253,10 @@ def execute_notebook(
     os.close(handle)
     tmp_path = Path(tmp_name)
     try:
+        shared = {}
+        if kernel is not None:
+            _reset_kernel(kernel, timeout)
+            shared["km"] = kernel
         with _environment(**env):
             papermill.execute_notebook(
                 str(template),
@@ -212,6 +266,11 @@ def execute_notebook(
                 progress_bar=False,
                 cwd=str(cwd) if cwd is not None else None,
                 execution_timeout=timeout,
+                # Written once at the end, not at every cell's start and end (each write
+                # validates the whole notebook against its schema); a failed run's
+                # notebook is not kept anyway.
+                request_save_on_cell_execute=False,
+                **shared,
             )
         nb = nbformat.read(tmp_path, as_version=4)
         normalise_executed_notebook(nb)
