@@ -161,7 +161,9 @@ def prose_before_appendix(html: str) -> list[str]:
             if text in appendix:
                 break
             continue
-        if element.find_parent(class_="key-figure") or element.find_parent("li") is not None:
+        if "key-figure" in (element.get("class") or []) or element.find_parent(class_="key-figure"):
+            continue
+        if element.find_parent("li") is not None:
             continue  # key figures are labels; a nested paragraph is its list item's text
         if element.name == "li" and element.find("p"):
             text = " ".join(element.get_text(" ").split())

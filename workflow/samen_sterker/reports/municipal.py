@@ -485,7 +485,7 @@ def meaning(ctx: ReportContext) -> str:
     sentences += reading_sentences(ctx, change)
     sentences.append(ctx.t("meaning_no_control"))
     text = " ".join(sentences)
-    return f'<div class="meaning"><p>{blocks.esc(text)}</p></div>'
+    return blocks.box(text, "meaning")
 
 
 def privacy_note(ctx: ReportContext) -> str:
