@@ -29,9 +29,22 @@ class ReportContext:
     data_quality: pd.DataFrame | None = None
     exclusions: pd.DataFrame | None = None
     t: Translator = field(init=False)
+    # Figures and tables are numbered in the order the sections build them (one report is one
+    # kernel run, so the numbers run on across the notebook's cells).
+    numbers: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.t = Translator(self.lang)
+
+    # -- numbered figures and tables ---------------------------------------------------------
+    def next_number(self, kind: str) -> int:
+        """The number the next figure or table (kind 'figure' / 'table') will get."""
+        return self.numbers.get(kind, 0) + 1
+
+    def caption(self, kind: str, text: str) -> str:
+        """Number a caption: 'Figuur 2. ...' / 'Table 2. ...' (and count it)."""
+        self.numbers[kind] = number = self.next_number(kind)
+        return self.t(f"{kind}_caption_label", number=number, text=text)
 
     # -- formatting bound to the report language -----------------------------------------
     def num(self, value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
@@ -47,7 +60,16 @@ class ReportContext:
         return fmt.format_percent(share, decimals, self.lang)
 
     def ci(self, low: float | None, high: float | None, decimals: int = 1) -> str:
-        """'95%-BI 0,8 tot 1,6'."""
+        """A confidence interval in words: 'waarschijnlijk tussen 0,8 en 1,6' (no 'BI' before
+        the appendix; the methods say it is the 95% CI)."""
+        return self.t(
+            "range_probably",
+            low=self.num(low, decimals),
+            high=self.num(high, decimals),
+        )
+
+    def ci_technical(self, low: float | None, high: float | None, decimals: int = 1) -> str:
+        """'95%-BI 0,8 tot 1,6': for the appendix's technical details."""
         return fmt.format_ci(low, high, decimals, self.lang)
 
     def interval(self, low: float | None, high: float | None, decimals: int = 1) -> str:
@@ -64,9 +86,8 @@ class ReportContext:
         return f"{self.pct(low)} {word} {self.pct(high)}"
 
     def pct_ci(self, low: float | None, high: float | None) -> str:
-        """A CI of a share in percentages: '95%-BI 44% tot 74%'."""
-        word = "tot" if self.lang == "nl" else "to"
-        return f"{fmt.ci_label(lang=self.lang)} {self.pct(low)} {word} {self.pct(high)}"
+        """A CI of a share in words: 'waarschijnlijk tussen 44% en 74%'."""
+        return self.t("range_probably", low=self.pct(low), high=self.pct(high))
 
     def p(self, value: float | None) -> str:
         """A p-value."""
@@ -88,7 +109,7 @@ class ReportContext:
         return self.t(key) if self.t.has(key) else timepoint
 
     def reason_label(self, reason: str) -> str:
-        """Plain-language exclusion reason; unknown reason codes are shown as they are."""
+        """Plain-language exclusion reason (every code of the cleaning stage has one, tested)."""
         key = f"exclusion_{reason}"
         return self.t(key) if self.t.has(key) else reason
 
