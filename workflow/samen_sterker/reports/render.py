@@ -306,6 +306,8 @@ def html_document(
     date = _w3c_date(epoch)
     meta = [
         '<meta charset="utf-8">',
+        # The same document is the published HTML twin: readable on a phone (WCAG reflow).
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>",
         f'<meta name="author" content="{html.escape(author)}">',
         f'<meta name="dcterms.created" content="{date}">',
