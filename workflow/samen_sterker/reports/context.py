@@ -32,6 +32,9 @@ class ReportContext:
     # Figures and tables are numbered in the order the sections build them (one report is one
     # kernel run, so the numbers run on across the notebook's cells).
     numbers: dict[str, int] = field(default_factory=dict, init=False)
+    # Every number printed, as (raw value, text as printed), for the reviewer's trace table
+    # (samen_sterker.reports.reviewer.printed_numbers).
+    printed: list[tuple[float, str]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.t = Translator(self.lang)
@@ -47,17 +50,22 @@ class ReportContext:
         return self.t(f"{kind}_caption_label", number=number, text=text)
 
     # -- formatting bound to the report language -----------------------------------------
+    def _record(self, value: float | None, text: str) -> str:
+        if value is not None:
+            self.printed.append((value, text))
+        return text
+
     def num(self, value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
         """A number in the report language."""
-        return fmt.format_number(value, decimals, self.lang, signed=signed)
+        return self._record(value, fmt.format_number(value, decimals, self.lang, signed=signed))
 
     def count(self, value: int | None) -> str:
         """A count, 1-4 shown as '<5'."""
-        return fmt.format_count(value, self.lang)
+        return self._record(value, fmt.format_count(value, self.lang))
 
     def pct(self, share: float | None, decimals: int = 0) -> str:
         """A share as a percentage."""
-        return fmt.format_percent(share, decimals, self.lang)
+        return self._record(share, fmt.format_percent(share, decimals, self.lang))
 
     def ci(self, low: float | None, high: float | None, decimals: int = 1) -> str:
         """A confidence interval in words: 'waarschijnlijk tussen 0,8 en 1,6' (no 'BI' before
@@ -95,7 +103,7 @@ class ReportContext:
 
     def euro(self, value: float | None) -> str:
         """An amount in euros."""
-        return fmt.format_euro(value, self.lang)
+        return self._record(value, fmt.format_euro(value, self.lang))
 
     # -- labels -----------------------------------------------------------------------------
     def outcome_label(self, name: str, outcome: Mapping[str, Any] | None = None) -> str:
