@@ -42,7 +42,10 @@ STAT_TERMS = re.compile(
     r"|\bt-to(?:ets|est)\b|\bICC\b",
     re.IGNORECASE,
 )
-_ABBREVIATION = re.compile(r"(?:\b(?:bijv|o\.a|e\.g|i\.e|al|etc|nr|vs|ca)|\b[A-Z])\.$")
+# Not a sentence end: an abbreviation, an initial, or a caption's label ("Figuur 2. Scores ...").
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:bijv|o\.a|e\.g|i\.e|al|etc|nr|vs|ca)|\b[A-Z]|\b(?:Figuur|Tabel|Figure|Table) \d+)\.$"
+)
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
 _HYPHENATORS = {"nl": "nl_NL", "en": "en_US"}
 

@@ -149,6 +149,22 @@ def test_every_sentence_before_the_appendix_is_short_and_plain_in_both_languages
             assert not readability.STAT_TERMS.search(filled), (key, lang)
 
 
+def test_flesch_douma_syllables_and_sentences_against_hand_counts():
+    # "De kat zit op de mat.": 6 words, 6 syllables, 1 sentence (counted by hand);
+    # Douma (1960): 206.84 - 0.77 * 100 - 0.93 * 6 = 124.26.
+    figures = readability.measure(["De kat zit op de mat."], "nl")
+    assert (figures.sentences, figures.words, figures.syllables) == (1, 6, 6)
+    assert figures.flesch("nl") == pytest.approx(124.26)
+    # Dutch syllables by hand: ve-ran-de-ring, deel-ne-mers, re-la-tie-cur-sus.
+    counts = [readability.syllables(w, "nl") for w in ("verandering", "deelnemers", "relatiecursus")]
+    assert counts == [4, 3, 5]
+    assert readability.split_sentences("Figuur 1. Scores per meetmoment. Wat? Ja! 2,9 punten.") == [
+        "Figuur 1. Scores per meetmoment.", "Wat?", "Ja!", "2,9 punten."
+    ]
+    long = " ".join(["woord"] * 21) + "."
+    assert not readability.measure([long, "Kort."], "nl").meets_b1()
+
+
 # --- the errors issue 13 listed, each gone ---------------------------------------------------------
 
 
