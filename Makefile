@@ -13,8 +13,8 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all help run test test-fast lint lock demo-data benchmark benchmark-national validate publish \
-	clean distclean
+.PHONY: all help run test test-fast lint lock demo-data benchmark benchmark-national \
+	benchmark-readability validate publish clean distclean
 
 all: run
 
@@ -68,8 +68,8 @@ lock:
 demo-data: $(STAMP)
 	$(BIN)/python workflow/scripts/make_demo_cohort.py data/raw
 
-## benchmark: statistics time and memory by cohort size; rebuild time per kind of edit
-benchmark: $(STAMP)
+## benchmark: statistics time and memory by cohort size; rebuild time per kind of edit; readability
+benchmark: $(STAMP) benchmark-readability
 	$(BIN)/python benchmarks/stage_timings.py
 	$(BIN)/python benchmarks/rebuilds.py
 
@@ -77,6 +77,10 @@ benchmark: $(STAMP)
 N ?= 342
 benchmark-national: $(STAMP)
 	$(BIN)/python benchmarks/national.py --n $(N) --cores 2
+
+## benchmark-readability: sentence length and Flesch-Douma of the built reports (runs `make` first)
+benchmark-readability: run
+	$(BIN)/python benchmarks/readability.py
 
 ## validate: coverage and type-I error of the CIs by simulation (about 5 minutes)
 validate: $(STAMP)

@@ -26,6 +26,10 @@
 #   made it); this notebook only chooses, rounds and formats. The `reviewer-only` cells list
 #   the unrounded JSON values behind page 1.
 # * **Sentences:** all text comes from `samen_sterker/reports/translations.yaml` (nl, en).
+#   Everything before the appendix is written for a municipal reader at B1: short sentences,
+#   no statistical terms ("marge" for a 95% CI), checked by `tests/test_report_readability.py`
+#   and measured by `make benchmark-readability`. Figures and tables are numbered in the
+#   order these cells build them, so run the cells in order.
 # * **Privacy:** the section builders in `samen_sterker/reports/municipal.py` obey the JSON's
 #   `publication` objects; a suppressed group shows no numbers at all.
 #
@@ -133,6 +137,9 @@ if measurements_path and Path(measurements_path).exists() and not suppressed:
 
 # %% [markdown]
 # ## How sure we are, reliable change
+#
+# The plain-words change and its margin; the checks behind it (paired t-test, couple means,
+# Hedges' g, the mixed model's table with p-values) are in the appendix's technical details.
 
 # %%
 if not suppressed:
@@ -151,9 +158,17 @@ if not suppressed:
     show(municipal.comparison_section(ctx))
 
 # %% [markdown]
-# ## Appendix: methods, data quality, provenance
+# ## Appendix: methods, technical details, data quality, provenance
+#
+# The statistical terms live here: the technical details per outcome, with the method that
+# made page 1's change (`headline_change`), its p-value and the benchmarks.
 
 # %%
 show(municipal.methods_appendix(ctx))
 show(municipal.data_quality_appendix(ctx, show_counts=not suppressed))
 show(municipal.provenance_appendix(ctx, files=municipal.report_files(ctx)))
+
+# %% tags=["reviewer-only"]
+# Every number printed above (text as printed, raw value) with the stats JSON paths that hold
+# exactly that value; "(derived in the report)" marks a number the report computed itself.
+reviewer.printed_numbers(ctx)

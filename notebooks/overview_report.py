@@ -27,7 +27,10 @@
 #   secondarily to protect one) appear without numbers. Pooled totals are shown only when the
 #   suppressed municipalities together meet the thresholds, so that totals minus the public
 #   reports reveal no single one (`municipal.pooled_totals_publishable`).
-# * **Sentences** come from `samen_sterker/reports/translations.yaml`.
+# * **Sentences** come from `samen_sterker/reports/translations.yaml`, at B1 before the
+#   appendix (`tests/test_report_readability.py`); the test whether the change differs
+#   between municipalities (a p-value) is in the appendix. Figures and tables are numbered in
+#   the order these cells build them.
 
 # %% tags=["parameters"]
 stats_path = "results/stats/2024/overview.json"
@@ -105,3 +108,10 @@ show(overview.cost_section(ctx))
 
 # %%
 show(overview.appendix(ctx))
+
+# %% tags=["reviewer-only"]
+# Every number printed above (text as printed, raw value) with the stats JSON paths that hold
+# exactly that value; "(derived in the report)" marks a number the report computed itself.
+from samen_sterker.reports import reviewer
+
+reviewer.printed_numbers(ctx)

@@ -59,8 +59,12 @@ def test_pdf_shows_the_stats_json(demo_run, slug):
     stats = json.loads((demo_run / f"results/stats/2024/{slug}.json").read_text())
     text = pdf_text(demo_run / f"results/reports/2024/{slug}.pdf")
     assert DEMO[slug] in text
-    course = stats["outcomes"][stats["primary_outcome"]]["paired"]["course"]
-    for number in (course["mean_from"], course["mean_to"], course["ci_low"], course["ci_high"]):
+    # Page 1's change is the headline change with its interval (issue 13: no completers' means
+    # beside a model change); the paired check's interval is in the technical appendix.
+    outcome = stats["outcomes"][stats["primary_outcome"]]
+    change, course = outcome["headline_change"], outcome["paired"]["course"]
+    assert format_number(change["estimate"], 1, "nl", signed=True) in text
+    for number in (change["ci_low"], change["ci_high"], course["ci_low"], course["ci_high"]):
         assert format_number(number, 1, "nl") in text
     assert "synthetisch" in text.lower()
     assert "GM9999-2024" not in text and "K01" not in text

@@ -158,7 +158,7 @@ def test_comparison_plot_shows_no_figures_of_suppressed_municipalities(one_tiny)
     assert "Klein" not in html and "Middel" not in html
     assert "Groot" in html and "Ruim" in html
     assert "grijze band" in _text(html)  # the suppressed set meets the thresholds
-    assert "2 gemeente(n) niet getoond" in _text(html)
+    assert "2 gemeente(n) staan er niet in" in _text(html)
 
 
 def test_only_tiny_municipalities_nothing_pooled(only_tiny):

@@ -104,13 +104,16 @@ def test_key_figures_show_the_json_numbers_the_dutch_way(cohort):
     reliable["unchanged"].update(count=n - 12, share=(n - 12) / n)
     reliable["deteriorated"].update(count=0, share=0.0)
     text = _text(municipal.key_figures(_ctx(cohort, stats=stats)))
-    assert f"{_nl(course['mean_from'])} → {_nl(course['mean_to'])}" in text
+    # The big figure is the change itself: two means of the completers beside a model change
+    # of all measurements would not add up (issue 13).
+    assert f"{_nl(course['mean_from'])} → {_nl(course['mean_to'])}" not in text
     # The change and its CI are the headline change (primary mixed model), not the paired t.
     headline = rating["headline_change"]
     assert headline["source"] == "mixed_model"
     change = headline["estimate"]
     assert f"+{_nl(change)}" in text if change > 0 else _nl(change) in text
-    assert f"95%-BI {_nl(headline['ci_low'])} tot {_nl(headline['ci_high'])}" in text
+    assert f"waarschijnlijk tussen {_nl(headline['ci_low'])} en {_nl(headline['ci_high'])}" in text
+    assert "BI" not in text
     assert f"{round(100 * part['post_response_rate'])}%" in text
     assert f"{part['complete_pairs']} van de {part['participants_at_baseline']} deelnemers" in text
     improved = stats["outcomes"]["couple_satisfaction"]["reliable_change"]["improved"]
@@ -122,9 +125,10 @@ def test_key_figures_in_english_use_decimal_points_and_ci(cohort):
     rating = cohort[BIG]["outcomes"]["relationship_rating"]
     course, headline = rating["paired"]["course"], rating["headline_change"]
     text = _text(municipal.key_figures(_ctx(cohort, lang="en")))
-    assert f"{course['mean_from']:.1f} → {course['mean_to']:.1f}" in text
-    assert f"95% CI {headline['ci_low']:.1f} to {headline['ci_high']:.1f}" in text
-    assert "BI" not in text
+    assert f"{headline['estimate']:+.1f}" in text
+    assert f"probably between {headline['ci_low']:.1f} and {headline['ci_high']:.1f}" in text
+    assert course["mean_from"] is not None
+    assert "BI" not in text and "CI" not in text
 
 
 def test_whole_report_renders_in_both_languages_without_missing_sentences(cohort):
@@ -176,7 +180,7 @@ def test_counts_of_one_to_four_are_shown_as_less_than_five(cohort):
     part = cohort[BIG]["outcomes"]["relationship_rating"]["participation"]
     assert 0 < part["couples_one_partner"] < 5  # the simulated cohort has one such couple
     text = _text(municipal.participation_section(_ctx(cohort)))
-    assert "in <5 stellen deed één partner mee" in text
+    assert "In <5 stellen deed één partner mee" in text
     # couples − both would give the hidden count back
     assert f"Bij {part['couples_both_partners']} stellen" not in text
 
@@ -230,7 +234,9 @@ def test_attrition_comparison_needs_enough_non_completers(cohort):
     assert "Maar weinig deelnemers sloegen de vragenlijst na de cursus over" in text
     comparison.update(n_noncompleters=12)
     text = _text(municipal.participation_section(_ctx(cohort, stats=stats)))
-    assert "begon gemiddeld 2,0 punten lager (95%-BI −3,0 tot −1,0)" in text
+    # How much lower, as a range of positive numbers beside "lower".
+    assert "begon gemiddeld 2,0 punten lager" in text
+    assert "Het verschil ligt waarschijnlijk tussen 1,0 en 3,0 punten" in text
 
 
 def test_comparison_highlights_this_municipality_and_hides_suppressed_ones(cohort):
@@ -339,7 +345,7 @@ def test_overview_without_suppression_shows_pooled_figures_and_costs(cohort):
     assert "€ " + f"{cost['course_cost_per_participant']:,.0f}".replace(",", ".") in text
     assert "€ " + f"{cost['total_cost']:,.0f}".replace(",", ".") in text
     assert "2 tot 2,3 miljard euro per jaar" in text
-    assert "geen oorspronkelijke bron" in text
+    assert "Voor dat bedrag vonden we geen bron" in text
     english = _text(_all_overview_html(ReportContext(stats=ov, lang="en")))
     assert "2 to 2.3 billion euros a year" in english
 

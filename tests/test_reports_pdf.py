@@ -106,13 +106,13 @@ def test_municipal_pdf_shows_name_and_key_figures_from_the_json(dutch, stats_fil
     stats = files[BIG]
     text = _flat(dutch["text"])
     assert "Samen Sterker in Nergenshuizen: resultaten 2024" in text
-    course = stats["outcomes"]["relationship_rating"]["paired"]["course"]
-    before = f"{course['mean_from']:.1f}".replace(".", ",")
-    after = f"{course['mean_to']:.1f}".replace(".", ",")
-    assert f"{before} → {after}" in text
-    low = f"{course['ci_low']:.1f}".replace(".", ",")
-    high = f"{course['ci_high']:.1f}".replace(".", ",")
-    assert f"95%-BI {low} tot {high}" in text
+    # Page 1's change is the headline change (the primary mixed model), with its CI in words.
+    change = stats["outcomes"]["relationship_rating"]["headline_change"]
+    estimate = f"{change['estimate']:+.1f}".replace(".", ",")
+    low = f"{change['ci_low']:.1f}".replace(".", ",")
+    high = f"{change['ci_high']:.1f}".replace(".", ",")
+    assert estimate in text
+    assert f"waarschijnlijk tussen {low} en {high}" in text
     part = stats["outcomes"]["relationship_rating"]["participation"]
     # 1-4 drop-outs: the completers' exact count would reveal them (see test_report_privacy).
     dropped = part["participants_at_baseline"] - part["complete_pairs"]

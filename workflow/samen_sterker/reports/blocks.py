@@ -1,10 +1,33 @@
-"""Small HTML building blocks of the reports; all text is escaped, nothing is styled inline."""
+"""Small HTML building blocks of the reports, from Jinja2 templates in `templates/`.
+
+Every value is escaped by the templates (autoescape); nothing is styled inline: report.css
+styles the classes.
+"""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The templates of the report blocks (package data, so they travel with the code)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("samen_sterker.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a missing value is an error, never an empty cell
+        keep_trailing_newline=False,
+    )
+
+
+def render(template: str, **values: object) -> str:
+    """Render one block template (`templates/{template}.html.j2`)."""
+    return environment().get_template(f"{template}.html.j2").render(**values)
 
 
 def esc(text: object) -> str:
@@ -12,35 +35,32 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def heading(text: str, level: int = 2, *, new_page: bool = False) -> str:
+def heading(text: str, level: int = 2, *, new_page: bool = False, id: str | None = None) -> str:
     """A heading (h1-h4); new_page starts it on a fresh page in the PDF."""
     if level not in (1, 2, 3, 4):
         raise ValueError(f"heading level must be 1-4, got {level}")
-    cls = ' class="new-page"' if new_page else ""
-    return f"<h{level}{cls}>{esc(text)}</h{level}>"
+    return render("heading", text=text, level=level, new_page=new_page, id=id)
 
 
 def paragraph(text: str, css_class: str | None = None) -> str:
     """A paragraph of plain text."""
-    cls = f' class="{esc(css_class)}"' if css_class else ""
-    return f"<p{cls}>{esc(text)}</p>"
+    return render("paragraph", texts=[text], css_class=css_class)
 
 
 def paragraphs(texts: Iterable[str], css_class: str | None = None) -> str:
     """Several paragraphs."""
-    return "".join(paragraph(text, css_class) for text in texts)
+    return render("paragraph", texts=list(texts), css_class=css_class)
 
 
 def bullets(items: Iterable[str], css_class: str | None = None) -> str:
     """An unordered list of plain-text items."""
-    cls = f' class="{esc(css_class)}"' if css_class else ""
-    return f"<ul{cls}>" + "".join(f"<li>{esc(item)}</li>" for item in items) + "</ul>"
+    return render("bullets", items=list(items), css_class=css_class)
 
 
-def box(text: str, css_class: str, *, role: str | None = None) -> str:
-    """A framed block (banner, notice); role='note' marks it for assistive technology."""
-    role_attr = f' role="{esc(role)}"' if role else ""
-    return f'<div class="{esc(css_class)}"{role_attr}><p>{esc(text)}</p></div>'
+def box(text: str | Sequence[str], css_class: str, *, role: str | None = None) -> str:
+    """A framed block of one or more paragraphs; role='note' marks it for assistive technology."""
+    texts = [text] if isinstance(text, str) else list(text)
+    return render("box", texts=texts, css_class=css_class, role=role)
 
 
 @dataclass(frozen=True)
@@ -54,16 +74,7 @@ class KeyFigure:
 
 def key_figures(figures: Sequence[KeyFigure]) -> str:
     """The grid of key figures on page 1."""
-    cells = []
-    for figure in figures:
-        detail = f'<p class="detail">{esc(figure.detail)}</p>' if figure.detail else ""
-        cells.append(
-            '<div class="key-figure">'
-            f'<p class="label">{esc(figure.label)}</p>'
-            f'<p class="value">{esc(figure.value)}</p>'
-            f"{detail}</div>"
-        )
-    return '<div class="key-figures">' + "".join(cells) + "</div>"
+    return render("key_figures", figures=list(figures))
 
 
 def table(
@@ -76,29 +87,15 @@ def table(
     row_headers: bool = True,
 ) -> str:
     """An accessible table: caption, header cells with scope, numbers right-aligned."""
-    numeric = set(numeric_columns)
-    cls = f' class="{esc(css_class)}"' if css_class else ""
-
-    def cell_class(index: int) -> str:
-        return ' class="num"' if index in numeric else ""
-
-    head = "".join(
-        f'<th scope="col"{cell_class(i)}>{esc(text)}</th>' for i, text in enumerate(header)
-    )
-    body = []
     for row in rows:
         if len(row) != len(header):
             raise ValueError(f"table row has {len(row)} cells, header has {len(header)}")
-        cells = []
-        for i, text in enumerate(row):
-            if i == 0 and row_headers:
-                cells.append(f'<th scope="row">{esc(text)}</th>')
-            else:
-                cells.append(f"<td{cell_class(i)}>{esc(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    # The wrapper keeps caption and rows together: WeasyPrint may otherwise leave the caption
-    # alone at the bottom of a page.
-    return (
-        f'<div class="table-block {esc(css_class or "")}"><table{cls}><caption>{esc(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    return render(
+        "table",
+        header=list(header),
+        rows=[list(row) for row in rows],
+        caption=caption,
+        numeric=set(numeric_columns),
+        css_class=css_class,
+        row_headers=row_headers,
     )

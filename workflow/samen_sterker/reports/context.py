@@ -29,25 +29,55 @@ class ReportContext:
     data_quality: pd.DataFrame | None = None
     exclusions: pd.DataFrame | None = None
     t: Translator = field(init=False)
+    # Figures and tables are numbered in the order the sections build them (one report is one
+    # kernel run, so the numbers run on across the notebook's cells).
+    numbers: dict[str, int] = field(default_factory=dict, init=False)
+    # Every number printed, as (raw value, text as printed), for the reviewer's trace table
+    # (samen_sterker.reports.reviewer.printed_numbers).
+    printed: list[tuple[float, str]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.t = Translator(self.lang)
 
+    # -- numbered figures and tables ---------------------------------------------------------
+    def next_number(self, kind: str) -> int:
+        """The number the next figure or table (kind 'figure' / 'table') will get."""
+        return self.numbers.get(kind, 0) + 1
+
+    def caption(self, kind: str, text: str) -> str:
+        """Number a caption: 'Figuur 2. ...' / 'Table 2. ...' (and count it)."""
+        self.numbers[kind] = number = self.next_number(kind)
+        return self.t(f"{kind}_caption_label", number=number, text=text)
+
     # -- formatting bound to the report language -----------------------------------------
+    def _record(self, value: float | None, text: str) -> str:
+        if value is not None:
+            self.printed.append((value, text))
+        return text
+
     def num(self, value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
         """A number in the report language."""
-        return fmt.format_number(value, decimals, self.lang, signed=signed)
+        return self._record(value, fmt.format_number(value, decimals, self.lang, signed=signed))
 
     def count(self, value: int | None) -> str:
         """A count, 1-4 shown as '<5'."""
-        return fmt.format_count(value, self.lang)
+        return self._record(value, fmt.format_count(value, self.lang))
 
     def pct(self, share: float | None, decimals: int = 0) -> str:
         """A share as a percentage."""
-        return fmt.format_percent(share, decimals, self.lang)
+        return self._record(share, fmt.format_percent(share, decimals, self.lang))
 
     def ci(self, low: float | None, high: float | None, decimals: int = 1) -> str:
-        """'95%-BI 0,8 tot 1,6'."""
+        """A confidence interval in words: 'waarschijnlijk tussen 0,8 en 1,6' (no 'BI' before
+        the appendix; the methods say it is the 95% CI)."""
+        return self.t(
+            "range_probably",
+            low=self.num(low, decimals),
+            high=self.num(high, decimals),
+        )
+
+    def ci_technical(self, low: float | None, high: float | None, decimals: int = 1) -> str:
+        """'95%-BI 0,8 tot 1,6': for the appendix's technical details."""
         return fmt.format_ci(low, high, decimals, self.lang)
 
     def interval(self, low: float | None, high: float | None, decimals: int = 1) -> str:
@@ -64,9 +94,8 @@ class ReportContext:
         return f"{self.pct(low)} {word} {self.pct(high)}"
 
     def pct_ci(self, low: float | None, high: float | None) -> str:
-        """A CI of a share in percentages: '95%-BI 44% tot 74%'."""
-        word = "tot" if self.lang == "nl" else "to"
-        return f"{fmt.ci_label(lang=self.lang)} {self.pct(low)} {word} {self.pct(high)}"
+        """A CI of a share in words: 'waarschijnlijk tussen 44% en 74%'."""
+        return self.t("range_probably", low=self.pct(low), high=self.pct(high))
 
     def p(self, value: float | None) -> str:
         """A p-value."""
@@ -74,7 +103,7 @@ class ReportContext:
 
     def euro(self, value: float | None) -> str:
         """An amount in euros."""
-        return fmt.format_euro(value, self.lang)
+        return self._record(value, fmt.format_euro(value, self.lang))
 
     # -- labels -----------------------------------------------------------------------------
     def outcome_label(self, name: str, outcome: Mapping[str, Any] | None = None) -> str:
@@ -88,7 +117,7 @@ class ReportContext:
         return self.t(key) if self.t.has(key) else timepoint
 
     def reason_label(self, reason: str) -> str:
-        """Plain-language exclusion reason; unknown reason codes are shown as they are."""
+        """Plain-language exclusion reason (every code of the cleaning stage has one, tested)."""
         key = f"exclusion_{reason}"
         return self.t(key) if self.t.has(key) else reason
 

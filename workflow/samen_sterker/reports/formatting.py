@@ -1,51 +1,33 @@
 """Numbers, intervals, counts, dates and money written the Dutch or the English way.
 
-Dutch: decimal comma, dot for thousands, "95%-BI", "0,8 tot 1,6". English: decimal point,
-comma for thousands, "95% CI", "0.8 to 1.6". Counts of 1-4 are shown as "<5" (privacy).
+Babel writes every number, percentage, amount and date from the locale's CLDR data: decimal
+comma and dot for thousands in Dutch ("1.234,5", "€ 1.234", "10 juli 2024"), the reverse in
+English ("1,234.5", "€1,234", "10 July 2024"). This module only decides the rounding (once,
+here), the sign and the privacy rule: counts of 1-4 are shown as "<5".
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from datetime import date, datetime
+from functools import lru_cache
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel.numbers import NumberPattern
 
 LANGUAGES = ("nl", "en")
 
-# A true minus sign reads better in print and screen readers say "minus".
+# A true minus sign reads better in print and screen readers say "minus" (CLDR's Dutch and
+# English minus is the hyphen).
 MINUS = "\u2212"
 
 SMALL_COUNT_LIMIT = 5
 
-_MONTHS = {
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
+# Day, month in words, year in both languages ("10 juli 2024", "10 July 2024"): the English
+# long format would put the month first, and one report is read beside its translation.
+DATE_PATTERN = "d MMMM y"
 
 
 def check_language(lang: str) -> str:
@@ -72,14 +54,31 @@ def format_number(
     rounded = round(value, decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0,0"
-    text = f"{abs(rounded):,.{decimals}f}"
-    if lang == "nl":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    text = _pattern("decimal", lang, decimals).apply(abs(rounded), _locale(lang))
     if rounded < 0:
         return MINUS + text
     if signed and rounded > 0:
         return "+" + text
     return text
+
+
+@lru_cache(maxsize=32)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(check_language(lang))
+
+
+@lru_cache(maxsize=64)
+def _pattern(kind: str, lang: str, decimals: int) -> NumberPattern:
+    """The locale's standard decimal, percent or currency pattern with fixed decimals."""
+    locale = _locale(lang)
+    formats = {
+        "decimal": locale.decimal_formats,
+        "percent": locale.percent_formats,
+        "currency": locale.currency_formats,
+    }[kind]
+    pattern = copy.copy(formats[None] if kind != "currency" else formats["standard"])
+    pattern.frac_prec = (decimals, decimals)
+    return pattern
 
 
 def format_count(count: float | None, lang: str = "nl") -> str:
@@ -99,9 +98,12 @@ def format_count(count: float | None, lang: str = "nl") -> str:
 
 def format_percent(share: float | None, decimals: int = 0, lang: str = "nl") -> str:
     """Format a share between 0 and 1 as a percentage ('45%', '45,5%')."""
+    check_language(lang)
     if _is_missing(share):
         return "–"
-    return f"{format_number(100 * float(share), decimals, lang)}%"
+    rounded = round(100 * float(share), decimals) / 100
+    text = _pattern("percent", lang, decimals).apply(abs(rounded), _locale(lang))
+    return MINUS + text if rounded < 0 else text
 
 
 def ci_label(level: float = 0.95, lang: str = "nl") -> str:
@@ -159,10 +161,14 @@ def format_p(p: float | None, lang: str = "nl") -> str:
 
 def format_euro(amount: float | None, lang: str = "nl", decimals: int = 0) -> str:
     """Format an amount in euros: '€ 1.234' in Dutch, '€1,234' in English."""
+    check_language(lang)
     if _is_missing(amount):
         return "–"
-    number = format_number(amount, decimals, lang)
-    return f"€ {number}" if lang == "nl" else f"€{number}"
+    rounded = round(float(amount), decimals)
+    text = _pattern("currency", lang, decimals).apply(
+        abs(rounded), _locale(lang), currency="EUR", currency_digits=False
+    )
+    return MINUS + text if rounded < 0 else text
 
 
 def format_date(value: date | datetime | str, lang: str = "nl") -> str:
@@ -170,4 +176,6 @@ def format_date(value: date | datetime | str, lang: str = "nl") -> str:
     check_language(lang)
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return f"{value.day} {_MONTHS[lang][value.month - 1]} {value.year}"
+    if isinstance(value, datetime):
+        value = value.date()
+    return babel_dates.format_date(value, format=DATE_PATTERN, locale=_locale(lang))

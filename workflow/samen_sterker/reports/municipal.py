@@ -351,28 +351,21 @@ def completion_figure(ctx: ReportContext, part: Json) -> blocks.KeyFigure:
 def before_after_figure(
     ctx: ReportContext, name: str, course: Json, *, show_n: bool, headline: Json | None = None
 ) -> blocks.KeyFigure:
-    """The course change of an outcome; without n when n would give drop-outs of 1-4 away.
+    """The course change of an outcome: the headline change (primary mixed model) when
+    available, else the paired change, with its CI in words.
 
-    The big figure is the complete pairs' means; the change and its CI are the headline
-    change (primary mixed model) when available, else the paired change.
+    The big figure is the change itself, not two means: means of the completers beside a
+    model change of all measurements would not add up (issue 13). No n is printed, so show_n
+    (kept for the callers) no longer matters here.
     """
     change = headline if _available(headline or {}) else None
-    details = {
-        "change": ctx.num(change["estimate"] if change else course["mean_change"], signed=True),
-        "ci": ctx.ci(
-            change["ci_low"] if change else course["ci_low"],
-            change["ci_high"] if change else course["ci_high"],
-        ),
-    }
-    detail = (
-        ctx.t("kf_before_after_detail", n=ctx.count(course["n_pairs"]), **details)
-        if show_n
-        else ctx.t("kf_before_after_detail_no_n", **details)
-    )
+    source = change or course
+    estimate = source["estimate"] if change else course["mean_change"]
+    key = "kf_before_after_detail" if change else "kf_before_after_detail_paired"
     return blocks.KeyFigure(
         ctx.t("kf_before_after_label", outcome=ctx.outcome_label(name)),
-        f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
-        detail,
+        ctx.num(estimate, signed=True),
+        ctx.t(key, ci=ctx.ci(source["ci_low"], source["ci_high"])),
     )
 
 
@@ -393,7 +386,7 @@ def reliable_figure(
                 name, t("kf_reliable_almost_all"), t("kf_reliable_detail_almost_all")
             )
         return blocks.KeyFigure(name, "–", t("kf_reliable_withheld"))
-    ci = " (" + ctx.pct_ci(improved["ci_low"], improved["ci_high"]) + ")"
+    ci = ctx.pct_ci(improved["ci_low"], improved["ci_high"])
     detail = (
         t(
             "kf_reliable_detail",
@@ -485,7 +478,7 @@ def meaning(ctx: ReportContext) -> str:
     sentences += reading_sentences(ctx, change)
     sentences.append(ctx.t("meaning_no_control"))
     text = " ".join(sentences)
-    return f'<div class="meaning"><p>{blocks.esc(text)}</p></div>'
+    return blocks.box(text, "meaning")
 
 
 def privacy_note(ctx: ReportContext) -> str:
@@ -513,6 +506,7 @@ def participation_section(ctx: ReportContext) -> str:
     part = stats["outcomes"][primary]["participation"]
     out = [blocks.heading(t("participation_heading"), 2)]
     out.append(blocks.paragraph(_couples_text(ctx, part)))
+    out.append(blocks.paragraph(t("participation_table_ref", table=ctx.next_number("table"))))
     rows = []
     # Beside 'all but <5 of the 21', the exact course-end count would give the drop-outs back.
     hide_course_end = not completion_exact(part)
@@ -528,7 +522,9 @@ def participation_section(ctx: ReportContext) -> str:
         blocks.table(
             [t("col_timepoint"), t("col_respondents")],
             rows,
-            caption=t("participation_table_caption", outcome=ctx.outcome_label(primary)),
+            caption=ctx.caption(
+                "table", t("participation_table_caption", outcome=ctx.outcome_label(primary))
+            ),
             numeric_columns=[1],
         )
     )
@@ -572,15 +568,15 @@ def _attrition_comparison_text(ctx: ReportContext, part: Json) -> str:
     # The non-completers' mean is published only when that group itself meets the threshold.
     if not _available(comparison) or comparison["n_noncompleters"] < minimum:
         return ctx.t("attrition_comparison_too_few")
-    difference = comparison["difference"]
-    key = "attrition_comparison_lower" if difference < 0 else "attrition_comparison_higher"
-    if comparison["ci_low"] <= 0 <= comparison["ci_high"]:
-        key = "attrition_comparison_unclear"
-    return ctx.t(
-        key,
-        difference=ctx.num(abs(difference)),
-        ci=ctx.ci(comparison["ci_low"], comparison["ci_high"]),
-    )
+    difference, low, high = (comparison[k] for k in ("difference", "ci_low", "ci_high"))
+    if low <= 0 <= high:
+        return ctx.t("attrition_comparison_unclear", ci=ctx.ci(low, high))
+    if difference < 0:
+        # "started 2,3 points lower", so the interval of how much lower: 0,4 to 4,2.
+        return ctx.t(
+            "attrition_comparison_lower", difference=ctx.num(-difference), ci=ctx.ci(-high, -low)
+        )
+    return ctx.t("attrition_comparison_higher", difference=ctx.num(difference), ci=ctx.ci(low, high))
 
 
 # --------------------------------------------------------------------------------------------
@@ -608,6 +604,16 @@ def ratings_section(ctx: ReportContext) -> str:
             if tp in outcome.get("descriptives", {}) and tp not in timepoints
         ]
         descriptives = outcome["descriptives"]
+        out.append(
+            blocks.paragraph(
+                t(
+                    "ratings_ref",
+                    outcome=label,
+                    figure=ctx.next_number("figure"),
+                    table=ctx.next_number("table"),
+                )
+            )
+        )
         scale = (outcome["scale_min"], outcome["scale_max"])
         labels = [ctx.timepoint_label(tp) for tp in timepoints]
         fig = figures.before_after_chart(
@@ -635,7 +641,11 @@ def ratings_section(ctx: ReportContext) -> str:
                 for tp in timepoints
             ),
         )
-        out.append(figures.figure_html(fig, t("before_after_caption", outcome=label), alt))
+        out.append(
+            figures.figure_html(
+                fig, ctx.caption("figure", t("before_after_caption", outcome=label)), alt
+            )
+        )
         rows = [
             [
                 ctx.timepoint_label(tp),
@@ -658,7 +668,7 @@ def ratings_section(ctx: ReportContext) -> str:
                     t("col_median"),
                 ],
                 rows,
-                caption=t("descriptives_caption", outcome=label),
+                caption=ctx.caption("table", t("descriptives_caption", outcome=label)),
                 numeric_columns=[1, 2, 4],
             )
         )
@@ -709,14 +719,14 @@ def _change_rows(ctx: ReportContext, outcome: Json) -> list[tuple[str, Json]]:
 
 
 def _changes_table(ctx: ReportContext, name: str, outcome: Json) -> str:
+    # Changes only, no means: the page's means are those of every questionnaire (the table
+    # above); the completers' own means would be a second, unlabelled set (issue 13).
     rows = [
         [
             label,
             completers_count(ctx, outcome, result["n_pairs"])
             if result is outcome["paired"]["course"]
             else ctx.count(result["n_pairs"]),
-            ctx.num(result["mean_from"]),
-            ctx.num(result["mean_to"]),
             ctx.num(result["mean_change"], signed=True),
             ctx.interval(result["ci_low"], result["ci_high"]),
         ]
@@ -724,18 +734,15 @@ def _changes_table(ctx: ReportContext, name: str, outcome: Json) -> str:
     ]
     if not rows:
         return blocks.paragraph(ctx.t("changes_none"))
-    return blocks.table(
-        [
-            ctx.t("col_change"),
-            ctx.t("col_pairs"),
-            ctx.t("col_from"),
-            ctx.t("col_to"),
-            ctx.t("col_difference"),
-            ctx.t("col_ci"),
-        ],
+    return blocks.paragraph(
+        ctx.t("changes_ref", table=ctx.next_number("table"))
+    ) + blocks.table(
+        [ctx.t("col_change"), ctx.t("col_pairs"), ctx.t("col_difference"), ctx.t("col_ci")],
         rows,
-        caption=ctx.t("changes_caption", outcome=ctx.outcome_label(name, outcome)),
-        numeric_columns=[1, 2, 3, 4],
+        caption=ctx.caption(
+            "table", ctx.t("changes_caption", outcome=ctx.outcome_label(name, outcome))
+        ),
+        numeric_columns=[1, 2],
     )
 
 
@@ -745,24 +752,58 @@ def _changes_table(ctx: ReportContext, name: str, outcome: Json) -> str:
 
 
 def certainty_section(ctx: ReportContext) -> str:
-    """Paired test, effect size, couple check, mixed model, warnings, design caveats."""
+    """The headline change in plain words, how sure it is, and what the design cannot show.
+
+    The checks behind it (per-participant and per-couple tests, effect size, the model's
+    table) are in the appendix (`technical_details`): no statistical term before it.
+    """
     stats, t = ctx.stats, ctx.t
     out = [blocks.heading(t("certainty_heading"), 2)]
     for name, outcome in _outcomes_in_order(stats):
         if outcome["publication"]["suppressed"]:
             continue
         course = outcome["paired"]["course"]
-        label = ctx.outcome_label(name, outcome)
-        out.append(blocks.heading(label, 3))
+        out.append(blocks.heading(ctx.outcome_label(name, outcome), 3))
         if not _available(course):
             out.append(blocks.paragraph(t("changes_none")))
             continue
-        texts = _headline_texts(ctx, outcome)
+        out.append(blocks.paragraphs(_headline_texts(ctx, outcome)))
+    out.append(blocks.paragraph(t("certainty_details"), "note"))
+    out.append(blocks.heading(t("design_heading"), 3))
+    out.append(blocks.bullets(_design_caveats(ctx)))
+    return "".join(out)
+
+
+def technical_details(ctx: ReportContext) -> str:
+    """Appendix: per outcome the headline change with its method and p-value, the checks
+    (paired t-test, couple means), the effect size, the mixed model and the benchmarks."""
+    stats, t = ctx.stats, ctx.t
+    if is_suppressed(stats):
+        return ""
+    out = [blocks.heading(t("technical_heading"), 3), blocks.paragraph(t("technical_intro"))]
+    for name, outcome in _outcomes_in_order(stats):
+        course = outcome["paired"]["course"]
+        if outcome["publication"]["suppressed"] or not _available(course):
+            continue
+        out.append(blocks.heading(ctx.outcome_label(name, outcome), 4))
+        texts = []
+        change = outcome.get("headline_change") or {}
+        if _available(change):
+            source = "mixed_model" if change["source"] == "mixed_model" else "couple_means"
+            texts.append(
+                t(
+                    "headline_technical",
+                    change=ctx.num(change["estimate"], signed=True),
+                    ci=ctx.ci_technical(change["ci_low"], change["ci_high"]),
+                    p=ctx.p(change.get("p")),
+                    method=t(f"headline_source_{source}"),
+                )
+            )
         texts.append(
             t(
                 "paired_check_text",
                 change=ctx.num(course["mean_change"], signed=True),
-                ci=ctx.ci(course["ci_low"], course["ci_high"]),
+                ci=ctx.ci_technical(course["ci_low"], course["ci_high"]),
                 n=completers_count(ctx, outcome, course["n_pairs"]),
             )
         )
@@ -773,7 +814,7 @@ def certainty_section(ctx: ReportContext) -> str:
                 t(
                     "effect_size_text",
                     g=ctx.num(headline["estimate"], 2),
-                    ci=ctx.ci(headline["ci_low"], headline["ci_high"], 2),
+                    ci=ctx.ci_technical(headline["ci_low"], headline["ci_high"], 2),
                 )
             )
             texts.append(t("effect_size_no_control"))
@@ -783,21 +824,30 @@ def certainty_section(ctx: ReportContext) -> str:
                 t(
                     "couple_means_text",
                     change=ctx.num(couple["mean_change"], signed=True),
-                    ci=ctx.ci(couple["ci_low"], couple["ci_high"]),
+                    ci=ctx.ci_technical(couple["ci_low"], couple["ci_high"]),
                     n=ctx.count(couple["n_pairs"]),
+                )
+            )
+        reliable = outcome.get("reliable_change") or {}
+        if _available(reliable):
+            texts.append(
+                t(
+                    "reliability_source",
+                    outcome=ctx.outcome_label(name, outcome),
+                    reliability=ctx.num(reliable["reliability"]["value"], 2),
+                    citation=reliable["reliability"]["citation"],
                 )
             )
         out.append(blocks.paragraphs(texts))
         out.append(_mixed_model_block(ctx, name, outcome))
-    out.append(blocks.heading(t("design_heading"), 3))
-    out.append(blocks.bullets(_design_caveats(ctx)))
-    out.append(blocks.heading(t("benchmarks_heading"), 3))
+    out.append(blocks.heading(t("benchmarks_heading"), 4))
     out.append(blocks.paragraph(_benchmark_text(ctx)))
     return "".join(out)
 
 
 def _headline_texts(ctx: ReportContext, outcome: Json) -> list[str]:
-    """The headline change with its CI, the reading of the CI and the detectable change."""
+    """The headline change with its CI in words, the reading of the CI and the detectable
+    change (the reading is chosen by samen_sterker.stats.change, never here)."""
     t = ctx.t
     change = outcome.get("headline_change") or {}
     if not _available(change):
@@ -808,7 +858,6 @@ def _headline_texts(ctx: ReportContext, outcome: Json) -> list[str]:
             change=ctx.num(change["estimate"], signed=True),
             ci=ctx.ci(change["ci_low"], change["ci_high"]),
         ),
-        t("headline_ci_explained"),
         t("headline_model_note" if change["source"] == "mixed_model" else "headline_fallback_note"),
     ]
     if change["ci_low"] <= 0 <= change["ci_high"]:
@@ -851,9 +900,11 @@ def _mixed_model_block(ctx: ReportContext, name: str, outcome: Json) -> str:
     if rows:
         parts.append(
             blocks.table(
-                [t("col_comparison"), t("col_difference"), t("col_ci"), t("col_p")],
+                [t("col_comparison"), t("col_difference"), t("col_ci_technical"), t("col_p")],
                 rows,
-                caption=t("mixed_model_caption", outcome=ctx.outcome_label(name, outcome)),
+                caption=ctx.caption(
+                    "table", t("mixed_model_caption", outcome=ctx.outcome_label(name, outcome))
+                ),
                 numeric_columns=[1],
             )
         )
@@ -919,7 +970,8 @@ def reliable_change_section(ctx: ReportContext) -> str:
                     "reliable_text",
                     outcome=label,
                     threshold=ctx.num(reliable["minimal_reliable_change"]),
-                    reliability=ctx.num(reliable["reliability"]["value"], 2),
+                    figure=ctx.next_number("figure"),
+                    table=ctx.next_number("table"),
                 )
             )
         )
@@ -971,12 +1023,17 @@ def reliable_change_section(ctx: ReportContext) -> str:
             outcome=label,
             values="; ".join(f"{c}: {text}" for c, text in zip(labels, count_labels, strict=True)),
         )
-        out.append(figures.figure_html(fig, t("reliable_caption", outcome=label), alt))
+        out.append(
+            figures.figure_html(fig, ctx.caption("figure", t("reliable_caption", outcome=label)), alt)
+        )
         out.append(
             blocks.table(
                 [t("col_category"), t("col_count"), t("col_share"), t("col_ci")],
                 rows,
-                caption=t("reliable_table_caption", n=ctx.count(reliable["n"]), outcome=label),
+                caption=ctx.caption(
+                    "table",
+                    t("reliable_table_caption", n=ctx.count(reliable["n"]), outcome=label),
+                ),
                 numeric_columns=[1, 2],
             )
         )
@@ -984,12 +1041,9 @@ def reliable_change_section(ctx: ReportContext) -> str:
             key not in exact and not _small(reliable[key]["count"]) for key in RELIABLE_CATEGORIES
         ):
             out.append(blocks.paragraph(t("split_withheld_note"), "note"))
-        out.append(blocks.paragraph(_clinical_text(ctx, outcome), "note"))
-        out.append(
-            blocks.paragraph(
-                t("reliability_source", citation=reliable["reliability"]["citation"]), "note"
-            )
-        )
+        clinical = _clinical_text(ctx, outcome)
+        if clinical:
+            out.append(blocks.paragraph(clinical, "note"))
     if not shown:
         out.append(blocks.paragraph(t("reliable_none")))
     return "".join(out)
@@ -1066,11 +1120,15 @@ def comparison_section(ctx: ReportContext) -> str:
             "comparison_alt",
             values="; ".join(f"{r.label}: {ctx.num(r.estimate, signed=True)}" for r in rows),
         )
-        text = t("comparison_text", outcome=label)
+        text = t("comparison_text", outcome=label, figure=ctx.next_number("figure"))
         if pooled_ok:
             text += " " + t("comparison_band")
         out.append(blocks.paragraph(text))
-        out.append(figures.figure_html(fig, t("comparison_caption", year=stats["year"]), alt))
+        out.append(
+            figures.figure_html(
+                fig, ctx.caption("figure", t("comparison_caption", year=stats["year"])), alt
+            )
+        )
         if len(rows) < shown_of:
             out.append(
                 blocks.paragraph(
@@ -1111,7 +1169,9 @@ def _trend_block(ctx: ReportContext, primary: str, label: str) -> str:
             f"{row['year']}: {ctx.num(row['mean_change'], signed=True)}" for row in rows
         ),
     )
-    return figures.figure_html(fig, ctx.t("trend_caption", outcome=label), alt)
+    return blocks.paragraph(
+        ctx.t("trend_ref", figure=ctx.next_number("figure"))
+    ) + figures.figure_html(fig, ctx.caption("figure", ctx.t("trend_caption", outcome=label)), alt)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1142,11 +1202,14 @@ def methods_appendix(ctx: ReportContext) -> str:
         t("reference_lakens"),
         t("reference_funk_rogge"),
         t("reference_nji"),
+        t("reference_barnett"),
     ]
     return (
         blocks.heading(t("appendix_heading"), 2, new_page=True)
         + blocks.heading(t("methods_heading"), 3)
         + blocks.bullets(items)
+        # The municipal report's checks; the overview shows its own in overview.appendix.
+        + (technical_details(ctx) if ctx.stats.get("kind") != "overview" else "")
         + blocks.heading(t("references_heading"), 3)
         + blocks.bullets(references, "references")
     )
@@ -1213,7 +1276,7 @@ def data_quality_appendix(
                 t("col_rows_excluded"),
             ],
             rows,
-            caption=t("data_quality_caption"),
+            caption=ctx.caption("table", t("data_quality_caption")),
             numeric_columns=[2, 3, 4],
             css_class="wide",
         )
@@ -1239,7 +1302,7 @@ def data_quality_appendix(
                         [r["export_id"], ctx.reason_label(r["reason"]), ctx.count(int(r["count"]))]
                         for r in grouped.to_dict("records")
                     ],
-                    caption=t("exclusions_caption"),
+                    caption=ctx.caption("table", t("exclusions_caption")),
                     numeric_columns=[2],
                     css_class="wide",
                 )
@@ -1266,7 +1329,7 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
             blocks.table(
                 [t("col_file"), "SHA-256"],
                 input_rows,
-                caption=t("provenance_inputs_caption"),
+                caption=ctx.caption("table", t("provenance_inputs_caption")),
                 css_class="wide provenance",
             )
         )
@@ -1296,7 +1359,7 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
         blocks.table(
             [t("col_item"), t("col_value")],
             general,
-            caption=t("provenance_software_caption"),
+            caption=ctx.caption("table", t("provenance_software_caption")),
             css_class="wide provenance",
         )
     )

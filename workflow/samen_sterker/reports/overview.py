@@ -140,6 +140,7 @@ def flow_section(ctx: ReportContext) -> str:
     out = [blocks.heading(t("flow_heading"), 2)]
     if not pooled_totals_publishable(stats):
         return "".join(out) + blocks.paragraph(t("flow_hidden"))
+    out.append(blocks.paragraph(t("flow_ref", table=ctx.next_number("table"))))
     part = stats["outcomes"][stats["primary_outcome"]]["participation"]
     started, complete = part["participants_at_baseline"], part["complete_pairs"]
     lost = started - complete
@@ -171,7 +172,9 @@ def flow_section(ctx: ReportContext) -> str:
         blocks.table(
             [t("col_step"), t("col_participants"), t("col_share")],
             rows,
-            caption=t("flow_caption", outcome=ctx.outcome_label(stats["primary_outcome"])),
+            caption=ctx.caption(
+                "table", t("flow_caption", outcome=ctx.outcome_label(stats["primary_outcome"]))
+            ),
             numeric_columns=[1, 2],
         )
     )
@@ -196,7 +199,7 @@ def municipalities_section(ctx: ReportContext) -> str:
     )
     out = [
         blocks.heading(t("municipalities_heading"), 2),
-        blocks.paragraph(t("municipalities_intro")),
+        blocks.paragraph(t("municipalities_intro", table=ctx.next_number("table"))),
     ]
     rows = []
     secondary = {
@@ -253,20 +256,13 @@ def municipalities_section(ctx: ReportContext) -> str:
             outcome=ctx.outcome_label(reliable_name) if reliable_name else "–",
         ),
     ]
-    interaction = (stats["outcomes"][primary].get("pooled_model") or {}).get("interaction_test")
-    if (
-        interaction
-        and interaction.get("p") is not None
-        and len(comparison) > 1
-        and pooled_totals_publishable(stats)
-    ):
-        out.append(blocks.paragraph(t("municipalities_interaction", p=ctx.p(interaction["p"]))))
     out.append(
         blocks.table(
             header,
             rows,
-            caption=t(
-                "municipalities_caption", outcome=ctx.outcome_label(primary), year=stats["year"]
+            caption=ctx.caption(
+                "table",
+                t("municipalities_caption", outcome=ctx.outcome_label(primary), year=stats["year"]),
             ),
             numeric_columns=[1, 2],
             css_class="wide",
@@ -289,7 +285,7 @@ def _row_completion_exact(stats: Json, row: Json) -> bool:
 def funnel_section(ctx: ReportContext) -> str:
     """Funnel plot per outcome with reliable change: share improved against n."""
     stats, t = ctx.stats, ctx.t
-    out = [blocks.heading(t("funnel_heading"), 2, new_page=True)]
+    out: list[str] = []
     shown = False
     for name, outcome in _outcomes_in_order(stats):
         funnel = outcome.get("funnel") or {}
@@ -331,21 +327,25 @@ def funnel_section(ctx: ReportContext) -> str:
                 for n, share, municipality, _ in points
             ),
         )
-        out.append(blocks.paragraph(t("funnel_text", outcome=label)))
-        out.append(figures.figure_html(fig, t("funnel_caption", outcome=label), alt))
+        out.append(blocks.paragraph(t("funnel_text", outcome=label, figure=ctx.next_number("figure"))))
+        out.append(
+            figures.figure_html(fig, ctx.caption("figure", t("funnel_caption", outcome=label)), alt)
+        )
         if withheld:
             out.append(blocks.paragraph(t("funnel_points_withheld", count=withheld), "note"))
     if not shown:
         out.append(blocks.paragraph(t("funnel_none")))
-    return "".join(out)
+    # A new page for one sentence would leave half a page empty (issue 13).
+    return blocks.heading(t("funnel_heading"), 2, new_page=shown) + "".join(out)
 
 
 def completers_section(ctx: ReportContext) -> str:
     """Completers-only results beside all-available-data results for each outcome."""
     stats, t = ctx.stats, ctx.t
-    out = [blocks.heading(t("completers_heading"), 2), blocks.paragraph(t("completers_intro"))]
+    out = [blocks.heading(t("completers_heading"), 2)]
     if not pooled_totals_publishable(stats):
-        return "".join(out[:1]) + blocks.paragraph(t("flow_hidden"))
+        return "".join(out) + blocks.paragraph(t("flow_hidden"))
+    out.append(blocks.paragraph(t("completers_intro", table=ctx.next_number("table"))))
     roles = stats["timepoints"]
     baseline, course_end = roles["baseline"], roles["course_end"]
     rows = []
@@ -403,7 +403,7 @@ def completers_section(ctx: ReportContext) -> str:
                 t("col_difference_ci"),
             ],
             rows,
-            caption=t("completers_caption"),
+            caption=ctx.caption("table", t("completers_caption")),
             numeric_columns=[2],
             css_class="wide",
         )
@@ -441,7 +441,10 @@ def trend_section(ctx: ReportContext) -> str:
             f"{row['year']}: {ctx.num(row['mean_change'], signed=True)}" for row in rows
         ),
     )
-    return "".join(out) + figures.figure_html(fig, t("trend_caption", outcome=label), alt)
+    out.append(blocks.paragraph(t("trend_ref", figure=ctx.next_number("figure"))))
+    return "".join(out) + figures.figure_html(
+        fig, ctx.caption("figure", t("trend_caption", outcome=label)), alt
+    )
 
 
 def cost_section(ctx: ReportContext) -> str:
@@ -473,11 +476,12 @@ def cost_section(ctx: ReportContext) -> str:
                     ctx.euro(entry["cost_per_reliably_improved"]),
                 ]
             )
+        out.append(blocks.paragraph(t("cost_ref", table=ctx.next_number("table"))))
         out.append(
             blocks.table(
                 [t("col_item"), t("col_value")],
                 rows,
-                caption=t("cost_caption"),
+                caption=ctx.caption("table", t("cost_caption")),
                 numeric_columns=[1],
             )
         )
@@ -488,10 +492,30 @@ def cost_section(ctx: ReportContext) -> str:
     return "".join(out)
 
 
+def interaction_text(ctx: ReportContext) -> str:
+    """Whether the change differs between municipalities: the pooled model's test (a p-value,
+    so in the appendix)."""
+    stats = ctx.stats
+    primary = stats["primary_outcome"]
+    interaction = (stats["outcomes"][primary].get("pooled_model") or {}).get("interaction_test")
+    comparison = stats["outcomes"][primary].get("comparison", [])
+    if (
+        interaction
+        and interaction.get("p") is not None
+        and len(comparison) > 1
+        and pooled_totals_publishable(stats)
+    ):
+        return blocks.heading(ctx.t("technical_heading"), 3) + blocks.paragraph(
+            ctx.t("municipalities_interaction", p=ctx.p(interaction["p"]))
+        )
+    return ""
+
+
 def appendix(ctx: ReportContext) -> str:
     """Methods, data quality of every export of the year, provenance."""
     return (
         methods_appendix(ctx)
+        + interaction_text(ctx)
         + blocks.paragraph(ctx.t("reference_econovision"), "note")
         + data_quality_appendix(ctx, hide_municipalities=set(suppressed_codes(ctx.stats)))
         + provenance_appendix(ctx)

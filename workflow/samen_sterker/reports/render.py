@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -364,6 +365,8 @@ def html_document(
     date = _w3c_date(epoch)
     meta = [
         '<meta charset="utf-8">',
+        # The same document is the published HTML twin: readable on a phone (WCAG reflow).
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>",
         f'<meta name="author" content="{html.escape(author)}">',
         f'<meta name="dcterms.created" content="{date}">',
@@ -380,12 +383,36 @@ def html_document(
     )
 
 
+class _FirstHeading(HTMLParser):
+    """Collects the text of the first <h1> of an HTML fragment (an HTML parser, not a regex:
+    attributes, nested tags and entities are read as a browser reads them)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # > 0 while inside the first <h1>
+        self.done = False
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "h1" and not self.done:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h1" and self.depth:
+            self.depth -= 1
+            self.done = self.depth == 0
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and not self.done:
+            self.parts.append(data)
+
+
 def first_heading(body: str) -> str | None:
     """Text of the first <h1> in an HTML fragment (the report's title), if any."""
-    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.DOTALL | re.IGNORECASE)
-    if not match:
-        return None
-    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() or None
+    parser = _FirstHeading()
+    parser.feed(body)
+    parser.close()
+    return " ".join("".join(parser.parts).split()) or None
 
 
 def notebook_to_reviewer_html(

@@ -4,10 +4,14 @@ The paired slope plot draws one line per participant from the baseline to the en
 course, partners of a couple in the same colour. It shows individual change scores, so the
 templates call it only in cells tagged `reviewer-only` (removed before printing) and only for
 groups that may be published; no participant or couple code is drawn or printed.
+
+The trace of printed numbers (`printed_numbers`) lists every number a report printed, as
+printed and unrounded, with the stats JSON paths that hold it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from samen_sterker.reports import figures
+from samen_sterker.reports.context import ReportContext
 
 # Fixed seed: the jitter that separates tied whole-number ratings must be the same each run.
 JITTER_SEED = 20240101
@@ -80,3 +85,47 @@ def slope_chart(
     ax.set_ylabel(axis_label)
     figures.localise(ax, lang, "y")
     return fig
+
+
+def _numeric_leaves(data: object, path: str = "") -> Iterator[tuple[str, float]]:
+    """(JSON path, value) of every number in a stats JSON (booleans are not numbers)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _numeric_leaves(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _numeric_leaves(value, f"{path}[{index}]")
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield path, data
+
+
+def printed_numbers(ctx: ReportContext, *, max_paths: int = 3) -> pd.DataFrame:
+    """Every number the report printed so far, with the JSON paths holding that exact value.
+
+    One row per (raw value, text as printed), in order of first appearance. `json_path` lists
+    the stats JSON paths (`overview.` for the overview JSON beside a municipal report) whose
+    value is exactly the raw value; a number the report derived (a difference, a range bound,
+    a count of figures) has none and says so. Values are matched exactly: JSON floats round-
+    trip, so a match is the same number, not a near one; a small whole number (a count)
+    matches many paths, `paths_with_this_value` says how many.
+    """
+    index: dict[float, list[str]] = {}
+    sources = [("", ctx.stats)] + ([("overview.", ctx.overview)] if ctx.overview else [])
+    for prefix, data in sources:
+        for path, value in _numeric_leaves(data):
+            index.setdefault(float(value), []).append(prefix + path)
+    rows, seen = [], set()
+    for value, text in ctx.printed:
+        if (value, text) in seen:
+            continue
+        seen.add((value, text))
+        paths = index.get(float(value), [])
+        rows.append(
+            {
+                "printed": text,
+                "value": value,
+                "json_path": " | ".join(paths[:max_paths]) if paths else "(derived in the report)",
+                "paths_with_this_value": len(paths),
+            }
+        )
+    return pd.DataFrame(rows, columns=["printed", "value", "json_path", "paths_with_this_value"])
