@@ -16,6 +16,10 @@ ruleorder: overview_report > municipality_report
 REPORT_FILES = {
     "translations": "workflow/samen_sterker/reports/translations.yaml",
     "css": "workflow/samen_sterker/reports/report.css",
+    "templates": sorted(
+        str(path)
+        for path in Path("workflow/samen_sterker/reports/templates").glob("*.j2")
+    ),
 }
 
 
