@@ -45,10 +45,15 @@ class YearData:
     rows_per_municipality: np.ndarray  # (M,)
     couples_per_municipality: np.ndarray  # (M,)
     couple_terms: tuple[str, ...]
-    # One entry per pattern: (S (K, s, s) same-level matrices, count of couples,
-    # cross (M, s, c, s, c) with c = p + 1: sum over the pattern's couples of W_c (x) W_c,
-    # W = [X, y] of the couple's rows).
-    patterns: tuple[tuple[np.ndarray, int, np.ndarray], ...]
+    # Couples whose rows have one pattern (which partner at which timepoint, in row order)
+    # share one block D = I + sum_k theta_k^2 S_k. Per block size s: S (P, K, s, s) of its P
+    # patterns and the number of couples of each (P,).
+    same_level: tuple[np.ndarray, ...]
+    counts: tuple[np.ndarray, ...]
+    # Per municipality, the sum over a pattern's couples of W[i, a] W[j, b], W = [X, y] of the
+    # couple's rows, laid out (M * 9, sum over patterns of s * s) so that X'D^-1X, X'D^-1y and
+    # y'D^-1y of every municipality are one matrix-vector product with the stacked D^-1.
+    cross: np.ndarray
     p: int = 2
     # Z = X @ z_map: the municipal random effects' columns as combinations of X's.
     z_map: np.ndarray = field(default_factory=lambda: np.eye(2))
@@ -65,40 +70,57 @@ def year_data(prepared: pd.DataFrame, baseline: str, course_end: str, terms: Seq
     W = np.column_stack([np.ones(len(y)), post, y])
     couple = data["couple_id"].astype(str).to_numpy()
     participant = data["participant_id"].astype(str).to_numpy()
-    is_post = post.astype(int)
     muni = data["municipality_code"].astype(str).map(m_index).to_numpy()
     # Couples in row order (prepare sorts by couple, participant, time).
-    starts = np.flatnonzero(np.r_[True, couple[1:] != couple[:-1]])
-    ends = np.r_[starts[1:], len(couple)]
-    by_pattern: dict[tuple, list[int]] = {}
-    for start, end in zip(starts, ends):
-        local = pd.factorize(participant[start:end])[0]
-        key = tuple(zip(local.tolist(), is_post[start:end].tolist()))
-        by_pattern.setdefault(key, []).append(start)
-    patterns = []
-    for key, first_rows in by_pattern.items():
+    new_couple = np.r_[True, couple[1:] != couple[:-1]]
+    new_participant = new_couple | np.r_[True, participant[1:] != participant[:-1]]
+    starts = np.flatnonzero(new_couple)
+    couple_of_row = np.cumsum(new_couple) - 1
+    participant_number = np.cumsum(new_participant) - 1
+    local = participant_number - participant_number[starts][couple_of_row]
+    sizes = np.diff(np.r_[starts, len(y)])
+    position = np.arange(len(y)) - starts[couple_of_row]
+    # A couple's pattern: its rows' (partner within the couple, timepoint), padded with -1.
+    padded = np.full((len(starts), int(sizes.max())), -1)
+    padded[couple_of_row, position] = local * 2 + post.astype(int)
+    keys, pattern_of_couple = np.unique(padded, axis=0, return_inverse=True)
+    pattern_of_couple = pattern_of_couple.ravel()
+    by_size: dict[int, list] = {}
+    for index, key in enumerate(keys):
+        key = key[key >= 0]
         s = len(key)
-        local = np.array([k[0] for k in key])
-        time_ = np.array([k[1] for k in key])
+        person, time_ = key // 2, key % 2
         same = {
             "couple": np.ones((s, s)),
-            "participant": (local[:, None] == local[None, :]).astype(float),
+            "participant": (person[:, None] == person[None, :]).astype(float),
             "couple_timepoint": (time_[:, None] == time_[None, :]).astype(float),
         }
         S = np.array([same[t] for t in terms]).reshape(len(terms), s, s)
-        rows = np.array(first_rows)[:, None] + np.arange(s)[None, :]  # (couples, s)
+        chosen = np.flatnonzero(pattern_of_couple == index)
+        rows = starts[chosen][:, None] + np.arange(s)[None, :]  # (couples, s)
         blocks = W[rows]  # (couples, s, 3)
-        cross = np.zeros((M, s, 3, s, 3))
-        np.add.at(cross, muni[rows[:, 0]], np.einsum("cia,cjb->ciajb", blocks, blocks))
-        patterns.append((S, len(first_rows), cross))
+        cross = np.zeros((M, 3, 3, s, s))
+        np.add.at(cross, muni[rows[:, 0]], np.einsum("cia,cjb->cabij", blocks, blocks))
+        by_size.setdefault(s, []).append((S, len(chosen), cross.reshape(M * 9, s * s)))
+    ordered = [by_size[s] for s in sorted(by_size)]
     return YearData(
         n=len(y),
         municipalities=municipalities,
         rows_per_municipality=np.bincount(muni, minlength=M),
         couples_per_municipality=np.bincount(muni[starts], minlength=M),
         couple_terms=tuple(terms),
-        patterns=tuple(patterns),
+        same_level=tuple(np.array([S for S, _, _ in group]) for group in ordered),
+        counts=tuple(np.array([c for _, c, _ in group]) for group in ordered),
+        cross=np.hstack([cross for group in ordered for _, _, cross in group]),
     )
+
+
+def _inverse_2x2(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse and log-determinant of stacked symmetric positive definite 2 x 2 matrices."""
+    a, b, d = A[..., 0, 0], A[..., 0, 1], A[..., 1, 1]
+    det = a * d - b * b
+    inverse = np.stack([np.stack([d, -b], -1), np.stack([-b, a], -1)], -2) / det[..., None, None]
+    return inverse, np.log(det)
 
 
 def cholesky_factor(lam: np.ndarray) -> np.ndarray:
@@ -120,28 +142,31 @@ class Evaluation:
         lam = cholesky_factor(self.theta[:3])
         phi = self.theta[3:] ** 2
         M = len(d.municipalities)
-        Q = np.zeros((M, p + 1, p + 1))
         log_det_D = 0.0
-        for S, count, cross in d.patterns:
-            s = S.shape[1]
-            D = np.eye(s) + np.einsum("k,kij->ij", phi, S)
+        inverses = []
+        for S, counts in zip(d.same_level, d.counts):
+            D = np.eye(S.shape[-1]) + np.einsum("k,pkij->pij", phi, S)
             _, logdet = np.linalg.slogdet(D)
-            log_det_D += count * logdet
-            Q += np.einsum("ij,miajb->mab", np.linalg.inv(D), cross)
+            log_det_D += float(counts @ logdet)
+            inverses.append(np.linalg.inv(D).reshape(len(D), -1).ravel())
+        Q = (d.cross @ np.concatenate(inverses)).reshape(M, p + 1, p + 1)
         F, g, h = Q[:, :p, :p], Q[:, :p, p], Q[:, p, p]
         A = d.z_map
-        ZF = np.einsum("pq,mpr->mqr", A, F)  # Z'D^-1X per municipality (q x p)
-        FZZ = np.einsum("mqr,rs->mqs", ZF, A)
+        ZF = A.T @ F  # Z'D^-1X per municipality (q x p)
+        FZZ = ZF @ A
         Zg = g @ A
         # B = I + L' Z'D^-1 Z L (q x q); V1^-1 = D^-1 - D^-1 Z L B^-1 L' Z' D^-1.
-        B = np.eye(2) + np.einsum("pq,mpr,rs->mqs", lam, FZZ, lam)
-        B_inv = np.linalg.inv(B)
-        _, log_det_B = np.linalg.slogdet(B)
-        LB = np.einsum("pq,mqr,sr->mps", lam, B_inv, lam)  # L B^-1 L' (q x q)
-        XVX = F - np.einsum("mqp,mqr,mrs->mps", ZF, LB, ZF)
-        XVy = g - np.einsum("mqp,mqr,mr->mp", ZF, LB, Zg)
-        yVy = h - np.einsum("mq,mqr,mr->m", Zg, LB, Zg)
+        B = np.eye(2) + lam.T @ FZZ @ lam
+        B_inv, log_det_B = _inverse_2x2(B)
+        LB = lam @ B_inv @ lam.T  # L B^-1 L' (q x q)
+        ZF_t = np.swapaxes(ZF, 1, 2)
+        XVX = F - ZF_t @ LB @ ZF
+        LBZg = (LB @ Zg[:, :, None])[:, :, 0]
+        XVy = g - (ZF_t @ LBZg[:, :, None])[:, :, 0]
+        yVy = h - np.sum(Zg * LBZg, axis=1)
         info = XVX.sum(axis=0)
+        if not np.linalg.det(info) > 0:
+            raise np.linalg.LinAlgError("X'V^-1X is singular")
         C1 = np.linalg.inv(info)
         beta = C1 @ XVy.sum(axis=0)
         r2 = float(yVy.sum() - XVy.sum(axis=0) @ beta)
