@@ -171,3 +171,19 @@ def fit_year_model(
         "raw_interval_method": "the municipality's own GLS change at the fitted couple-level "
         "variances (no pooling); normal 95% interval",
     }
+
+
+def fit_pooled_change(data: pd.DataFrame, baseline: str, course_end: str) -> dict | None:
+    """Only the year model's pooled change (estimate, SE, df): for the trend's earlier years."""
+    subset = data[data["timepoint"].isin([baseline, course_end])].reset_index(drop=True)
+    prepared = prepare(subset, [baseline, course_end], baseline, extra=("municipality_code",))
+    if prepared["timepoint"].nunique() < 2:
+        return None
+    terms, _ = identifiable_terms(level_codes(prepared), COUPLE_TERMS)
+    fit = fit_year(prepared, baseline, course_end, terms)
+    inferred = satterthwaite(fit.data, fit.theta, np.eye(2)[1:])
+    return {
+        "estimate": float(inferred["estimate"][0]),
+        "se": float(inferred["se"][0]),
+        "df": float(inferred["df"][0]),
+    }
