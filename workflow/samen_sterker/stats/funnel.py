@@ -75,7 +75,8 @@ def interpolated_limit(n: float, share: float, p: float) -> float:
     r = stats.binom.ppf(p, n, share)
     at, below = stats.binom.cdf(r, n, share), stats.binom.cdf(r - 1, n, share)
     alpha = (at - p) / (at - below) if at > below else 0.0
-    return float((r - alpha) / n)
+    # A share cannot leave [0, 1]; at r_p = 0 the interpolation would go below 0.
+    return float(min(1.0, max(0.0, (r - alpha) / n)))
 
 
 def limit_table(max_n: int, share: float, inflation: float = 0.0) -> list[dict]:
