@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from samen_sterker.reports import blocks, figures
+from samen_sterker.reports import blocks, figures, funders_view
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.reports.municipal import (
     _available,
@@ -272,6 +272,7 @@ def municipalities_section(ctx: ReportContext) -> str:
             css_class="wide",
         )
     )
+    out.append(funders_view.model_block(ctx))
     return "".join(out)
 
 
@@ -337,6 +338,7 @@ def funnel_section(ctx: ReportContext) -> str:
             out.append(blocks.paragraph(t("funnel_points_withheld", count=withheld), "note"))
     if not shown:
         out.append(blocks.paragraph(t("funnel_none")))
+    out.append(funders_view.funnel_verdict(ctx))
     return "".join(out)
 
 
@@ -441,7 +443,8 @@ def trend_section(ctx: ReportContext) -> str:
             f"{row['year']}: {ctx.num(row['mean_change'], signed=True)}" for row in rows
         ),
     )
-    return "".join(out) + figures.figure_html(fig, t("trend_caption", outcome=label), alt)
+    figure = figures.figure_html(fig, t("trend_caption", outcome=label), alt)
+    return "".join(out) + figure + funders_view.trend_block(ctx)
 
 
 def cost_section(ctx: ReportContext) -> str:
