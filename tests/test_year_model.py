@@ -167,3 +167,15 @@ def test_few_municipalities_fall_back_to_fixed_effects(case):
     assert result["available"] is False
     assert result["fallback"] == "fixed_effects"
     assert str(MIN_MUNICIPALITIES) in result["reason"]
+
+
+def test_municipality_without_course_end_has_no_raw_change_but_a_pooled_one(case):
+    data, _, _ = case
+    code = sorted(data["municipality_code"].unique())[3]
+    only_pre = data[~((data["municipality_code"] == code) & (data["timepoint"] == "post"))]
+    result = fit_year_model(only_pre, "pre", "post")
+    row = next(r for r in result["municipalities"] if r["municipality_code"] == code)
+    assert row["raw_change"]["available"] is False
+    # Its pooled change is the pooled mean plus what its level says about its change.
+    assert row["pooled_change"]["se"] > 0
+    assert abs(row["pooled_change"]["estimate"] - result["pooled_change"]["estimate"]) < 0.3

@@ -71,9 +71,9 @@ def model_block(ctx: ReportContext) -> str:
         [
             names.get(row["municipality_code"], row["municipality_code"]),
             ctx.change_interval(
-                row["raw_change"]["estimate"],
-                row["raw_change"]["ci_low"],
-                row["raw_change"]["ci_high"],
+                row["raw_change"].get("estimate"),
+                row["raw_change"].get("ci_low"),
+                row["raw_change"].get("ci_high"),
             ),
             ctx.change_interval(
                 row["pooled_change"]["estimate"],

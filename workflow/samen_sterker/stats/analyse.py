@@ -475,7 +475,13 @@ def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
         # model stays only as the fallback below five municipalities.
         pooled.update(
             funders_view(
-                measurements, frame, name, outcome, roles, year, municipalities,
+                measurements,
+                frame,
+                name,
+                outcome,
+                roles,
+                year,
+                municipalities,
                 pooled["reliable_change"],
             )
         )

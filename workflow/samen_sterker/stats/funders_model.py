@@ -112,14 +112,17 @@ def fit_year_model(
     spread = profile_sd_change(fit)
     municipalities = []
     for i, code in enumerate(fit.data.municipalities):
-        raw_se = float(np.sqrt(estimates["raw_cov"][i, 1, 1]))
         pooled_se = float(np.sqrt(estimates["pooled_cov"][i, 1, 1]))
+        if estimates["raw_identified"][i]:
+            raw = _row(estimates["raw"][i, 1], float(np.sqrt(estimates["raw_cov"][i, 1, 1])))
+        else:
+            raw = {"available": False, "reason": "no measurements at baseline or course end"}
         municipalities.append(
             {
                 "municipality_code": code,
                 "n_observations": int(fit.data.rows_per_municipality[i]),
                 "n_couples": int(fit.data.couples_per_municipality[i]),
-                "raw_change": _row(estimates["raw"][i, 1], raw_se),
+                "raw_change": raw,
                 "pooled_change": _row(estimates["pooled"][i, 1], pooled_se),
                 # Weight of the municipality's own data in its pooled change (1 = no pooling):
                 # 1 - shrinkage of the change toward the pooled mean.

@@ -35,9 +35,12 @@ def municipal_estimates(fit: YearFit) -> dict[str, np.ndarray]:
     lam = part["lam"]
     beta = ev.beta
     C = ev.vcov()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        raw_cov = sigma2 * np.linalg.pinv(F)
-    raw = np.einsum("mpq,mq->mp", np.linalg.pinv(F), g)
+    # A municipality without both timepoints has no own change (X_m'D_m^-1X_m is singular).
+    determinant = F[:, 0, 0] * F[:, 1, 1] - F[:, 0, 1] ** 2
+    identified = determinant > 1e-10 * np.maximum(F[:, 0, 0] * F[:, 1, 1], 1e-300)
+    raw_inverse = np.linalg.pinv(F)
+    raw_cov = sigma2 * raw_inverse
+    raw = np.einsum("mpq,mq->mp", raw_inverse, g)
     # u_m = L B^-1 L' (g_m - F_m beta); K_m = L B^-1 L' F_m; condVar = sigma2 L B^-1 L'.
     LB = part["LB"]
     u = np.einsum("mpq,mq->mp", LB, g - F @ beta)
@@ -47,6 +50,7 @@ def municipal_estimates(fit: YearFit) -> dict[str, np.ndarray]:
     return {
         "raw": raw,
         "raw_cov": raw_cov,
+        "raw_identified": identified,
         "pooled": beta + u,
         "pooled_cov": pev,
         "blup": u,
