@@ -99,8 +99,20 @@ def fit_year_model(
             **counts,
         }
     terms, notes = identifiable_terms(level_codes(prepared), COUPLE_TERMS)
-    fit = fit_year(prepared, baseline, course_end, terms)
-    inferred = satterthwaite(fit.data, fit.theta, np.eye(2))
+    try:
+        fit = fit_year(prepared, baseline, course_end, terms)
+        inferred = satterthwaite(fit.data, fit.theta, np.eye(2))
+    except (np.linalg.LinAlgError, FloatingPointError) as error:
+        # The type only: messages of numerical code may quote data.
+        reason = f"the model algebra failed numerically ({type(error).__name__})"
+        return {"available": False, "reason": reason, **model, **counts}
+    if not fit.sigma2 > 0:
+        return {
+            "available": False,
+            "reason": "the residual variance is estimated at zero",
+            **model,
+            **counts,
+        }
     fixed = {
         name: _row(inferred["estimate"][i], inferred["se"][i], inferred["df"][i])
         for i, name in enumerate(("intercept", "change"))
@@ -109,7 +121,11 @@ def fit_year_model(
     sd_level, sd_change = np.sqrt(np.diag(cov))
     estimates = municipal_estimates(fit)
     ranks = rank_intervals(fit, higher_is_better)
-    spread = profile_sd_change(fit)
+    try:
+        spread = profile_sd_change(fit)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        # No sign change to bracket, or a degenerate profile: the SD without its interval.
+        spread = {"estimate": float(sd_change), "ci_low": None, "ci_high": None}
     municipalities = []
     for i, code in enumerate(fit.data.municipalities):
         pooled_se = float(np.sqrt(estimates["pooled_cov"][i, 1, 1]))
@@ -183,8 +199,11 @@ def fit_pooled_change(data: pd.DataFrame, baseline: str, course_end: str) -> dic
     if prepared["timepoint"].nunique() < 2:
         return None
     terms, _ = identifiable_terms(level_codes(prepared), COUPLE_TERMS)
-    fit = fit_year(prepared, baseline, course_end, terms)
-    inferred = satterthwaite(fit.data, fit.theta, np.eye(2)[1:])
+    try:
+        fit = fit_year(prepared, baseline, course_end, terms)
+        inferred = satterthwaite(fit.data, fit.theta, np.eye(2)[1:])
+    except (np.linalg.LinAlgError, FloatingPointError):
+        return None
     return {
         "estimate": float(inferred["estimate"][0]),
         "se": float(inferred["se"][0]),
