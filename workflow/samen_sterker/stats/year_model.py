@@ -21,7 +21,7 @@ once. One deviance evaluation then costs O(patterns x municipalities), independe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -54,9 +54,9 @@ class YearData:
     # couple's rows, laid out (M * 9, sum over patterns of s * s) so that X'D^-1X, X'D^-1y and
     # y'D^-1y of every municipality are one matrix-vector product with the stacked D^-1.
     cross: np.ndarray
+    # Fixed effects (intercept, change); the municipal random effects have the same columns
+    # (Z = X), which the algebra below uses.
     p: int = 2
-    # Z = X @ z_map: the municipal random effects' columns as combinations of X's.
-    z_map: np.ndarray = field(default_factory=lambda: np.eye(2))
 
 
 def year_data(prepared: pd.DataFrame, baseline: str, course_end: str, terms: Sequence[str]):
@@ -151,19 +151,14 @@ class Evaluation:
             inverses.append(np.linalg.inv(D).reshape(len(D), -1).ravel())
         Q = (d.cross @ np.concatenate(inverses)).reshape(M, p + 1, p + 1)
         F, g, h = Q[:, :p, :p], Q[:, :p, p], Q[:, p, p]
-        A = d.z_map
-        ZF = A.T @ F  # Z'D^-1X per municipality (q x p)
-        FZZ = ZF @ A
-        Zg = g @ A
-        # B = I + L' Z'D^-1 Z L (q x q); V1^-1 = D^-1 - D^-1 Z L B^-1 L' Z' D^-1.
-        B = np.eye(2) + lam.T @ FZZ @ lam
+        # B = I + L'FL with F = X'D^-1X (Z = X); V1^-1 = D^-1 - D^-1 X L B^-1 L' X' D^-1.
+        B = np.eye(2) + lam.T @ F @ lam
         B_inv, log_det_B = _inverse_2x2(B)
-        LB = lam @ B_inv @ lam.T  # L B^-1 L' (q x q)
-        ZF_t = np.swapaxes(ZF, 1, 2)
-        XVX = F - ZF_t @ LB @ ZF
-        LBZg = (LB @ Zg[:, :, None])[:, :, 0]
-        XVy = g - (ZF_t @ LBZg[:, :, None])[:, :, 0]
-        yVy = h - np.sum(Zg * LBZg, axis=1)
+        LB = lam @ B_inv @ lam.T  # L B^-1 L'
+        XVX = F - F @ LB @ F
+        LBg = (LB @ g[:, :, None])[:, :, 0]
+        XVy = g - (F @ LBg[:, :, None])[:, :, 0]
+        yVy = h - np.sum(g * LBg, axis=1)
         info = XVX.sum(axis=0)
         if not np.linalg.det(info) > 0:
             raise np.linalg.LinAlgError("X'V^-1X is singular")
@@ -174,10 +169,6 @@ class Evaluation:
             "lam": lam,
             "F": F,
             "g": g,
-            "FZZ": FZZ,
-            "ZF": ZF,
-            "Zg": Zg,
-            "B_inv": B_inv,
             "LB": LB,
             "log_det_V1": log_det_D + float(log_det_B.sum()),
             "log_det_info": float(np.linalg.slogdet(info)[1]),
