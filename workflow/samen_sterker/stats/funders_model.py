@@ -119,7 +119,8 @@ def fit_year_model(
     }
     cov = fit.municipal_covariance()
     sd_level, sd_change = np.sqrt(np.diag(cov))
-    estimates = municipal_estimates(fit)
+    # The theta block of the variance parameters' covariance (sigma does not move the EB).
+    estimates = municipal_estimates(fit, inferred["parameter_cov"][:-1, :-1])
     ranks = rank_intervals(fit, higher_is_better)
     try:
         spread = profile_sd_change(fit)
@@ -128,7 +129,7 @@ def fit_year_model(
         spread = {"estimate": float(sd_change), "ci_low": None, "ci_high": None}
     municipalities = []
     for i, code in enumerate(fit.data.municipalities):
-        pooled_se = float(np.sqrt(estimates["pooled_cov"][i, 1, 1]))
+        pooled_se = float(np.sqrt(estimates["pooled_change_variance"][i]))
         if estimates["raw_identified"][i]:
             raw = _row(estimates["raw"][i, 1], float(np.sqrt(estimates["raw_cov"][i, 1, 1])))
         else:
@@ -185,8 +186,8 @@ def fit_year_model(
         "their conditional normal; rank 1 = the largest change in the better direction; 95% "
         "interval of each municipality's rank",
         "pooled_interval_method": "empirical Bayes (BLUP) change with its prediction-error "
-        "variance including the uncertainty of the fixed effects; normal 95% interval; the "
-        "variance estimates are treated as known",
+        "variance including the uncertainty of the fixed effects, plus a delta-method term for "
+        "the uncertainty of the estimated variances; normal 95% interval",
         "raw_interval_method": "the municipality's own GLS change at the fitted couple-level "
         "variances (no pooling); normal 95% interval",
     }

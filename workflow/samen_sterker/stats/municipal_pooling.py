@@ -18,7 +18,7 @@ import numpy as np
 import scipy.optimize
 import scipy.stats
 
-from samen_sterker.stats.year_model import THETA_UPPER, Evaluation, YearFit, optimise
+from samen_sterker.stats.year_model import THETA_UPPER, Evaluation, YearFit, jacobian, optimise
 
 CONFIDENCE = 0.95
 RANK_DRAWS = 4000
@@ -26,8 +26,21 @@ RANK_DRAWS = 4000
 RANK_SEED = 20241130
 
 
-def municipal_estimates(fit: YearFit) -> dict[str, np.ndarray]:
-    """Raw and pooled (level, change) per municipality with their covariances."""
+def pooled_changes(data, theta: np.ndarray) -> np.ndarray:
+    """Each municipality's pooled (EB) change at theta: beta + L B^-1 L'(g - F beta)."""
+    part = Evaluation(data, theta)._parts
+    u = np.einsum("mpq,mq->mp", part["LB"], part["g"] - part["F"] @ part["beta"])
+    return part["beta"][1] + u[:, 1]
+
+
+def municipal_estimates(fit: YearFit, theta_cov: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Raw and pooled (level, change) per municipality with their covariances.
+
+    With `theta_cov` (the covariance of the relative variance parameters, from the deviance
+    Hessian) the pooled change's variance also gets J theta_cov J', J = d(pooled change) /
+    d theta: the uncertainty of the estimated variances (a delta-method form of the
+    Kackar-Harville / Prasad-Rao correction), without which the intervals are too narrow.
+    """
     ev = fit.evaluation
     part = ev._parts
     sigma2 = ev.sigma2
@@ -47,8 +60,14 @@ def municipal_estimates(fit: YearFit) -> dict[str, np.ndarray]:
     K = np.einsum("mpq,mqr->mpr", LB, F)
     I_K = np.eye(2) - K
     pev = np.einsum("mpq,qr,msr->mps", I_K, C, I_K) + sigma2 * LB
+    variance_part = np.zeros(len(F))
+    if theta_cov is not None:
+        J = jacobian(lambda t: pooled_changes(fit.data, t), fit.theta)  # (M, parameters)
+        variance_part = np.einsum("ma,ab,mb->m", J, theta_cov, J)
     return {
         "raw": raw,
+        "pooled_change_variance": pev[:, 1, 1] + variance_part,
+        "variance_parameter_part": variance_part,
         "raw_cov": raw_cov,
         "raw_identified": identified,
         "pooled": beta + u,

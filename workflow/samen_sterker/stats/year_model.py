@@ -324,7 +324,8 @@ def satterthwaite(data: YearData, theta: np.ndarray, L: np.ndarray) -> dict[str,
     denominator = np.einsum("ca,ab,cb->c", G, A, G)
     with np.errstate(divide="ignore", invalid="ignore"):
         df = np.where(denominator > 0, 2.0 * variance**2 / denominator, np.inf)
-    return {"estimate": L @ ev.beta, "se": np.sqrt(variance), "df": df}
+    # A = 2 H^-1 is also the asymptotic covariance of the variance parameters (theta, sigma).
+    return {"estimate": L @ ev.beta, "se": np.sqrt(variance), "df": df, "parameter_cov": A}
 
 
 # --------------------------------------------------------------------------- fitting
