@@ -1,6 +1,7 @@
 """Validation: coverage of the 95% CIs of the course change and type-I error, by simulation.
 
-Not a unit test: prints a table and asserts nothing. Example (about 5 minutes on 2 cores):
+Not a unit test: prints tables and asserts nothing. Example (about 5 minutes on 2 cores for
+the scenarios, 9 more for the funder's view; `--years 0` skips it):
 
     PYTHONPATH=workflow .venv/bin/python benchmarks/stats_coverage.py --cohorts 1000
 
