@@ -1,6 +1,7 @@
 """Validation: coverage of the 95% CIs of the course change and type-I error, by simulation.
 
-Not a unit test: prints a table and asserts nothing. Example (about 5 minutes on 2 cores):
+Not a unit test: prints tables and asserts nothing. Example (about 5 minutes on 2 cores for
+the scenarios, 9 more for the funder's view; `--years 0` skips it):
 
     PYTHONPATH=workflow .venv/bin/python benchmarks/stats_coverage.py --cohorts 1000
 
@@ -31,6 +32,13 @@ Scenarios:
 
 Coverage is the share of cohorts whose 95% CI contains the true change; its Monte Carlo SE at
 1000 cohorts is about 0.7 percentage points.
+
+Then the funder's view (issue 12): `--years N` simulated years of 30 municipalities of varying
+size (`samen_sterker.simulate_year`, true SD of the municipal changes 0.4, unrounded), each
+fitted with the year model (`fit_year_model`); printed: RMSE of the municipal changes raw
+(own data only) vs partially pooled, coverage of their 95% intervals, the SD across raw
+estimates and the model's SD (with its profile CI's coverage) against the true 0.4, coverage
+of the 95% rank intervals, and how often the municipality ranked first is truly in the top 5.
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ from samen_sterker.simulate import (
     change_correlation,
     simulate_measurements,
 )
+from samen_sterker.simulate_year import simulate_municipal_year
+from samen_sterker.stats.funders_model import fit_year_model
 from samen_sterker.stats.mixed import fit_dyadic_model
 from samen_sterker.stats.paired import analyse_pairs
 from samen_sterker.stats.participation import wide_scores
@@ -184,9 +194,79 @@ def summarise(results: list[dict], truth: float) -> list[tuple]:
     return rows
 
 
+MUNICIPAL_SD_CHANGE = 0.4
+N_MUNICIPALITIES = 30
+
+
+def one_year(seed: int) -> dict:
+    """Raw vs pooled municipal changes of one simulated 30-municipality year."""
+    data, truth = simulate_municipal_year(N_MUNICIPALITIES, seed, sd_change=MUNICIPAL_SD_CHANGE)
+    result = fit_year_model(data, "pre", "post")
+    rows = {r["municipality_code"]: r for r in result["municipalities"]}
+    truth = truth.set_index("municipality_code")
+    true_change = truth["true_change"].to_numpy()
+    true_rank = (-true_change).argsort().argsort() + 1
+    out = {"raw_err": [], "pooled_err": [], "raw_cover": [], "pooled_cover": [],
+           "rank_cover": []}
+    raw_estimates = []
+    for code, change, rank in zip(truth.index, true_change, true_rank):
+        row = rows[code]
+        raw, pooled = row["raw_change"], row["pooled_change"]
+        raw_estimates.append(raw["estimate"])
+        out["raw_err"].append(raw["estimate"] - change)
+        out["pooled_err"].append(pooled["estimate"] - change)
+        out["raw_cover"].append(raw["ci_low"] <= change <= raw["ci_high"])
+        out["pooled_cover"].append(pooled["ci_low"] <= change <= pooled["ci_high"])
+        out["rank_cover"].append(row["rank"]["low"] <= rank <= row["rank"]["high"])
+    codes = list(truth.index)
+    top5 = set(np.array(codes)[true_rank <= 5])
+    best_raw = codes[int(np.argmax(raw_estimates))]
+    best_pooled = codes[int(np.argmax([rows[c]["pooled_change"]["estimate"] for c in codes]))]
+    spread = result["sd_change_between_municipalities"]
+    out.update(
+        raw_sd=float(np.std(raw_estimates, ddof=1)),
+        model_sd=spread["estimate"],
+        sd_cover=spread["ci_low"] <= MUNICIPAL_SD_CHANGE <= (spread["ci_high"] or np.inf),
+        best_raw_top5=best_raw in top5,
+        best_pooled_top5=best_pooled in top5,
+    )
+    return out
+
+
+def municipal_validation(years: int, seed: int, workers: int) -> None:
+    """Print raw vs pooled figures over simulated 30-municipality years."""
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(one_year, [seed + i for i in range(years)], chunksize=5))
+
+    def pooled_list(key):
+        return np.concatenate([r[key] for r in results])
+
+    def mean_of(key):
+        return float(np.mean([r[key] for r in results]))
+
+    print(
+        f"\nfunder's view: {years} simulated years of {N_MUNICIPALITIES} municipalities, true SD "
+        f"of municipal changes {MUNICIPAL_SD_CHANGE} ({time.perf_counter() - started:.0f} s)"
+    )
+    print(f"  {'':<34} {'raw':>8} {'pooled':>8}")
+    rmse = [float(np.sqrt(np.mean(pooled_list(k) ** 2))) for k in ("raw_err", "pooled_err")]
+    print(f"  {'RMSE of municipal changes':<34} {rmse[0]:8.3f} {rmse[1]:8.3f}")
+    cover = [float(np.mean(pooled_list(k))) for k in ("raw_cover", "pooled_cover")]
+    print(f"  {'coverage of 95% intervals':<34} {cover[0]:8.3f} {cover[1]:8.3f}")
+    print(f"  {'SD across municipalities (true 0.4)':<34} {mean_of('raw_sd'):8.3f} "
+          f"{mean_of('model_sd'):8.3f}")
+    print(f"  {'first-ranked truly in the top 5':<34} {mean_of('best_raw_top5'):8.3f} "
+          f"{mean_of('best_pooled_top5'):8.3f}")
+    print(f"  coverage of the 95% rank intervals: {float(np.mean(pooled_list('rank_cover'))):.3f}; "
+          f"of the SD's profile CI: {mean_of('sd_cover'):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cohorts", type=int, default=1000)
+    parser.add_argument("--years", type=int, default=200,
+                        help="simulated 30-municipality years for the funder's view (0: skip)")
     parser.add_argument("--seed", type=int, default=20241124, help="first seed")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", nargs="*", help="scenario names to run, e.g. 'effect, rounded'")
@@ -210,6 +290,8 @@ def main() -> None:
                 rej = "" if rejection is None else f"{rejection:7.3f}"
                 off = "" if bias is None else f"{bias:+7.3f}"
                 print(f"  {group:<10} {method:<16} {cov:>9} {rej:>7} {n:>5} {off:>7}")
+    if args.years:
+        municipal_validation(args.years, args.seed, args.workers)
 
 
 if __name__ == "__main__":

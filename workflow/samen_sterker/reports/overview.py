@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from samen_sterker.reports import blocks, figures
+from samen_sterker.reports import blocks, figures, funders_view
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.reports.municipal import (
     _available,
@@ -268,6 +268,7 @@ def municipalities_section(ctx: ReportContext) -> str:
             css_class="wide",
         )
     )
+    out.append(funders_view.model_block(ctx))
     return "".join(out)
 
 
@@ -335,6 +336,7 @@ def funnel_section(ctx: ReportContext) -> str:
             out.append(blocks.paragraph(t("funnel_points_withheld", count=withheld), "note"))
     if not shown:
         out.append(blocks.paragraph(t("funnel_none")))
+    out.append(funders_view.funnel_verdict(ctx))
     # A new page for one sentence would leave half a page empty (issue 13).
     return blocks.heading(t("funnel_heading"), 2, new_page=shown) + "".join(out)
 
@@ -442,9 +444,10 @@ def trend_section(ctx: ReportContext) -> str:
         ),
     )
     out.append(blocks.paragraph(t("trend_ref", figure=ctx.next_number("figure"))))
-    return "".join(out) + figures.figure_html(
+    figure = figures.figure_html(
         fig, ctx.caption("figure", t("trend_caption", outcome=label)), alt
     )
+    return "".join(out) + figure + funders_view.trend_block(ctx)
 
 
 def cost_section(ctx: ReportContext) -> str:

@@ -14,7 +14,7 @@ from samen_sterker.config import primary_outcome, slugify
 from samen_sterker.stats.attrition import tipping_point
 from samen_sterker.stats.change import headline_change
 from samen_sterker.stats.descriptives import describe
-from samen_sterker.stats.funnel import funnel_data
+from samen_sterker.stats.funders_view import funders_view
 from samen_sterker.stats.paired import analyse_pairs, unavailable
 from samen_sterker.stats.participation import (
     SECONDARY_RULE,
@@ -501,28 +501,29 @@ def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
             thresholds,
             smallest_effect=smallest_effect_of(config, name),
         )
-        pooled["pooled_model"] = pooled_model(frame, name, roles)
         pooled["comparison"] = [
             _comparison_row(entry, per_municipality[entry["municipality_code"]][name])
             for entry in municipalities
         ]
-        if pooled["reliable_change"].get("available"):
-            points = []
-            for entry in municipalities:
-                rc = per_municipality[entry["municipality_code"]][name]["reliable_change"]
-                if rc.get("available"):
-                    points.append(
-                        {
-                            "municipality": entry["municipality"],
-                            "municipality_code": entry["municipality_code"],
-                            "n": rc["n"],
-                            "improved": rc["improved"]["count"],
-                            "suppressed": entry["suppressed"],
-                        }
-                    )
-            pooled["funnel"] = funnel_data(points)
-        else:
-            pooled["funnel"] = unavailable("reliable change is not available for this outcome")
+        # The funder's view (issue 12): year model, funnel, trend. The fixed-effects pooled
+        # model stays only as the fallback below five municipalities.
+        pooled.update(
+            funders_view(
+                measurements,
+                frame,
+                name,
+                outcome,
+                roles,
+                year,
+                municipalities,
+                pooled["reliable_change"],
+            )
+        )
+        pooled["pooled_model"] = (
+            pooled_model(frame, name, roles)
+            if pooled["year_model"].get("fallback") == "fixed_effects"
+            else unavailable("five or more municipalities: the year model (year_model) is used")
+        )
         outcomes[name] = pooled
 
     primary_pub = outcomes[primary_name]["publication"]

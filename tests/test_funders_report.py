@@ -1,0 +1,74 @@
+"""The funder's view in the overview report: what it shows, what it leaves out."""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+from pathlib import Path
+
+import pytest
+
+from samen_sterker.config import load_config
+from samen_sterker.reports import funders_view, overview
+from samen_sterker.reports.context import ReportContext
+from samen_sterker.simulate import (
+    DEMO_PARAMETERS,
+    MunicipalitySpec,
+    SimulationParameters,
+    simulate_measurements,
+)
+from samen_sterker.stats.analyse import analyse_year
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _text(html: str) -> str:
+    return html_module.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "config" / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def seven(config):
+    # Six municipalities of 8 couples and one of 2 couples (suppressed), two cohort years.
+    specs = [MunicipalitySpec(f"GM{9100 + i}", f"Gemeente {chr(72 - i)}", 8) for i in range(6)]
+    specs.append(MunicipalitySpec("GM9199", "Kleindorp", 2))
+    params = SimulationParameters(municipalities=tuple(specs), years=(2023, 2024))
+    return analyse_year(simulate_measurements(params, 9), config, 2024)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_model_block_lists_published_municipalities_alphabetically(seven, lang):
+    ctx = ReportContext(stats=seven, lang=lang)
+    text = _text(funders_view.model_block(ctx))
+    model = seven["outcomes"]["relationship_rating"]["year_model"]
+    assert model["n_municipalities"] == 7
+    published = sorted(e["municipality"] for e in seven["municipalities"] if not e["suppressed"])
+    # Kleindorp is suppressed, and one more (secondary suppression): in the model, not shown.
+    assert "Kleindorp" not in text and len(published) == 5
+    names = re.findall(r"Gemeente [A-H](?= [+−-]\d)", text)
+    assert names == published
+    # Each published row shows its own and its pooled estimate and its rank interval.
+    word = "tot" if lang == "nl" else "to"
+    assert len(re.findall(rf"\d+ {word} \d+ (van|of) 7", text)) == 5
+
+
+def test_sections_carry_the_funders_view(config):
+    params = SimulationParameters.scaled(6, 8, years=(2023, 2024))
+    stats = analyse_year(simulate_measurements(params, 9), config, 2024)
+    ctx = ReportContext(stats=stats, lang="en")
+    assert "All municipalities in one model" in _text(overview.municipalities_section(ctx))
+    funnel = _text(overview.funnel_section(ctx))
+    assert "one threshold for 'clearly improved'" in funnel
+    assert "test of overdispersion" in funnel
+    assert "points per year on average" in _text(overview.trend_section(ctx))
+
+
+def test_fewer_than_five_municipalities_say_so(config):
+    stats = analyse_year(simulate_measurements(DEMO_PARAMETERS, 1), config, 2024)
+    text = _text(funders_view.model_block(ReportContext(stats=stats, lang="en")))
+    assert "too few to estimate how much municipalities differ" in text
+    assert stats["outcomes"]["relationship_rating"]["pooled_model"]["available"] is True

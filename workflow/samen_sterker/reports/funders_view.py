@@ -1,0 +1,160 @@
+"""The funder's view in the overview: pooled estimates, rank intervals, funnel verdict, trend.
+
+Rendered from `outcomes.<primary>.year_model`, `.funnel` and `.change_trend` of overview.json
+(docs/stats-json.md). Hooked into `overview.py`'s sections with one line each. Minimal and
+honest: estimates with intervals, no league table (municipalities alphabetical), and only
+municipalities that are not suppressed (`municipal.suppressed_codes`) get a row; pooled
+figures only when the pooled totals are publishable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from samen_sterker.reports import blocks
+from samen_sterker.reports.context import ReportContext
+from samen_sterker.reports.municipal import (
+    _available,
+    pooled_reliable_publishable,
+    pooled_totals_publishable,
+    suppressed_codes,
+)
+
+Json = Mapping[str, Any]
+
+
+def _names(stats: Json) -> dict[str, str]:
+    return {e["municipality_code"]: e["municipality"] for e in stats["municipalities"]}
+
+
+def model_block(ctx: ReportContext) -> str:
+    """Pooled change, spread between municipalities, own vs pooled estimates, rank intervals."""
+    stats, t = ctx.stats, ctx.t
+    primary = stats["primary_outcome"]
+    model = stats["outcomes"][primary].get("year_model") or {}
+    if not pooled_totals_publishable(stats):
+        return ""
+    if model.get("fallback") == "fixed_effects":
+        return blocks.paragraph(t("fv_fallback", count=model["n_municipalities"]), "note")
+    if not _available(model):
+        return ""
+    label = ctx.outcome_label(primary)
+    change, spread = model["pooled_change"], model["sd_change_between_municipalities"]
+    out = [
+        blocks.heading(t("fv_heading"), 3),
+        blocks.paragraph(
+            t(
+                "fv_pooled",
+                count=model["n_municipalities"],
+                outcome=label,
+                estimate=ctx.num(change["estimate"], signed=True),
+                low=ctx.num(change["ci_low"]),
+                high=ctx.num(change["ci_high"]),
+            )
+        ),
+        blocks.paragraph(
+            t(
+                "fv_spread",
+                sd=ctx.num(spread["estimate"]),
+                low=ctx.num(spread["ci_low"]),
+                high=ctx.num(spread["ci_high"]) if spread["ci_high"] is not None else "?",
+            )
+        ),
+        blocks.paragraph(t("fv_shrinkage")),
+        blocks.paragraph(t("fv_ranks")),
+    ]
+    hidden = set(suppressed_codes(stats))
+    names = _names(stats)
+    count = ctx.count(model["n_municipalities"])
+    rows = [
+        [
+            names.get(row["municipality_code"], row["municipality_code"]),
+            ctx.change_interval(
+                row["raw_change"].get("estimate"),
+                row["raw_change"].get("ci_low"),
+                row["raw_change"].get("ci_high"),
+            ),
+            ctx.change_interval(
+                row["pooled_change"]["estimate"],
+                row["pooled_change"]["ci_low"],
+                row["pooled_change"]["ci_high"],
+            ),
+            t("fv_rank_value", low=row["rank"]["low"], high=row["rank"]["high"], count=count),
+        ]
+        for row in model["municipalities"]
+        if row["municipality_code"] not in hidden
+    ]
+    if rows:
+        out.append(
+            blocks.table(
+                [t("col_municipality"), t("fv_col_own"), t("fv_col_pooled"), t("fv_col_rank")],
+                sorted(rows, key=lambda r: r[0]),
+                caption=t("fv_caption", outcome=label, year=stats["year"]),
+                css_class="wide",
+            )
+        )
+    if hidden:
+        out.append(blocks.paragraph(t("fv_hidden_rows"), "note"))
+    return "".join(out)
+
+
+def funnel_verdict(ctx: ReportContext) -> str:
+    """One common threshold, the overdispersion verdict and how many lie outside the limits."""
+    stats, t = ctx.stats, ctx.t
+    out = []
+    for name, outcome in stats["outcomes"].items():
+        funnel = outcome.get("funnel") or {}
+        if not _available(funnel) or not pooled_reliable_publishable(stats, name):
+            continue
+        label = ctx.outcome_label(name, outcome)
+        out.append(
+            blocks.paragraph(
+                t(
+                    "fv_funnel_threshold",
+                    outcome=label,
+                    threshold=ctx.num(funnel["threshold"]["minimal_reliable_change"]),
+                )
+            )
+        )
+        dispersion = funnel.get("overdispersion") or {}
+        if not _available(dispersion):
+            continue
+        points = [p for p in funnel["points"] if not p["suppressed"]]
+        outside = sum(p["outside_95"] for p in points)
+        key = "fv_funnel_overdispersed" if dispersion["overdispersed"] else "fv_funnel_ok"
+        out.append(
+            blocks.paragraph(
+                t(
+                    key,
+                    p=ctx.p(dispersion["p"]),
+                    # A number of municipalities, not of persons: no small-count masking.
+                    outside=str(outside),
+                    count=len(points),
+                )
+            )
+        )
+        out.append(blocks.paragraph(t("fv_funnel_couples", icc=ctx.num(funnel["couple_icc"], 2))))
+    return "".join(out)
+
+
+def trend_block(ctx: ReportContext) -> str:
+    """Change per year in the pooled course change, with its CI."""
+    stats, t = ctx.stats, ctx.t
+    primary = stats["primary_outcome"]
+    trend = stats["outcomes"][primary].get("change_trend") or {}
+    pooled = trend.get("pooled") or {}
+    if not _available(trend) or not _available(pooled) or not pooled_totals_publishable(stats):
+        return ""
+    years = [row["year"] for row in pooled["years"]]
+    return blocks.paragraph(
+        t(
+            "fv_trend",
+            outcome=ctx.outcome_label(primary),
+            slope=ctx.num(pooled["change_per_year"], 2, signed=True),
+            low=ctx.num(pooled["ci_low"], 2),
+            high=ctx.num(pooled["ci_high"], 2),
+            first=min(years),
+            last=max(years),
+        )
+    )
