@@ -43,8 +43,13 @@ def stats_tables(year: int | str, group: str) -> list[str]:
 
 
 def year_outputs(year: int, slugs: Iterable[str], language_suffixes: Iterable[str]) -> list[str]:
-    """Every file of a cohort year: stats, and per language notebook, reviewer HTML and PDF."""
-    outputs = [f"results/provenance/{year}.json"]
+    """Every file of a cohort year: disclosure decisions and audit, stats, and per language
+    notebook, reviewer HTML and PDF."""
+    outputs = [
+        f"results/provenance/{year}.json",
+        f"results/disclosure/{year}.csv",
+        f"results/disclosure/{year}.json",
+    ]
     for group in [*sorted(slugs), OVERVIEW]:
         outputs += [f"results/stats/{year}/{group}.json", *stats_tables(year, group)]
         for suffix in language_suffixes:

@@ -95,9 +95,9 @@ def verdict(derived: Interval, prior: Interval, protection_width: int) -> str:
     if not narrowed:
         return "safe"
     if derived.low >= 1 and derived.high <= protection_width - 1:
-        return "disclosed: within 1-%d" % (protection_width - 1)
+        return f"disclosed: within 1-{protection_width - 1}"
     if derived.values < protection_width:
-        return "disclosed: fewer than %d possible values" % protection_width
+        return f"disclosed: fewer than {protection_width} possible values"
     return "safe"
 
 

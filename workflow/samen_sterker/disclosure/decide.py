@@ -10,15 +10,18 @@ The one place that compares counts with the privacy thresholds (config `privacy`
   withheld group, and a municipality that meets the thresholds always keeps its own report.
 - *Statistics.* A mean, median, quantile, SD, CI or test is shown only when its respondents
   and couples meet the thresholds (per timepoint, per comparison).
-- *Counts.* Within a published group a count of fewer than `protection_width` people (0
+- *Counts.* The protected counts are the reliable and clinical change classes: how many
+  people improved, stayed the same or got worse. Within a published group such a count of fewer than `protection_width` people (0
   included, so that "shown exactly" never tells a reader "at least 5") is shown as the range
   0 to w-1 ("at most 4"; primary suppression). Secondary suppression then withholds as little
   as possible: while the audit (samen_sterker.disclosure.audit) narrows a withheld count to
   within 1-4 or to fewer than w possible values, the smallest exact count in a relation with
   it is withheld too; a withheld count is finally shown as the range a reader can derive
   anyway, when that says more than the group's size.
-- Group sizes (participants and couples of a published group, and how many participants are
-  in no published group) are published and not protected.
+- Participation counts of a published group (participants, couples, starters, completers,
+  respondents per timepoint) are published and not protected: every mean with its CI gives
+  its n away. Of a group in no published group nothing is shown but, summed over all such
+  groups, how many participants they have.
 """
 
 from __future__ import annotations
@@ -131,12 +134,16 @@ def cell_id(group: str, outcome: str, quantity: str) -> str:
 
 
 RELIABLE = ("improved", "unchanged", "deteriorated")
+# Counts that say how people's ratings moved (reliable and clinical change classes) are
+# protected. Participation counts (participants, couples, starters, completers, respondents
+# per timepoint, pairs) are published: every mean with its CI gives its n away anyway.
+PROTECTED_PREFIXES = ("rc", "cl:")
 CLINICAL = ("recovered", "improved", "unchanged", "deteriorated")
 
 
 def outcome_counts(result: Mapping, roles: Mapping) -> tuple[dict, list, set]:
     """Count cells of one group's outcome (analyse_outcome result): values, relations (in
-    quantity names) and the frame quantities (group sizes, not protected)."""
+    quantity names) and the frame quantities (participation counts, not protected)."""
     part = result["participation"]
     values = {
         "participants": part["participants"],
@@ -180,7 +187,7 @@ def outcome_counts(result: Mapping, roles: Mapping) -> tuple[dict, list, set]:
         relations.append(
             Relation.total("cl:dysfunctional", [f"cl:{c}" for c in CLINICAL])
         )
-    return values, relations, {"participants", "couples"}
+    return values, relations, {q for q in values if not q.startswith(PROTECTED_PREFIXES)}
 
 
 def statistic_scopes(result: Mapping, thresholds: Mapping) -> dict[str, list[str]]:
@@ -193,8 +200,22 @@ def statistic_scopes(result: Mapping, thresholds: Mapping) -> dict[str, list[str
         scopes[f"descriptives:{tp}"] = outcome_reasons + cell["reasons"]
     course = outcome_reasons + publication["course_change"]["reasons"]
     scopes["change:course"] = course
-    for name in ("reliable_change", "clinical_change", "mixed_model", "headline_change"):
+    for name in ("reliable_change", "clinical_change", "mixed_model", "headline_change",
+                 "pooled_model"):
         scopes[name] = list(course)
+    clinical = result["clinical_change"]
+    if clinical.get("available") and (
+        clinical["n_started_dysfunctional"] < thresholds["min_respondents"]
+    ):
+        scopes["clinical_change"].append(f"started_dysfunctional:{FEWER_RESPONDENTS}")
+    # Means of completers and non-completers: each group must meet the respondent threshold
+    # (couples are not split by completion here, so only respondents are checked).
+    attrition = result["participation"]["completers_vs_noncompleters"]
+    scopes["attrition_comparison"] = outcome_reasons + [
+        f"{side}:{FEWER_RESPONDENTS}"
+        for side in ("n_completers", "n_noncompleters")
+        if attrition[side] < thresholds["min_respondents"]
+    ]
     paired = result["paired"]
     for name, comparison in [("waiting_period", paired["waiting_period"]),
                              ("course_vs_waiting", paired["course_vs_waiting"]),
@@ -375,6 +396,14 @@ def _published_text(shown: Published) -> str:
 
 
 __all__ = [
-    "EXACT", "RANGE", "WITHHELD", "OTHER", "POOLED", "DisclosureError", "decide_groups",
-    "decide_year", "publication_cell", "thresholds_of",
+    "EXACT",
+    "OTHER",
+    "POOLED",
+    "RANGE",
+    "WITHHELD",
+    "DisclosureError",
+    "decide_groups",
+    "decide_year",
+    "publication_cell",
+    "thresholds_of",
 ]

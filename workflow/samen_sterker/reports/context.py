@@ -39,7 +39,7 @@ class ReportContext:
         return fmt.format_number(value, decimals, self.lang, signed=signed)
 
     def count(self, value: int | None) -> str:
-        """A count, 1-4 shown as '<5'."""
+        """A count in the report language."""
         return fmt.format_count(value, self.lang)
 
     def pct(self, share: float | None, decimals: int = 0) -> str:

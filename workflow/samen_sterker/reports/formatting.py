@@ -1,7 +1,8 @@
 """Numbers, intervals, counts, dates and money written the Dutch or the English way.
 
 Dutch: decimal comma, dot for thousands, "95%-BI", "0,8 tot 1,6". English: decimal point,
-comma for thousands, "95% CI", "0.8 to 1.6". Counts of 1-4 are shown as "<5" (privacy).
+comma for thousands, "95% CI", "0.8 to 1.6".
+Which counts may be shown is decided by samen_sterker.disclosure, never here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ LANGUAGES = ("nl", "en")
 
 # A true minus sign reads better in print and screen readers say "minus".
 MINUS = "\u2212"
-
-SMALL_COUNT_LIMIT = 5
 
 _MONTHS = {
     "nl": [
@@ -83,7 +82,7 @@ def format_number(
 
 
 def format_count(count: float | None, lang: str = "nl") -> str:
-    """Format a count; 1-4 become '<5' so that small groups cannot be singled out."""
+    """Format a count (one that the disclosure decisions publish exactly)."""
     check_language(lang)
     if _is_missing(count):
         return "–"
@@ -92,8 +91,6 @@ def format_count(count: float | None, lang: str = "nl") -> str:
     count = int(count)
     if count < 0:
         raise ValueError(f"A count cannot be negative, got {count}")
-    if 0 < count < SMALL_COUNT_LIMIT:
-        return f"<{SMALL_COUNT_LIMIT}"
     return format_number(count, 0, lang)
 
 
