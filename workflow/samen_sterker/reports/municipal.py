@@ -841,7 +841,7 @@ def comparison_section(ctx: ReportContext) -> str:
         out.append(blocks.paragraph(text))
         out.append(figures.figure_html(fig, t("comparison_caption", year=stats["year"]), alt))
         if hidden:
-            out.append(blocks.paragraph(t("comparison_hidden", count=hidden), "note"))
+            out.append(blocks.paragraph(t("comparison_hidden_small", count=hidden), "note"))
     out.append(blocks.heading(t("trend_heading"), 3))
     out.append(_trend_block(ctx, primary, label))
     return "".join(out)
