@@ -394,6 +394,8 @@ def _comparison_row(entry: dict, result: dict) -> dict:
     """A published group's row of the overview's comparison table (numbers already cut)."""
     row = {k: entry[k] for k in ("municipality", "municipality_code", "slug", "suppressed")}
     row["group"] = entry["group"]
+    if "members" in entry:
+        row["members"] = entry["members"]
     if entry["suppressed"]:
         return row
     course = result["paired"]["course"]
@@ -414,12 +416,14 @@ def _comparison_row(entry: dict, result: dict) -> dict:
     }
 
 
-def _withheld_outcomes(config: Mapping) -> dict:
+def _withheld_outcomes(config: Mapping, municipalities: list[dict]) -> dict:
+    """The overview's outcomes when no group is published: names of the municipalities only."""
     return {
         name: hidden_outcome({"label": dict(o.get("label") or {}),
                               "primary": bool(o.get("primary", False))})
         | {"publication": {"suppressed": True, "reasons": ["no_published_group"]},
-           "comparison": [], "funnel": unavailable("no published group")}
+           "comparison": [_comparison_row(entry, None) for entry in municipalities],
+           "funnel": unavailable("no published group")}
         for name, o in config["outcomes"].items()
     }
 
@@ -482,7 +486,7 @@ def analyse_year(
     outcomes = {}
     for name, outcome in config["outcomes"].items():
         if pooled_frame.empty:
-            outcomes = _withheld_outcomes(config)
+            outcomes = _withheld_outcomes(config, municipalities)
             break
         pooled = analyse_outcome(
             pooled_frame,

@@ -97,6 +97,8 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
     descriptives, paired, reliable, mixed = [], [], [], []
     comparison, funnel, trend, headline = [], [], [], []
     for outcome, block in result["outcomes"].items():
+        if block.get("withheld"):
+            continue  # nothing of it is published (samen_sterker.disclosure.apply)
         if (change := block.get("headline_change") or {}).get("available"):
             headline.append(
                 {"outcome": outcome, **{k: v for k, v in change.items() if not isinstance(v, dict)}}
