@@ -301,7 +301,7 @@ def test_leak_2_one_n_per_outcome_everywhere_in_a_report(small_parts):
         text = _all_text(ctx, _municipal_sections)
         assert "5 of meer" not in text and "<5" not in text and "op <5 na" not in text
         assert "Bijna iedereen" not in text
-        for name, outcome in stats["outcomes"].items():
+        for outcome in stats["outcomes"].values():
             course = outcome["paired"]["course"]
             if not course.get("available"):
                 continue
@@ -465,7 +465,7 @@ def test_small_classes_read_as_bounds_that_hold(small_parts):
     'op <5 na': each printed bound holds for the true count."""
     config = load_config("config/config.yaml")
     seen = set()
-    for code, stats in small_parts["groups"].items():
+    for stats in small_parts["groups"].values():
         truth = analyse.analyse_outcome(
             small_parts["measurements"].query("municipality_code == @code"),
             OTHER_OUTCOME, config["outcomes"][OTHER_OUTCOME], analyse.timepoint_roles(config),
