@@ -341,7 +341,14 @@ def test_leak_3_no_statistic_of_a_withheld_cell_in_results_stats(small_parts, co
 
 def test_tiny_municipality_json_has_no_statistic_at_all(cohort_2025, tmp_path):
     from samen_sterker.stats.output import write_stats
-    from samen_sterker.targets import MUNICIPAL_TABLES
+    from samen_sterker.targets import MUNICIPAL_TABLES, OVERVIEW_TABLES
+
+    ov_paths = [tmp_path / "overview" / f"{name}.csv" for name in OVERVIEW_TABLES]
+    write_stats(cohort_2025["overview"], tmp_path / "overview.json", ov_paths)
+    comparison = pd.read_csv(tmp_path / "overview" / "comparison.csv")
+    vlieland_rows = comparison[comparison["municipality_code"] == "GM0096"]
+    assert vlieland_rows.drop(columns=["outcome", "municipality", "municipality_code", "slug",
+                                       "suppressed", "group"]).isna().all().all()
 
     vlieland = cohort_2025["groups"]["GM0096"]
     paths = [tmp_path / f"{name}.csv" for name in MUNICIPAL_TABLES]

@@ -26,6 +26,7 @@ The one place that compares counts with the privacy thresholds (config `privacy`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 from samen_sterker.disclosure.audit import (
@@ -379,14 +380,19 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
                 "cell": f.cell,
                 "published_as": _published_text(f.published),
                 "derivable_low": f.derived.low,
-                "derivable_high": f.derived.high,
+                "derivable_high": _finite(f.derived.high),
                 "prior_low": f.prior.low,
-                "prior_high": f.prior.high,
+                "prior_high": _finite(f.prior.high),
                 "verdict": f.verdict,
             }
             for f in sorted(findings, key=lambda f: f.cell)
         ],
     }
+
+
+def _finite(value: float) -> int | None:
+    """An interval's end; None when nothing published bounds it."""
+    return None if math.isinf(value) else int(value)
 
 
 def _published_text(shown: Published) -> str:

@@ -113,8 +113,9 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
             mixed += _mixed_rows(outcome, "pooled", block["pooled_model"])
         for row in block.get("comparison", []):
             flat = {k: v for k, v in row.items() if not isinstance(v, dict)}
-            flat.update(_flat("headline", row["headline_effect_size"] or {}))
-            flat.update(_flat("reliably_improved", row["reliably_improved"] or {}))
+            # A row of a municipality not published on its own has no figures at all.
+            flat.update(_flat("headline", row.get("headline_effect_size") or {}))
+            flat.update(_flat("reliably_improved", row.get("reliably_improved") or {}))
             comparison.append({"outcome": outcome, **flat})
         if block.get("funnel", {}).get("available"):
             funnel += [{"outcome": outcome, **row} for row in block["funnel"]["limits"]]
