@@ -427,6 +427,10 @@ def test_several_tiny_municipalities_are_published_together(several_tiny):
     assert "Klein te weinig deelnemers; telt mee in 'overige gemeenten'" in text
     for code in ("GM0001", "GM0002"):
         assert several_tiny["groups"][code]["publication"]["group"] == "other"
+    # Groot's report compares itself with "other municipalities" by that name.
+    ctx = ReportContext(stats=several_tiny["groups"]["GM0003"], lang="nl", overview=ov)
+    comparison = municipal.comparison_section(ctx)
+    assert "Overige gemeenten" in comparison and "Klein" not in comparison
     # The pooled model's per-municipality changes name published municipalities only.
     changes = ov["outcomes"][PRIMARY]["pooled_model"].get("changes", [])
     assert {c["municipality_code"] for c in changes} <= {"GM0003"}

@@ -806,7 +806,7 @@ def comparison_section(ctx: ReportContext) -> str:
     comparison = overview.get("outcomes", {}).get(primary, {}).get("comparison", [])
     rows = [
         figures.IntervalRow(
-            row["municipality"],
+            row["municipality"] or t("other_municipalities_short"),
             row["mean_change"],
             row["ci_low"],
             row["ci_high"],
