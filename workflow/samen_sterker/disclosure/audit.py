@@ -139,9 +139,13 @@ def _components(cells: Sequence[str], relations: Sequence[Relation],
     return [(cells_, linked.get(root, [])) for root, cells_ in members.items()]
 
 
-def derive(problem: Problem, known: Mapping[str, Published],
-           targets: Iterable[str]) -> dict[str, Interval]:
-    """The integer interval of each target cell that `known` and the relations allow."""
+def derive(problem: Problem, known: Mapping[str, Published], targets: Iterable[str],
+           cache: dict | None = None) -> dict[str, Interval]:
+    """The integer interval of each target cell that `known` and the relations allow.
+
+    cache: results per component (its cells, bounds, relations and constants), reused when
+    the same component comes back (secondary suppression changes a few components a round).
+    """
     bounds = _bounds(problem, known)
     fixed = {cell for cell, (low, high) in bounds.items() if low == high}
     wanted = set(targets)
@@ -149,6 +153,15 @@ def derive(problem: Problem, known: Mapping[str, Published],
     for cells, relations in _components(list(problem.values), problem.relations, fixed):
         todo = [cell for cell in cells if cell in wanted]
         if not todo:
+            continue
+        key = (
+            tuple(cells),
+            tuple(bounds[c] for c in cells),
+            tuple((r.kind, tuple((c, w, bounds[c] if c in fixed else None) for c, w in r.terms))
+                  for r in relations),
+        )
+        if cache is not None and key in cache and set(todo) <= set(cache[key]):
+            result.update({cell: cache[key][cell] for cell in todo})
             continue
         index = {cell: i for i, cell in enumerate(cells)}
         rows, cols, data, upper, lower = [], [], [], [], []
@@ -185,6 +198,8 @@ def derive(problem: Problem, known: Mapping[str, Published],
                 ends.append(round(sign * solution.fun))
             high = math.inf if ends[1] >= UNBOUNDED else ends[1]
             result[cell] = Interval(ends[0], high)
+        if cache is not None:
+            cache.setdefault(key, {}).update({cell: result[cell] for cell in todo})
     return result
 
 
@@ -198,14 +213,18 @@ class Finding:
 
 
 def audit(problem: Problem, protected: Iterable[str],
-          protection_width: int = DEFAULT_PROTECTION_WIDTH) -> list[Finding]:
-    """Derivable interval and verdict of every protected cell that is not published exactly."""
+          protection_width: int = DEFAULT_PROTECTION_WIDTH,
+          cache: dict | None = None) -> list[Finding]:
+    """Derivable interval and verdict of every protected cell that is not published exactly.
+
+    cache: pass the same dict to repeated audits of one problem (see `derive`).
+    """
     targets = [cell for cell in protected
                if problem.published.get(cell, Published.withheld()).how != EXACT]
-    derived = derive(problem, problem.published, targets)
+    derived = derive(problem, problem.published, targets, cache)
     prior_known = {cell: problem.published[cell] for cell in problem.frame
                    if cell in problem.published}
-    prior = derive(problem, prior_known, targets)
+    prior = derive(problem, prior_known, targets, cache)
     return [
         Finding(cell, problem.published.get(cell, Published.withheld()), derived[cell],
                 prior[cell], verdict(derived[cell], prior[cell], protection_width))

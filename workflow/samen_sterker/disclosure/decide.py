@@ -326,8 +326,9 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
     problem.published = published
 
     # Secondary suppression: withhold the smallest exact count next to each disclosed one.
+    cache: dict = {}
     while True:
-        findings = audit(problem, protected, width)
+        findings = audit(problem, protected, width, cache)
         disclosed = [f for f in findings if f.verdict != "safe"]
         if not disclosed:
             break
@@ -357,7 +358,7 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
             finding.derived.low > finding.prior.low or finding.derived.high < finding.prior.high
         ):
             published[finding.cell] = Published.range(finding.derived.low, finding.derived.high)
-    findings = audit(problem, protected, width)
+    findings = audit(problem, protected, width, cache)
     bad = [f for f in findings if f.verdict != "safe"]
     if bad:
         raise DisclosureError(
