@@ -154,12 +154,10 @@ def title_block(ctx: ReportContext) -> str:
 def suppressed_notice(ctx: ReportContext) -> str:
     """The whole report when the group is below the threshold: no numbers at all."""
     thresholds = ctx.stats["thresholds"]
-    # Secondary: enough participants, withheld so that a small municipality of the same year
-    # cannot be worked out from the overview's totals minus this report.
-    suffix = "_secondary" if ctx.stats["publication"].get("suppression") == "secondary" else ""
-    return blocks.heading(ctx.t("suppressed_heading" + suffix), 2) + blocks.box(
+    # No municipality is withheld to protect another (docs/privacy.md): only its own numbers.
+    return blocks.heading(ctx.t("suppressed_heading"), 2) + blocks.box(
         ctx.t(
-            "suppressed_text" + suffix,
+            "suppressed_text",
             min_respondents=thresholds["min_respondents"],
             min_couples=thresholds["min_couples"],
         ),
@@ -893,7 +891,7 @@ def methods_appendix(ctx: ReportContext) -> str:
         t("method_mixed"),
         t("method_reliable"),
         t(
-            "privacy_rule",
+            "disclosure_rule",
             min_respondents=thresholds["min_respondents"],
             min_couples=thresholds["min_couples"],
         ),
