@@ -476,9 +476,10 @@ def test_small_classes_read_as_bounds_that_hold(small_parts):
     'op <5 na': each printed bound holds for the true count."""
     config = load_config("config/config.yaml")
     seen = set()
-    for stats in small_parts["groups"].values():
+    measurements = small_parts["measurements"]
+    for code, stats in small_parts["groups"].items():
         truth = analyse.analyse_outcome(
-            small_parts["measurements"].query("municipality_code == @code"),
+            measurements[measurements["municipality_code"] == code],
             OTHER_OUTCOME, config["outcomes"][OTHER_OUTCOME], analyse.timepoint_roles(config),
             {"min_respondents": 10, "min_couples": 5}, fit_mixed=False,
         )["reliable_change"]

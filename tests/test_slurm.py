@@ -252,8 +252,8 @@ def test_every_job_ran_as_a_slurm_job(slurm_run):
     rules = {log.relative_to(project / ".snakemake/slurm_logs").parts[0]
              for log in submitted.values()}
     # Every rule with an action (all rules but the target `all`) ran as a SLURM job.
-    assert rules == {"rule_clean_year", "rule_provenance", "rule_municipality_stats",
-                     "rule_overview_stats", "rule_municipality_notebook",
+    assert rules == {"rule_clean_year", "rule_provenance", "rule_disclosure",
+                     "rule_municipality_stats", "rule_overview_stats", "rule_municipality_notebook",
                      "rule_overview_notebook", "rule_municipality_pdf", "rule_overview_pdf",
                      "rule_publication_checksums"}, rules
     # The demo: 1 cleaning + 1 provenance + 3 stats + 6 notebooks + 6 PDFs + 1 checksums.
