@@ -256,8 +256,9 @@ def test_every_job_ran_as_a_slurm_job(slurm_run):
                      "rule_municipality_stats", "rule_overview_stats", "rule_municipality_notebook",
                      "rule_overview_notebook", "rule_municipality_pdf", "rule_overview_pdf",
                      "rule_publication_checksums"}, rules
-    # The demo: 1 cleaning + 1 provenance + 3 stats + 6 notebooks + 6 PDFs + 1 checksums.
-    assert len(submitted) == 18, sorted(submitted)
+    # The demo: 1 cleaning + 1 provenance + 1 disclosure + 3 stats + 6 notebooks + 6 PDFs +
+    # 1 checksums.
+    assert len(submitted) == 19, sorted(submitted)
     # SLURM's own view (kept MinJobAge seconds without accounting): each of them COMPLETED.
     states = dict(line.split("|") for line in subprocess.run(
         ["squeue", "--states=all", "--noheader", "--format=%i|%T"], env=env,
