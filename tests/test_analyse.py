@@ -138,26 +138,33 @@ def test_waiting_period_where_intake_exists(demo, config, group):
     assert "followup" in group["outcomes"]["relationship_rating"]["paired"]["follow_up"]
 
 
-def test_small_municipality_is_suppressed_but_computed(demo, config):
+def test_small_municipality_shows_no_numbers_and_the_other_keeps_its_report(demo, config):
     # Keep four couples of one municipality: below 10 respondents and 5 couples.
     keep = sorted(demo.loc[demo["municipality_code"] == "GM9999", "couple_id"].unique())[:4]
     small = demo[(demo["municipality_code"] != "GM9999") | demo["couple_id"].isin(keep)]
     result = analyse_group(small, config, 2024, "GM9999")
     assert result["publication"]["suppressed"] is True
-    assert "pre:fewer_respondents_than_min" in result["publication"]["reasons"]
-    assert result["outcomes"]["relationship_rating"]["paired"]["course"]["available"]
+    assert "baseline:fewer_respondents_than_min" in result["publication"]["reasons"]
+    # Not one statistic or count of it is written (results/stats/ is publishable).
+    for block in result["outcomes"].values():
+        assert block["withheld"] is True
+        assert not {"participation", "descriptives", "paired", "reliable_change"} & set(block)
     pooled = analyse_year(small, config, 2024)
     entries = {e["municipality_code"]: e for e in pooled["municipalities"]}
     assert entries["GM9999"]["suppression"] == "primary"
-    # With two municipalities, the other would reveal the small one by subtraction.
-    assert entries["GM9998"]["suppression"] == "secondary"
-    assert pooled["publication"]["secondary_suppression"] == ["GM9998"]
-    # Its own report must stay unpublished too, or pooled minus it reveals GM9999.
+    assert entries["GM9999"]["group"] is None
+    # The other municipality meets the thresholds: it keeps its report and its row ...
+    assert entries["GM9998"]["suppressed"] is False
     other = analyse_group(small, config, 2024, "GM9998")
-    assert other["publication"]["suppression"] == "secondary"
-    assert other["publication"]["suppressed"] is True
-    assert "secondary_suppression" in other["publication"]["reasons"]
-    assert result["publication"]["suppression"] == "primary"
+    assert other["publication"]["suppressed"] is False
+    # ... and the pooled figures are its own: nothing of GM9999 is in them.
+    rating = pooled["outcomes"]["relationship_rating"]
+    own = other["outcomes"]["relationship_rating"]
+    assert rating["participation"] == own["participation"]
+    assert rating["paired"]["course"]["mean_change"] == own["paired"]["course"]["mean_change"]
+    # The overview says how many participants are in no published group.
+    assert pooled["publication"]["unshown_participants"] == 8
+    assert pooled["publication"]["unshown_municipalities"] == 1
 
 
 def test_overview_pooled_counts_and_comparison(two_years, overview):
@@ -165,6 +172,7 @@ def test_overview_pooled_counts_and_comparison(two_years, overview):
     rating = overview["outcomes"]["relationship_rating"]
     assert rating["participation"]["participants"] == this_year["participant_id"].nunique()
     rows = rating["comparison"]
+    # No municipality is withheld here, so the pooled groups are all of them.
     assert sum(r["participants"] for r in rows) == rating["participation"]["participants"]
     assert [r["municipality_code"] for r in rows] == ["GM9998", "GM9999"]
     assert rating["funnel"]["available"] is False
@@ -191,9 +199,19 @@ def test_funnel_limits_equal_r_qbinom():
 
 
 def test_overview_funnel_for_outcome_with_reliability(overview):
-    funnel = overview["outcomes"]["couple_satisfaction"]["funnel"]
-    assert funnel["available"]
-    assert funnel["n_total"] == sum(p["n"] for p in funnel["points"])
+    block = overview["outcomes"]["couple_satisfaction"]
+    funnel = block["funnel"]
+    # A point is a municipality whose improved count is shown exactly, nothing else: its
+    # share and n give that count.
+    exact = {
+        r["municipality_code"]: r["reliably_improved"]["count"]
+        for r in block["comparison"]
+        if r.get("reliably_improved") and r["reliably_improved"]["count"] is not None
+    }
+    points = {p["municipality_code"]: p["improved"] for p in funnel.get("points", [])}
+    assert points == exact
+    if funnel["available"]:
+        assert funnel["n_total"] == sum(p["n"] for p in funnel["points"])
 
 
 def test_trend_over_years(overview, two_years, config):
@@ -291,10 +309,8 @@ def test_outcome_without_any_data_is_unavailable_not_an_error(demo, config):
     only_rating = demo[demo["outcome"] == "relationship_rating"]
     result = analyse_group(only_rating, config, 2024, "GM9999")
     csi = result["outcomes"]["couple_satisfaction"]
-    assert csi["participation"]["participants"] == 0
-    assert csi["descriptives"] == {}
-    assert csi["paired"]["course"]["available"] is False
-    assert csi["reliable_change"]["available"] is False
+    assert csi["publication"]["suppressed"] is True
+    assert csi["withheld"] is True and "participation" not in csi
     json.dumps(result, allow_nan=False)
 
 
@@ -305,8 +321,9 @@ def test_trend_rows_carry_each_years_suppression(two_years, config):
     own = analyse_group(data, config, 2024, "GM9999")["trend"]["by_outcome"]["relationship_rating"]
     other = analyse_group(data, config, 2024, "GM9998")["trend"]["by_outcome"]
     assert [(r["year"], r["suppressed"]) for r in own] == [(2023, True), (2024, False)]
-    # 2023: GM9998 was suppressed secondarily to protect GM9999.
-    assert [r["suppressed"] for r in other["relationship_rating"]] == [True, False]
+    assert own[0]["mean_change"] is None and own[0]["n_pairs"] is None
+    # 2023: GM9998 met the thresholds and keeps its row (no secondary suppression).
+    assert [r["suppressed"] for r in other["relationship_rating"]] == [False, False]
 
 
 def test_overview_tidy_tables(overview):

@@ -37,7 +37,7 @@ def test_slugify_official_names(name, slug):
 
 def test_demo_config_loads_with_defaults(repo):
     config = load_config(repo / "config" / "config.yaml")
-    assert config["privacy"] == {"min_respondents": 10, "min_couples": 5}
+    assert config["privacy"] == {"min_respondents": 10, "min_couples": 5, "protection_width": 5}
     assert config["outcomes"]["couple_satisfaction"]["reliability"]["value"] == 0.94
     assert primary_outcome(config) == "relationship_rating"
 

@@ -1,4 +1,5 @@
-"""Participation counts, attrition (Welch vs R), publication and secondary suppression."""
+"""Participation counts, attrition (Welch vs R), publication cells and which groups a year
+publishes (samen_sterker.disclosure.decide_groups)."""
 
 import json
 from pathlib import Path
@@ -7,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from samen_sterker.disclosure.decide import decide_groups
 from samen_sterker.stats.participation import (
     attrition_comparison,
     outcome_publication,
     participation,
     publication_cell,
-    secondary_suppression,
     wide_scores,
 )
 
@@ -115,16 +116,33 @@ def _cells(respondents, couples):
     return {"baseline": cell, "course_end": cell, "course_change": cell}
 
 
-def test_no_secondary_suppression_without_primary():
-    cells = {"GM0001": _cells(20, 10), "GM0002": _cells(30, 15)}
-    assert secondary_suppression(cells, THRESHOLDS) == []
+def _published(groups):
+    return sorted(code for code, e in groups["municipalities"].items() if e["published"])
 
 
-def test_a_single_suppressed_municipality_takes_the_smallest_other_with_it():
+def test_every_municipality_published_without_small_ones():
+    groups = decide_groups({"GM0001": _cells(20, 10), "GM0002": _cells(30, 15)}, THRESHOLDS)
+    assert _published(groups) == ["GM0001", "GM0002"]
+    assert groups["shown_groups"] == ["GM0001", "GM0002"]
+    assert groups["other"]["published"] is False
+
+
+def test_a_single_small_municipality_is_in_no_group_and_takes_nobody_with_it():
+    """The old rule withheld GM0003 (12 respondents) to hide GM0001; now GM0003 keeps its
+    report and GM0001, alone, is in no published group (a group of one would be itself)."""
     cells = {"GM0001": _cells(6, 3), "GM0002": _cells(30, 15), "GM0003": _cells(12, 6)}
-    assert secondary_suppression(cells, THRESHOLDS) == ["GM0003"]
+    groups = decide_groups(cells, THRESHOLDS)
+    assert _published(groups) == ["GM0002", "GM0003"]
+    assert groups["other"]["members"] == ["GM0001"]
+    assert groups["other"]["published"] is False
+    assert groups["other"]["reasons"][0] == "one_member"
+    assert groups["municipalities"]["GM0001"]["group"] is None
 
 
-def test_suppressed_municipalities_that_together_reach_the_threshold_need_no_partner():
+def test_small_municipalities_that_together_reach_the_thresholds_are_published_together():
     cells = {"GM0001": _cells(6, 3), "GM0002": _cells(6, 3), "GM0003": _cells(30, 15)}
-    assert secondary_suppression(cells, THRESHOLDS) == []
+    groups = decide_groups(cells, THRESHOLDS)
+    assert _published(groups) == ["GM0003"]
+    assert groups["other"]["published"] is True
+    assert groups["shown_groups"] == ["GM0003", "other"]
+    assert groups["municipalities"]["GM0001"]["group"] == "other"

@@ -1,6 +1,6 @@
 """The whole pipeline on a simulated multi-year cohort with a municipality below the privacy
-thresholds, in English: suppression reaches the PDFs, earlier years form a trend, and the
-English report uses English words and decimal points."""
+thresholds, in English: suppression reaches the PDFs, the disclosure audit is written, earlier
+years form a trend, and the English report uses English words and decimal points."""
 
 import json
 import re
@@ -98,17 +98,27 @@ def test_small_municipality_report_is_suppressed_without_numbers(scenario_run):
         assert re.search(r"\d[.,]\d", text) is None
 
 
-def test_secondary_suppression_protects_the_small_municipality(scenario_run):
-    """Pooled totals minus the published municipalities must not reveal Klein-Nergens."""
+def test_the_small_municipality_is_in_no_group_and_the_others_keep_their_reports(scenario_run):
+    """Pooled totals are over the published municipalities; the year's disclosure audit is
+    written beside them and finds nothing narrowed."""
     for year in SCENARIO.years:
         overview = stats(scenario_run, year, "overview")
         suppressed = {entry["slug"] for entry in overview["municipalities"]
                       if entry["suppressed"]}
-        assert "klein-nergens" in suppressed and len(suppressed) >= 2
-        for slug in suppressed:
-            assert stats(scenario_run, year, slug)["publication"]["suppressed"] is True
-            text = body_text(scenario_run / f"results/reports/{year}/{slug}.pdf")
-            assert re.search(r"\d[.,]\d", text) is None
+        assert suppressed == {"klein-nergens"}
+        for slug in ("groot-nergens", "middel-nergens"):
+            assert stats(scenario_run, year, slug)["publication"]["suppressed"] is False
+        rows = [r for r in overview["outcomes"]["relationship_rating"]["comparison"]
+                if not r["suppressed"]]
+        pooled = overview["outcomes"]["relationship_rating"]["participation"]
+        assert pooled["participants"] == sum(r["participants"] for r in rows)
+        assert overview["publication"]["unshown_participants"] > 0
+        audit = pd.read_csv(scenario_run / f"results/disclosure/{year}.csv")
+        assert list(audit.columns[:2]) == ["cell", "published_as"]
+        assert set(audit["verdict"]) <= {"safe"}
+        decisions = json.loads(
+            (scenario_run / f"results/disclosure/{year}.json").read_text(encoding="utf-8"))
+        assert decisions["groups"]["municipalities"]["GM9003"]["group"] is None
 
 
 def test_published_municipality_shows_its_numbers_in_english_with_a_trend(scenario_run):

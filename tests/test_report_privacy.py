@@ -1,8 +1,13 @@
-"""Privacy of the rendered report sections: pooled totals vs suppression, and subtraction.
+"""Privacy of a year's publications: which groups are published, pooled totals over them,
+and, with the audit, that no withheld count follows from everything the year publishes.
 
 Stats are built with the package (samen_sterker.stats.analyse) from seeded simulated cohorts;
 expected outcomes follow from the publication rule by hand (which municipality is too small,
-which split has a part of 1-4), never from the report code's earlier output.
+which split has a part of 1-4), never from the report code's earlier output. The audit used
+on the written JSON is samen_sterker.disclosure.audit, itself checked against brute-force
+enumeration in tests/test_disclosure_audit.py; the problem is built here from the JSON the
+stats stage writes, not from the decisions, so a report or stats file that shows more than
+decided is caught.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 import html as html_module
 import re
 
+import pandas as pd
 import pytest
 
 from samen_sterker import simulate
 from samen_sterker.config import load_config
+from samen_sterker.disclosure.audit import Problem, Published, Relation, audit
 from samen_sterker.reports import municipal, overview
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.stats import analyse
@@ -31,15 +38,22 @@ def _build(config, specs, seed, **params):
     measurements = simulate.simulate_measurements(
         simulate.SimulationParameters(municipalities=tuple(specs), **params), seed
     )
+    decisions = analyse.year_decisions(measurements, config, 2024)
     groups = {
-        spec.code: analyse.analyse_group(measurements, config, 2024, spec.code) for spec in specs
+        spec.code: analyse.analyse_group(measurements, config, 2024, spec.code, decisions)
+        for spec in specs
     }
-    return {"groups": groups, "overview": analyse.analyse_year(measurements, config, 2024)}
+    return {
+        "groups": groups,
+        "overview": analyse.analyse_year(measurements, config, 2024, decisions),
+        "decisions": decisions,
+        "measurements": measurements,
+    }
 
 
 @pytest.fixture(scope="module")
 def one_tiny(config):
-    """Klein (3 couples) is too small; the smallest other one must be withheld with it."""
+    """Klein (3 couples) is too small and alone: in no published group."""
     specs = [
         Spec("GM0001", "Klein", 3),
         Spec("GM0002", "Middel", 8),
@@ -62,10 +76,28 @@ def no_suppression(config):
 
 
 @pytest.fixture(scope="module")
+def several_tiny(config):
+    """Klein and Mini (4 couples each) are too small alone, together 16 participants in 8
+    couples: published together as "other municipalities"."""
+    specs = [Spec("GM0001", "Klein", 4), Spec("GM0002", "Mini", 4), Spec("GM0003", "Groot", 12)]
+    return _build(config, specs, 11, attrition={"intake": 0.0, "post": 0.0, "followup": 0.25})
+
+
+@pytest.fixture(scope="module")
+def cohort_2025(config):
+    """Like the 2025 cohort of issue 10: Zeist 19 participants in 10 couples, Vlieland 4."""
+    specs = [Spec("GM0355", "Zeist", 10, single_partner_couples=1),
+             Spec("GM0096", "Vlieland", 2)]
+    return _build(config, specs, 2025, attrition={"intake": 0.0, "post": 0.05, "followup": 0.25})
+
+
+@pytest.fixture(scope="module")
 def small_parts(config):
     """Low attrition and one single-partner couple: splits with parts of 1-4 everywhere."""
-    specs = [Spec("GM0001", "Aa", 12, single_partner_couples=1), Spec("GM0002", "Bb", 10)]
-    attrition = {"intake": 0.0, "post": 0.05, "followup": 0.25}
+    specs = [Spec("GM0001", "Aa", 12, single_partner_couples=1,
+                  timepoints=("pre", "post", "followup")), Spec("GM0002", "Bb", 10)]
+    # Few answer the follow-up: a withheld timepoint with a handful of ratings.
+    attrition = {"intake": 0.0, "post": 0.05, "followup": 0.75}
     return _build(config, specs, 0, attrition=attrition)
 
 
@@ -114,51 +146,294 @@ def _entry(ov, name):
     return next(e for e in ov["municipalities"] if e["municipality"] == name)
 
 
-# --- 1. pooled totals against primary and secondary suppression -----------------------------
+
+def _all_text(ctx: ReportContext, sections) -> str:
+    return " ".join(_text(html) for html in sections(ctx).values())
 
 
-def test_one_tiny_municipality_totals_shown_tiny_and_its_partner_hidden(one_tiny):
+# --- the audit over everything a year writes -------------------------------------------------
+
+CATEGORIES = ("improved", "unchanged", "deteriorated")
+CLINICAL = ("recovered", "improved", "unchanged", "deteriorated")
+
+
+def _publish(published: dict, cell: str, shown: Published) -> None:
+    """Combine what two publications say of one cell (exact wins; ranges intersect)."""
+    old = published.get(cell)
+    if old is None or old.how == "withheld" or shown.how == "exact":
+        published[cell] = shown
+    elif shown.how == "range" and old.how == "range":
+        published[cell] = Published.range(max(old.low, shown.low), min(old.high, shown.high))
+
+
+def _as_published(share: dict) -> Published:
+    if share.get("count") is not None:
+        return Published.exact(share["count"])
+    if share.get("share") is not None and share.get("n"):
+        # A percentage beside its n gives the count.
+        return Published.exact(round(share["share"] * share["n"]))
+    decision = share.get("disclosure") or {}
+    if decision.get("how") == "range":
+        return Published.range(decision["low"], decision["high"])
+    return Published.withheld()
+
+
+def _add_split(problem, protected, total_cell, total, parts, truth=None):
+    """A published total (exact) and its parts as the JSON shows them."""
+    problem.values.setdefault(total_cell, total if total is not None else 0)
+    if total is not None:
+        _publish(problem.published, total_cell, Published.exact(total))
+        problem.frame.add(total_cell)
+    cells = []
+    for name, share in parts.items():
+        cell = f"{total_cell}:{name}"
+        cells.append(cell)
+        problem.values.setdefault(cell, (truth or {}).get(name, 0))
+        _publish(problem.published, cell, _as_published(share))
+        protected.add(cell)
+    problem.relations.append(Relation.total(total_cell, cells))
+
+
+def audit_written_year(year: dict, width: int = 5) -> list:
+    """Audit the reliable- and clinical-change counts of every JSON of a year as written.
+
+    Municipal JSONs and the overview's pooled block and comparison rows all publish counts;
+    the same group's cells from different files are one cell.
+    """
+    problem = Problem(values={})
+    protected: set[str] = set()
+    blocks_by_group = [(code, stats["outcomes"]) for code, stats in year["groups"].items()
+                       if not stats["publication"]["suppressed"]]
+    if not year["overview"]["publication"]["suppressed"]:
+        blocks_by_group.append(("pooled", year["overview"]["outcomes"]))
+    for group, outcomes in blocks_by_group:
+        for name, block in outcomes.items():
+            reliable = block.get("reliable_change") or {}
+            if reliable.get("available"):
+                _add_split(problem, protected, f"{group}/{name}/rc", reliable["n"],
+                           {c: reliable[c] for c in CATEGORIES})
+                for row in reliable["sensitivity"]:
+                    _add_split(problem, protected, f"{group}/{name}/rc@{row['reliability']}",
+                               reliable["n"], {c: row[c] for c in CATEGORIES})
+            clinical = block.get("clinical_change") or {}
+            if clinical.get("available"):
+                _add_split(problem, protected, f"{group}/{name}/cl",
+                           clinical["n_started_dysfunctional"], {c: clinical[c] for c in CLINICAL})
+    # The overview's comparison rows publish each group's improved count again.
+    for name, block in year["overview"]["outcomes"].items():
+        for row in block.get("comparison", []):
+            share = row.get("reliably_improved")
+            if share and not row["suppressed"]:
+                cell = f"{row['municipality_code']}/{name}/rc:improved"
+                problem.values.setdefault(cell, 0)
+                _publish(problem.published, cell, _as_published(share))
+    for point_block in year["overview"]["outcomes"].values():
+        for point in (point_block.get("funnel") or {}).get("points", []):
+            assert point["improved"] is not None
+    # True values are not needed for intervals; the solver only needs a consistent start.
+    problem.values = dict.fromkeys(problem.values, 0)
+    return audit(problem, protected, width)
+
+
+@pytest.mark.parametrize("name", ["one_tiny", "several_tiny", "no_suppression", "small_parts",
+                                  "cohort_2025", "only_tiny"])
+def test_no_withheld_count_can_be_narrowed_from_the_written_year(name, request):
+    year = request.getfixturevalue(name)
+    # The decisions' own audit (what results/disclosure/{year}.csv holds) ...
+    assert all(row["verdict"] == "safe" for row in year["decisions"]["audit"])
+    # ... and an audit of what the JSON files actually show.
+    findings = audit_written_year(year)
+    bad = [(f.cell, f.derived, f.verdict) for f in findings if f.verdict != "safe"]
+    assert bad == []
+
+
+def test_the_written_year_audit_catches_an_overview_share_beside_a_withheld_count(small_parts):
+    """Leak 1 of issue 10 put back: the overview row prints the improved count (as a share
+    with its n) that the municipal report withholds; the audit must flag the others."""
+    import copy
+
+    config = load_config("config/config.yaml")
+    year = copy.deepcopy(small_parts)
+    code = "GM0001"
+    reliable = year["groups"][code]["outcomes"][OTHER_OUTCOME]["reliable_change"]
+    assert reliable["improved"]["count"] is None  # withheld in the report (by hand: 1 single
+    # partner, 0-4 unchanged and deteriorated, so improved is withheld to protect them)
+    truth = analyse.analyse_outcome(
+        year["measurements"].query("municipality_code == @code"), OTHER_OUTCOME,
+        config["outcomes"][OTHER_OUTCOME], analyse.timepoint_roles(config),
+        {"min_respondents": 10, "min_couples": 5}, fit_mixed=False,
+    )["reliable_change"]
+    for row in year["overview"]["outcomes"][OTHER_OUTCOME]["comparison"]:
+        if row["municipality_code"] == code:
+            row["reliably_improved"] = dict(truth["improved"])
+    flagged = {f.cell for f in audit_written_year(year) if f.verdict != "safe"}
+    assert f"{code}/{OTHER_OUTCOME}/rc:unchanged" in flagged
+
+
+# --- the three leaks of issue 10 by name -----------------------------------------------------
+
+
+def test_leak_1_overview_share_equals_the_municipal_decision(small_parts):
+    """The overview prints for a municipality exactly what its own report prints of the
+    improved count: a percentage only when the count is shown exactly, else the same bound."""
+    ov = small_parts["overview"]
+    for lang in ("nl", "en"):
+        table = _text(overview.municipalities_section(ReportContext(stats=ov, lang=lang)))
+        for code, stats in small_parts["groups"].items():
+            reliable = stats["outcomes"][OTHER_OUTCOME]["reliable_change"]
+            ctx = ReportContext(stats=stats, lang=lang, overview=ov)
+            expected = municipal.share_text(ctx, reliable["improved"])
+            assert expected in table, (code, lang)
+            assert expected in _text(municipal.reliable_change_section(ctx))
+    # The fixture really has a municipality whose improved count is not shown exactly.
+    assert any(
+        stats["outcomes"][OTHER_OUTCOME]["reliable_change"]["improved"]["count"] is None
+        or stats["outcomes"][OTHER_OUTCOME]["reliable_change"]["unchanged"]["count"] is None
+        for stats in small_parts["groups"].values()
+    )
+
+
+def test_leak_2_one_n_per_outcome_everywhere_in_a_report(small_parts):
+    """CSI-4's n of complete pairs was '17 tot 20' on one page and 17 on the next: now a
+    participation count is one exact number wherever it is printed, never a range."""
+    for stats in small_parts["groups"].values():
+        ctx = ReportContext(stats=stats, lang="nl", overview=small_parts["overview"])
+        text = _all_text(ctx, _municipal_sections)
+        assert "5 of meer" not in text and "<5" not in text and "op <5 na" not in text
+        assert "Bijna iedereen" not in text
+        for outcome in stats["outcomes"].values():
+            course = outcome["paired"]["course"]
+            if not course.get("available"):
+                continue
+            n = course["n_pairs"]
+            assert n == outcome["participation"]["complete_pairs"]
+            assert str(n) in _numbers(text)
+        # Page 1 and the participation section print the same starters and completers.
+        part = stats["outcomes"][PRIMARY]["participation"]
+        completion = f"{part['complete_pairs']} van de {part['participants_at_baseline']}"
+        assert completion in _text(municipal.key_figures(ctx))
+
+
+def test_leak_3_no_statistic_of_a_withheld_cell_in_results_stats(small_parts, config, tmp_path):
+    """Quartiles and medians of a withheld timepoint gave its three ratings back, and a
+    4-participant municipality's JSON had follow-up descriptives with n = 1."""
+    from samen_sterker.stats.output import write_stats
+    from samen_sterker.targets import MUNICIPAL_TABLES
+
+    for code, stats in small_parts["groups"].items():
+        assert not stats["publication"]["suppressed"]
+        paths = [tmp_path / code / f"{name}.csv" for name in MUNICIPAL_TABLES]
+        write_stats(stats, tmp_path / f"{code}.json", paths)
+        for name, block in stats["outcomes"].items():
+            for tp, row in block.get("descriptives", {}).items():
+                cell = block["publication"]["by_timepoint"][tp]
+                if cell["suppressed"]:
+                    assert row == {"n": row["n"], "withheld": True}, (code, name, tp)
+        frame = pd.read_csv(tmp_path / code / "descriptives.csv")
+        if "withheld" in frame:
+            withheld = frame[frame["withheld"].fillna(False).astype(bool)]
+            statistics = ["mean", "median", "q1", "q3", "sd", "ci_low", "ci_high"]
+            assert withheld[statistics].isna().all().all()
+    # The fixture has a withheld follow-up in Aa (75% of 23 do not answer it).
+    followup = small_parts["groups"]["GM0001"]["outcomes"][PRIMARY]["descriptives"]["followup"]
+    assert followup["withheld"] is True and 0 < followup["n"] < 10
+
+
+def test_tiny_municipality_json_has_no_statistic_at_all(cohort_2025, tmp_path):
+    from samen_sterker.stats.output import write_stats
+    from samen_sterker.targets import MUNICIPAL_TABLES, OVERVIEW_TABLES
+
+    ov_paths = [tmp_path / "overview" / f"{name}.csv" for name in OVERVIEW_TABLES]
+    write_stats(cohort_2025["overview"], tmp_path / "overview.json", ov_paths)
+    comparison = pd.read_csv(tmp_path / "overview" / "comparison.csv")
+    vlieland_rows = comparison[comparison["municipality_code"] == "GM0096"]
+    assert vlieland_rows.drop(columns=["outcome", "municipality", "municipality_code", "slug",
+                                       "suppressed", "group"]).isna().all().all()
+
+    vlieland = cohort_2025["groups"]["GM0096"]
+    paths = [tmp_path / f"{name}.csv" for name in MUNICIPAL_TABLES]
+    write_stats(vlieland, tmp_path / "vlieland.json", paths)
+    assert all(path.read_text() == "" for path in paths)
+    text = (tmp_path / "vlieland.json").read_text()
+    for key in ("descriptives", "participation", "paired", "median", "mean", "n_pairs"):
+        assert f'"{key}"' not in text
+
+
+# --- the 2025-like cohort ---------------------------------------------------------------------
+
+
+def test_2025_like_cohort_zeist_keeps_its_report_vlieland_has_none(cohort_2025):
+    zeist, vlieland = cohort_2025["groups"]["GM0355"], cohort_2025["groups"]["GM0096"]
+    part = zeist["outcomes"][PRIMARY]["participation"]
+    assert (part["participants"], part["couples"]) == (19, 10)
+    assert zeist["publication"]["suppressed"] is False
+    assert vlieland["publication"]["suppressed"] is True
+    ov = cohort_2025["overview"]
+    for lang, unshown in (("nl", "4 deelnemers uit 1 gemeente(n) staan in geen enkele groep"),
+                          ("en", "4 participants from 1 municipality(ies) are in no group")):
+        ctx = ReportContext(stats=zeist, lang=lang, overview=ov)
+        text = _all_text(ctx, _municipal_sections)
+        assert "19" in _numbers(text)  # its participants, on page 1
+        course = zeist["outcomes"][PRIMARY]["paired"]["course"]
+        assert f"{course['mean_from']:.1f}".replace(".", "," if lang == "nl" else ".") in text
+        # Its own row in the overview, and the overview says how many are not shown.
+        ov_text = _all_text(ReportContext(stats=ov, lang=lang), _overview_sections)
+        assert "Zeist 19 " in ov_text
+        assert unshown in ov_text
+        # No figure of Vlieland anywhere: its row carries words only.
+        row = re.search(r"Vlieland ([^A-Z]*)", _text(
+            overview.municipalities_section(ReportContext(stats=ov, lang=lang)))).group(1)
+        assert not re.search(r"\d", row)
+    # The notice report of Vlieland has no numbers beyond the year and the thresholds.
+    ctx = ReportContext(stats=vlieland, lang="nl", overview=ov)
+    text = _text(municipal.title_block(ctx) + municipal.suppressed_notice(ctx))
+    assert _numbers(text) <= {"2024", "10", "5"}
+
+
+# --- groups and pooled totals -----------------------------------------------------------------
+
+
+def test_one_tiny_municipality_is_in_no_group_and_nobody_else_is_withheld(one_tiny):
     ov = one_tiny["overview"]
-    # By hand: Klein has 6 participants (< 10); the smallest other (Middel, 8 couples) is
-    # withheld with it; together 22 participants in 11 couples meet 10 / 5.
     assert _entry(ov, "Klein")["suppression"] == "primary"
-    assert _entry(ov, "Middel")["suppression"] == "secondary"
-    assert municipal.pooled_totals_publishable(ov)
+    assert _entry(ov, "Klein")["group"] is None
+    for name in ("Middel", "Groot", "Ruim"):
+        assert _entry(ov, name)["suppressed"] is False
+    rows = [r for r in ov["outcomes"][PRIMARY]["comparison"] if not r["suppressed"]]
+    part = ov["outcomes"][PRIMARY]["participation"]
+    assert part["participants"] == sum(r["participants"] for r in rows)
+    klein = one_tiny["measurements"].query("municipality_code == 'GM0001'")
+    assert ov["publication"]["unshown_participants"] == klein["participant_id"].nunique()
     for lang in ("nl", "en"):
         sections = _overview_sections(ReportContext(stats=ov, lang=lang))
-        part = ov["outcomes"][PRIMARY]["participation"]
         assert str(part["participants"]) in _numbers(_text(sections["key_figures"]))
         table = _text(sections["municipalities"])
-        for name in ("Klein", "Middel"):
-            row = re.search(rf"{name} ([^A-Z]*)", table).group(1)
-            assert not re.search(r"\d", row), f"{lang}: figures in the row of {name}"
-        assert "Klein" not in sections["funnel"] and "Middel" not in sections["funnel"]
+        row = re.search(r"Klein ([^A-Z]*)", table).group(1)
+        assert not re.search(r"\d", row), f"{lang}: figures in the row of Klein"
+        assert "Klein:" not in _text(sections["funnel"])  # no point of it
     text = _text(overview.municipalities_section(ReportContext(stats=ov, lang="nl")))
-    assert "Middel weggelaten om een kleine gemeente te beschermen" in text
     assert "Klein te weinig deelnemers" in text
 
 
-def test_secondarily_suppressed_municipality_report_says_it_cannot_be_reported(one_tiny):
-    stats = one_tiny["groups"]["GM0002"]
-    assert stats["publication"]["suppression"] == "secondary"
-    assert municipal.is_suppressed(stats)  # from its own JSON, not from the overview
-    for lang, phrase in (("nl", "geen uitkomsten"), ("en", "no results")):
-        ctx = ReportContext(stats=stats, lang=lang, overview=one_tiny["overview"])
-        text = _text(municipal.title_block(ctx) + municipal.suppressed_notice(ctx))
-        assert phrase in text
-        assert _numbers(text) <= {"2024", "10", "5"}
-    tiny = ReportContext(stats=one_tiny["groups"]["GM0001"], lang="nl")
-    assert "te weinig mensen" in _text(municipal.suppressed_notice(tiny))
-
-
-def test_comparison_plot_shows_no_figures_of_suppressed_municipalities(one_tiny):
-    ov = one_tiny["overview"]
-    ctx = ReportContext(stats=one_tiny["groups"]["GM0003"], lang="nl", overview=ov)
-    html = municipal.comparison_section(ctx)
-    assert "Klein" not in html and "Middel" not in html
-    assert "Groot" in html and "Ruim" in html
-    assert "grijze band" in _text(html)  # the suppressed set meets the thresholds
-    assert "2 gemeente(n) staan er niet in" in _text(html)
+def test_several_tiny_municipalities_are_published_together(several_tiny):
+    ov = several_tiny["overview"]
+    assert ov["publication"]["other"] == {"published": True, "members": 2}
+    assert ov["publication"]["unshown_participants"] == 0
+    other = next(r for r in ov["outcomes"][PRIMARY]["comparison"]
+                 if r["municipality_code"] == "other")
+    assert other["members"] == ["Klein", "Mini"] and other["participants"] == 16
+    text = _text(overview.municipalities_section(ReportContext(stats=ov, lang="nl")))
+    assert "Overige gemeenten (Klein, Mini) 16 " in text
+    assert "Klein te weinig deelnemers; telt mee in 'overige gemeenten'" in text
+    for code in ("GM0001", "GM0002"):
+        assert several_tiny["groups"][code]["publication"]["group"] == "other"
+    # Groot's report compares itself with "other municipalities" by that name.
+    ctx = ReportContext(stats=several_tiny["groups"]["GM0003"], lang="nl", overview=ov)
+    comparison = municipal.comparison_section(ctx)
+    assert "Overige gemeenten" in comparison and "Klein" not in comparison
+    # The pooled model's per-municipality changes name published municipalities only.
+    changes = ov["outcomes"][PRIMARY]["pooled_model"].get("changes", [])
+    assert {c["municipality_code"] for c in changes} <= {"GM0003"}
 
 
 def test_only_tiny_municipalities_nothing_pooled(only_tiny):
@@ -167,14 +442,14 @@ def test_only_tiny_municipalities_nothing_pooled(only_tiny):
     assert not municipal.pooled_totals_publishable(ov)
     ctx = ReportContext(stats=ov, lang="nl")
     sections = _overview_sections(ctx)
-    assert "geen totalen" in _text(sections["key_figures"])
-    part = ov["outcomes"][PRIMARY]["participation"]
-    # "CSI-4" names the questionnaire; it is not a count.
+    assert "Geen enkele gemeente had genoeg deelnemers" in _text(sections["key_figures"])
+    unshown = ov["publication"]["unshown_participants"]
+    assert f"{unshown} deelnemers uit 2 gemeente(n)" in _text(sections["key_figures"])
     texts = [_text(html).replace("CSI-4", "") for html in sections.values()]
     printed = set().union(*(_numbers(text) for text in texts))
-    # Only the year and 450 euro of the cost context may be numbers, never a count of people.
-    for count in (part["participants"], part["couples"], part["complete_pairs"]):
-        assert str(count) not in printed
+    # The year, the cost context ('minstens 3', '2 tot 2,3 miljard'), '95%' and how many
+    # are not shown (from how many municipalities); nothing per municipality.
+    assert printed <= {"2024", "95", "3", "2,3", str(unshown), "2"}
     for name in ("Klein", "Mini"):
         assert f"{name} te weinig deelnemers" in _text(sections["municipalities"])
 
@@ -186,153 +461,48 @@ def test_no_suppression_shows_totals_and_every_municipality(no_suppression):
     sections = _overview_sections(ReportContext(stats=ov, lang="nl"))
     part = ov["outcomes"][PRIMARY]["participation"]
     assert f"met samen {part['participants']} deelnemers" in _text(sections["key_figures"])
+    assert "Alle deelnemers van dit jaar staan in een groep" in _text(sections["key_figures"])
     table = _text(sections["municipalities"])
     for row in ov["outcomes"][PRIMARY]["comparison"]:
         assert f"{row['municipality']} {row['participants']} " in table
     assert "te weinig deelnemers" not in table
 
 
-def test_totals_withheld_when_the_suppressed_counts_do_not_reach_the_thresholds(one_tiny):
-    # A JSON that names Klein suppressed but not its secondary partner: the counts check
-    # (not the JSON's own verdict) must catch that Klein alone could be derived.
-    import copy
-
-    ov = copy.deepcopy(one_tiny["overview"])
-    _entry(ov, "Middel").update(suppressed=False, suppression=None)
-    assert not ov["publication"]["suppressed"]
-    assert not municipal.pooled_totals_publishable(ov)
-    assert "geen totalen" in _text(overview.key_figures(ReportContext(stats=ov, lang="nl")))
-    # Without the counts (an older JSON) totals are not shown either.
-    ov = copy.deepcopy(one_tiny["overview"])
-    for row in ov["outcomes"][PRIMARY]["comparison"]:
-        row.pop("cells")
-    assert not municipal.pooled_totals_publishable(ov)
+# --- words that stay true ---------------------------------------------------------------------
 
 
-# --- 2. no hidden count by subtraction within one section -----------------------------------
-
-
-def test_exact_parts_withholds_until_no_small_part_follows():
-    # Worked by hand: the reader knows the total, the exact parts, that '<5' is 1-4 and that
-    # a part shown as '5 or more' is at least 5.
-    assert municipal.exact_parts({"both": 10, "one": 1}) == set()  # 11 − 10 = 1
-    assert municipal.exact_parts({"both": 10, "one": 0}) == {"both", "one"}
-    assert municipal.exact_parts({"both": 10, "one": 6}) == {"both", "one"}
-    # 15 + (4 + 1): the two withheld add up to 5, each could be 1-4.
-    assert municipal.exact_parts({"a": 15, "b": 4, "c": 1}) == {"a"}
-    # 10 + (8 + 2): '<5' in 1-4 and '5 or more' in 6-9 sum to 10 in four ways.
-    assert municipal.exact_parts({"a": 10, "b": 8, "c": 2}) == {"a"}
-    # 18 + (1 + 0): the zero stays exact, so 18 would give the 1 back.
-    assert municipal.exact_parts({"a": 18, "b": 1, "c": 0}) == {"c"}
-    # 17 + (2 + 2): the withheld sum 4 would itself be a count of 1-4.
-    assert municipal.exact_parts({"a": 17, "b": 2, "c": 2}) == set()
-    # 20 + (1 + 5): '<5' + '5 or more' = 6 only as 1 + 5: determined, so 20 is withheld too.
-    assert municipal.exact_parts({"a": 20, "b": 5, "c": 1}) == set()
-
-
-def _splits(stats) -> list[tuple[str, int, dict[str, int]]]:
-    """(name, total, parts) of every split a report of these stats can print."""
-    splits = []
-    for name, outcome in stats["outcomes"].items():
-        part = outcome["participation"]
-        splits.append(
-            (
-                f"{name}: couples",
-                part["couples"],
-                {"both": part["couples_both_partners"], "one": part["couples_one_partner"]},
-            )
-        )
-        splits.append(
-            (
-                f"{name}: completion",
-                part["participants_at_baseline"],
-                {
-                    "complete": part["complete_pairs"],
-                    "lost": part["participants_at_baseline"] - part["complete_pairs"],
-                },
-            )
-        )
-        reliable = outcome.get("reliable_change") or {}
-        if reliable.get("available"):
-            splits.append(
-                (
-                    f"{name}: reliable change",
-                    reliable["n"],
-                    {k: reliable[k]["count"] for k in ("improved", "unchanged", "deteriorated")},
-                )
-            )
-    return splits
-
-
-def derivable_small_parts(text: str, splits) -> list[str]:
-    """Splits whose part of 1-4 follows from the exact total minus the other parts printed."""
-    printed = _numbers(text)
-    leaks = []
-    for name, total, parts in splits:
-        for small, value in parts.items():
-            if not 0 < value < 5:
-                continue
-            others = [v for k, v in parts.items() if k != small and v != 0]  # 0s are printed
-            if str(total) in printed and all(str(v) in printed for v in others):
-                leaks.append(f"{name}: {small}")
-    return leaks
-
-
-def test_the_scanner_finds_the_old_sentence():
-    splits = [("couples", 11, {"both": 10, "one": 1})]
-    old = "Er deden 21 mensen mee, in 11 stellen. Bij 10 stellen vulden beide partners …"
-    assert derivable_small_parts(old, splits) == ["couples: one"]
-    assert derivable_small_parts("in 11 stellen; in de meeste stellen beide", splits) == []
-
-
-def _check_sections(sections: dict[str, str], splits) -> list[str]:
-    problems = []
-    for section, html in sections.items():
-        problems += [f"{section}: {leak}" for leak in derivable_small_parts(_text(html), splits)]
-    return problems
-
-
-def test_no_small_part_derivable_in_any_municipal_section(small_parts):
-    smalls = set()
+def test_small_classes_read_as_bounds_that_hold(small_parts):
+    """'minstens 13 van de 17' / 'hoogstens 4 van de 17' instead of 'Bijna iedereen' and
+    'op <5 na': each printed bound holds for the true count."""
+    config = load_config("config/config.yaml")
+    seen = set()
+    measurements = small_parts["measurements"]
     for code, stats in small_parts["groups"].items():
-        splits = _splits(stats)
-        smalls |= {name for name, _, parts in splits if any(0 < v < 5 for v in parts.values())}
-        for lang in ("nl", "en"):
-            ctx = ReportContext(stats=stats, lang=lang, overview=small_parts["overview"])
-            assert _check_sections(_municipal_sections(ctx), splits) == [], (code, lang)
-    # The fixture really has each kind of split with a part of 1-4 (Aa: one single-partner
-    # couple, 21 / 2 / 0 reliable change; Bb: 2 of 20 without a measurement after).
-    assert {f"{PRIMARY}: couples", f"{PRIMARY}: completion"} <= smalls
-    assert f"{OTHER_OUTCOME}: reliable change" in smalls
+        truth = analyse.analyse_outcome(
+            measurements[measurements["municipality_code"] == code],
+            OTHER_OUTCOME, config["outcomes"][OTHER_OUTCOME], analyse.timepoint_roles(config),
+            {"min_respondents": 10, "min_couples": 5}, fit_mixed=False,
+        )["reliable_change"]
+        reliable = stats["outcomes"][OTHER_OUTCOME]["reliable_change"]
+        for category in CATEGORIES:
+            decision = reliable[category]["disclosure"]
+            if decision["how"] == "range":
+                assert decision["low"] <= truth[category]["count"] <= decision["high"]
+                seen.add("range")
+        text = _text(municipal.reliable_change_section(
+            ReportContext(stats=stats, lang="nl", overview=small_parts["overview"])))
+        assert "<5" not in text and "Bijna iedereen" not in text
+        if any(reliable[c]["count"] is None for c in CATEGORIES):
+            assert "hoogstens 4" in text or "minstens" in text
+            assert "Kleine aantallen:" in text  # the one legend
+    assert seen == {"range"}
 
 
-def test_no_small_part_derivable_in_any_overview_section(small_parts):
-    ov = small_parts["overview"]
-    splits = _splits(ov)
-    smalls = {name for name, _, parts in splits if any(0 < v < 5 for v in parts.values())}
-    assert {f"{PRIMARY}: couples", f"{PRIMARY}: completion"} <= smalls
-    assert f"{OTHER_OUTCOME}: reliable change" in smalls
-    # Each municipality's row and funnel point must not give its own splits away either.
-    for code, stats in small_parts["groups"].items():
-        splits += [(f"{code} {name}", total, parts) for name, total, parts in _splits(stats)]
-    for lang in ("nl", "en"):
-        sections = _overview_sections(ReportContext(stats=ov, lang=lang))
-        assert _check_sections(sections, splits) == [], lang
-        flow = _text(sections["flow"])
-        assert ("Uitval" in flow or "Dropout" in flow) and "<5" in flow
-
-
-def test_withheld_count_shows_only_what_the_published_numbers_imply():
-    """A withheld part reads as the range a reader can derive anyway, the same for every true
-    split that looks alike in print (started 39, drop-outs '<5')."""
-    withheld_count = municipal.withheld_count
-    nl = ReportContext(stats={}, lang="nl")
-    printed = {withheld_count(nl, {"complete": 39 - lost, "lost": lost}, "complete")
-               for lost in (1, 2, 3, 4)}
-    assert printed == {"35 tot 38"}
-    assert withheld_count(nl, {"complete": 36, "lost": 3}, "lost") == "<5"
-    # 12 improved, 2 unchanged ('<5'), 0 deteriorated (exact): improved is 14 minus 1-4.
-    en = ReportContext(stats={}, lang="en")
-    reliable = {"improved": 12, "unchanged": 2, "deteriorated": 0}
-    assert withheld_count(en, reliable, "improved") == "10 to 13"
-    assert withheld_count(en, reliable, "deteriorated") == "0"  # zero parts stay exact
+def test_every_report_has_the_one_legend(one_tiny):
+    for stats in one_tiny["groups"].values():
+        if stats["publication"]["suppressed"]:
+            continue
+        ctx = ReportContext(stats=stats, lang="nl", overview=one_tiny["overview"])
+        assert "Kleine aantallen:" in _text(municipal.privacy_note(ctx))
+    ctx = ReportContext(stats=one_tiny["overview"], lang="en")
+    assert "Small numbers:" in _text(overview.privacy_note(ctx))

@@ -100,9 +100,10 @@ def test_key_figures_show_the_json_numbers_the_dutch_way(cohort):
     )
     reliable = stats["outcomes"]["couple_satisfaction"]["reliable_change"]
     n = reliable["n"]
-    reliable["improved"].update(count=12, share=12 / n)
-    reliable["unchanged"].update(count=n - 12, share=(n - 12) / n)
-    reliable["deteriorated"].update(count=0, share=0.0)
+    exact = {"disclosure": {"how": "exact", "reason": None}}
+    reliable["improved"].update(count=12, share=12 / n, ci_low=0.3, ci_high=0.8, **exact)
+    reliable["unchanged"].update(count=n - 12, share=(n - 12) / n, **exact)
+    reliable["deteriorated"].update(count=0, share=0.0, **exact)
     text = _text(municipal.key_figures(_ctx(cohort, stats=stats)))
     # The big figure is the change itself: two means of the completers beside a model change
     # of all measurements would not add up (issue 13).
@@ -176,13 +177,17 @@ def test_suppressed_municipality_report_has_no_numbers(cohort):
     assert numbers <= {"2024", "10", "5"}
 
 
-def test_counts_of_one_to_four_are_shown_as_less_than_five(cohort):
+def test_participation_counts_are_published_exactly(cohort):
+    """Participation counts are not protected (every mean with its CI gives its n away):
+    one count, written the same way wherever it appears (docs/privacy.md)."""
     part = cohort[BIG]["outcomes"]["relationship_rating"]["participation"]
     assert 0 < part["couples_one_partner"] < 5  # the simulated cohort has one such couple
     text = _text(municipal.participation_section(_ctx(cohort)))
-    assert "In <5 stellen deed één partner mee" in text
-    # couples − both would give the hidden count back
-    assert f"Bij {part['couples_both_partners']} stellen" not in text
+    assert (
+        f"Bij {part['couples_both_partners']} stellen vulden beide partners de vragenlijst in, "
+        f"bij {part['couples_one_partner']} stellen één partner." in text
+    )
+    assert "<5" not in text
 
 
 def test_no_participant_or_couple_code_appears_anywhere(cohort):
@@ -205,7 +210,9 @@ def test_no_participant_or_couple_code_appears_anywhere(cohort):
 def test_suppressed_timepoint_and_outcome_are_left_out(cohort):
     stats = copy.deepcopy(cohort[BIG])
     rating = stats["outcomes"]["relationship_rating"]
-    rating["publication"]["by_timepoint"]["followup"]["suppressed"] = True
+    rating["descriptives"]["followup"] = {
+        "n": rating["descriptives"]["followup"]["n"], "withheld": True
+    }
     text = _text(municipal.ratings_section(_ctx(cohort, stats=stats)))
     assert "Niet getoond omdat te weinig mensen invulden: Enkele maanden later" in text
     satisfaction = stats["outcomes"]["couple_satisfaction"]
@@ -217,22 +224,33 @@ def test_suppressed_timepoint_and_outcome_are_left_out(cohort):
 def test_reliable_change_category_of_one_to_four_shows_no_share(cohort):
     stats = copy.deepcopy(cohort[BIG])
     reliable = stats["outcomes"]["couple_satisfaction"]["reliable_change"]
-    reliable["deteriorated"].update(count=2, share=2 / reliable["n"], ci_low=0.02, ci_high=0.3)
+    # As the stats stage writes a count of 1-4 (samen_sterker.disclosure.apply).
+    reliable["deteriorated"].update(
+        count=None, share=None, ci_low=None, ci_high=None,
+        disclosure={"how": "range", "low": 0, "high": 4, "reason": "count_below_protection_width"},
+    )
     html = municipal.reliable_change_section(_ctx(cohort, stats=stats))
-    assert "Duidelijk achteruit <5 – –" in _text(html)  # table: count hidden, no share, no CI
+    # Table: the published bound, no share, no CI; the one legend below it.
+    assert "Duidelijk achteruit hoogstens 4 – –" in _text(html)
+    assert "Kleine aantallen:" in _text(html)
     alt = html_module.unescape(re.search(r'alt="(Staafdiagram[^"]*)"', html).group(1))
-    assert f"Duidelijk achteruit: <5 van {reliable['n']}" in alt
-    assert f"{round(100 * 2 / reliable['n'])}%" not in alt
+    assert f"Duidelijk achteruit: hoogstens 4 van de {reliable['n']}" in alt
 
 
 def test_attrition_comparison_needs_enough_non_completers(cohort):
     stats = copy.deepcopy(cohort[BIG])
     part = stats["outcomes"]["relationship_rating"]["participation"]
     comparison = part["completers_vs_noncompleters"]
-    comparison.update(available=True, n_noncompleters=4, difference=-2.0, ci_low=-3.0, ci_high=-1.0)
+    # The stats stage withholds it (samen_sterker.disclosure); the report only renders that.
+    part["completers_vs_noncompleters"] = {
+        "available": False, "withheld": True, "n_completers": 20, "n_noncompleters": 4,
+        "reason": "withheld: n_noncompleters:fewer_respondents_than_min",
+    }
     text = _text(municipal.participation_section(_ctx(cohort, stats=stats)))
     assert "Maar weinig deelnemers sloegen de vragenlijst na de cursus over" in text
-    comparison.update(n_noncompleters=12)
+    part["completers_vs_noncompleters"] = comparison
+    comparison.update(available=True, n_noncompleters=12, difference=-2.0, ci_low=-3.0,
+                      ci_high=-1.0)
     text = _text(municipal.participation_section(_ctx(cohort, stats=stats)))
     # How much lower, as a range of positive numbers beside "lower".
     assert "begon gemiddeld 2,0 punten lager" in text
@@ -251,7 +269,7 @@ def test_comparison_highlights_this_municipality_and_hides_suppressed_ones(cohor
     assert "Kleindorp" not in html
     suppressed = sum(r["suppressed"] for r in ov["outcomes"]["relationship_rating"]["comparison"])
     if len(shown) >= 2:
-        assert f"{suppressed} gemeente(n) niet getoond" in text
+        assert f"{suppressed} gemeente(n) niet apart getoond" in text
 
 
 def test_nearest_rows_keep_the_own_row_and_the_closest_estimates_in_order():
@@ -317,26 +335,27 @@ def _all_overview_html(ctx: ReportContext) -> str:
     )
 
 
-def test_overview_with_secondary_suppression_shows_totals_but_no_suppressed_rows(cohort):
+def test_overview_pools_the_published_municipalities_and_counts_the_others(cohort):
+    """Kleindorp (3 couples) is in no published group; Súdwest-Nergensdorp meets the
+    thresholds and keeps its row; the totals are those two published ones only."""
     ov = cohort["overview"]
-    assert overview.primarily_suppressed(ov) == [SMALL]
-    secondary = [e for e in ov["municipalities"] if e["suppression"] == "secondary"]
-    assert [e["municipality_code"] for e in secondary] == [OTHER]
+    assert municipal.primarily_suppressed(ov) == [SMALL]
+    assert not [e for e in ov["municipalities"] if e["suppression"] == "secondary"]
     ctx = ReportContext(stats=ov, lang="nl")
     text = _text(_all_overview_html(ctx))
     part = ov["outcomes"]["relationship_rating"]["participation"]
-    assert "tonen we in dit overzicht geen totalen" not in text
+    rows = {r["municipality_code"]: r for r in ov["outcomes"]["relationship_rating"]["comparison"]}
+    assert part["participants"] == rows[BIG]["participants"] + rows[OTHER]["participants"]
     assert f"samen {part['participants']} deelnemers" in text
     assert "Kleindorp te weinig deelnemers" in text
-    assert "Súdwest-Nergensdorp weggelaten om een kleine gemeente te beschermen" in text
+    assert f"Súdwest-Nergensdorp {rows[OTHER]['participants']} " in text
+    year = cohort["measurements"][cohort["measurements"]["year"] == 2024]
+    small = year.loc[year["municipality_code"] == SMALL, "participant_id"].nunique()
+    assert f"{small} deelnemers uit 1 gemeente(n) staan in geen enkele groep" in text
 
 
-def test_overview_without_suppression_shows_pooled_figures_and_costs(cohort):
-    ov = copy.deepcopy(cohort["overview"])
-    for entry in ov["municipalities"]:
-        entry.update(suppressed=False, suppression=None)
-    for row in ov["outcomes"]["relationship_rating"]["comparison"]:
-        row["suppressed"] = False
+def test_overview_shows_pooled_figures_and_costs(cohort):
+    ov = cohort["overview"]
     ctx = ReportContext(stats=ov, lang="nl")
     text = _text(_all_overview_html(ctx))
     part = ov["outcomes"]["relationship_rating"]["participation"]
@@ -460,34 +479,15 @@ def test_chart_tick_labels_follow_the_report_language():
     assert dutch.format_ticks([-0.25, 0.0, 0.25]) == ["\u22120,25", "0,00", "0,25"]
 
 
-def test_comparison_band_follows_the_suppressed_set_counts(cohort):
-    # Kleindorp (primary) and Súdwest-Nergensdorp (secondary) together meet the thresholds.
+def test_comparison_shows_the_published_municipalities_and_the_pooled_band(cohort):
     ov = cohort["overview"]
     ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=ov)
-    text = _text(municipal.comparison_section(ctx))
-    assert "te weinig andere gemeenten" in text  # only Nergenshuizen may be shown
-    assert "Súdwest" not in text and "Kleindorp" not in text
-    # Without the secondary suppression, pooled minus Nergenshuizen and Súdwest-Nergensdorp
-    # would be Kleindorp alone: the counts check withholds the band.
-    stats = copy.deepcopy(ov)
-    for entry in stats["municipalities"]:
-        if entry["municipality_code"] == OTHER:
-            entry.update(suppressed=False, suppression=None)
-    for row in stats["outcomes"]["relationship_rating"]["comparison"]:
-        if row["municipality_code"] == OTHER:
-            row["suppressed"] = False
-    ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=stats)
-    text = _text(municipal.comparison_section(ctx))
+    html = municipal.comparison_section(ctx)
+    text = _text(html)
     assert "Uw gemeente is oranje" in text
-    assert "grijze band" not in text
-    # The same JSON with Kleindorp's counts at the thresholds: the band comes back.
-    for row in stats["outcomes"]["relationship_rating"]["comparison"]:
-        if row["municipality_code"] == SMALL:
-            cells = row["cells"]
-            for cell in [*cells["by_timepoint"].values(), cells["course_change"]]:
-                cell.update(respondents=10, couples=5)
-    ctx = ReportContext(stats=cohort[BIG], lang="nl", overview=stats)
-    assert "grijze band" in _text(municipal.comparison_section(ctx))
+    assert "grijze band" in text  # pooled over the published groups: always safe to draw
+    assert "Súdwest-Nergensdorp" in html and "Kleindorp" not in html
+    assert "1 gemeente(n) niet apart getoond" in text
 
 
 def test_share_chart_draws_a_withheld_category_as_its_range():

@@ -114,10 +114,12 @@ def test_municipal_pdf_shows_name_and_key_figures_from_the_json(dutch, stats_fil
     assert estimate in text
     assert f"waarschijnlijk tussen {low} en {high}" in text
     part = stats["outcomes"]["relationship_rating"]["participation"]
-    # 1-4 drop-outs: the completers' exact count would reveal them (see test_report_privacy).
+    # 1-4 drop-outs: participation counts are published exactly, one number wherever they
+    # appear (docs/privacy.md); no "op <5 na" any more.
     dropped = part["participants_at_baseline"] - part["complete_pairs"]
     assert 1 <= dropped <= 4
-    assert f"op <5 na alle {part['participants_at_baseline']} deelnemers" in text
+    assert f"{part['complete_pairs']} van de {part['participants_at_baseline']} deelnemers" in text
+    assert "<5" not in text
     assert "OEFENGEGEVENS" in text  # synthetic-data banner
     assert "Hawkins" in text and "Conradi" in text  # benchmarks cited
     assert "abc123def456" in text  # provenance: code version
@@ -212,9 +214,10 @@ def test_suppressed_municipality_pdf_says_too_few_and_shows_no_numbers(stats_fil
     assert "Te weinig deelnemers om te rapporteren" in first_page
     body = first_page.split("Pagina")[0]
     assert set(re.findall(r"\d+(?:[.,]\d+)?", body)) <= {"2024", "10", "5"}
-    part = files[SMALL]["outcomes"]["relationship_rating"]["participation"]
+    # Its stats file has no participation counts at all; nor has the report.
+    assert "participation" not in files[SMALL]["outcomes"]["relationship_rating"]
     text = _flat(result["text"])
-    assert f"Er deden {part['participants']} mensen mee" not in text
+    assert "Er deden" not in text
     assert not [code for code in codes if code in result["text"]]
 
 
@@ -225,8 +228,7 @@ def test_overview_pdf_in_english(stats_files, tmp_path):
     assert "Samen Sterker: overview of all municipalities 2024" in text
     assert result["reader"].trailer["/Root"]["/Lang"] == "en"
     assert "Page 1 of" in text
-    # Kleindorp is suppressed on its own numbers and Súdwest-Nergensdorp secondarily, so the
-    # suppressed set together meets the thresholds and pooled totals may be shown.
+    # Kleindorp is in no published group; the totals are over the two published ones.
     assert "this overview shows no totals" not in text
     assert "Kleindorp too few participants" in text
     assert "2 to 2.3 billion euros a year" in text

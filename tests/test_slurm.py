@@ -252,12 +252,13 @@ def test_every_job_ran_as_a_slurm_job(slurm_run):
     rules = {log.relative_to(project / ".snakemake/slurm_logs").parts[0]
              for log in submitted.values()}
     # Every rule with an action (all rules but the target `all`) ran as a SLURM job.
-    assert rules == {"rule_clean_year", "rule_provenance", "rule_municipality_stats",
-                     "rule_overview_stats", "rule_municipality_report",
-                     "rule_overview_report", "rule_publication_checksums"}, rules
-    # The demo: 1 cleaning + 1 provenance + 3 stats + 3 reports (each in both languages)
-    # + 1 checksums.
-    assert len(submitted) == 9, sorted(submitted)
+    assert rules == {"rule_clean_year", "rule_provenance", "rule_disclosure",
+                     "rule_municipality_stats", "rule_overview_stats",
+                     "rule_municipality_report", "rule_overview_report",
+                     "rule_publication_checksums"}, rules
+    # The demo: 1 cleaning + 1 provenance + 1 disclosure + 3 stats + 3 reports (each in both
+    # languages) + 1 checksums.
+    assert len(submitted) == 10, sorted(submitted)
     # SLURM's own view (kept MinJobAge seconds without accounting): each of them COMPLETED.
     states = dict(line.split("|") for line in subprocess.run(
         ["squeue", "--states=all", "--noheader", "--format=%i|%T"], env=env,

@@ -5,11 +5,32 @@
 ruleorder: overview_stats > municipality_stats
 
 
+rule disclosure:
+    """Which count and statistic each publication of the year shows, and the audit that no
+    withheld count can be worked out from them (fails the run when one can)."""
+    input:
+        measurements="results/clean/{year}/measurements.csv",
+    output:
+        audit="results/disclosure/{year}.csv",
+        decisions="results/disclosure/{year}.json",
+    log:
+        "logs/disclosure/{year}.log",
+    conda:
+        "../../environment.yml"
+    params:
+        settings=plan.analysis_settings(config),
+        code=CODE["stats"],
+        packages=package_versions(plan.NUMERIC_PACKAGES),
+    script:
+        "../scripts/compute_disclosure.py"
+
+
 rule municipality_stats:
     """Participation, descriptives, paired tests, reliable change and the dyadic mixed model."""
     input:
         # This year's and earlier years' measurements (the trend over cohort years).
         measurements=measurements_up_to,
+        decisions="results/disclosure/{year}.json",
     output:
         json="results/stats/{year}/{municipality}.json",
         tables=[
@@ -33,6 +54,7 @@ rule overview_stats:
     """The pooled year: all municipalities, the municipality × time model, funnel and trend."""
     input:
         measurements=measurements_up_to,
+        decisions="results/disclosure/{year}.json",
     output:
         json="results/stats/{year}/overview.json",
         tables=[

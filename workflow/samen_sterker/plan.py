@@ -276,7 +276,11 @@ def stage_files(entry_points: Iterable[str | Path]) -> list[Path]:
 # The entry points of each stage, relative to the project root.
 STAGE_ENTRY_POINTS = {
     "clean": ("workflow/scripts/clean_exports.py",),
-    "stats": ("workflow/scripts/compute_stats.py", "workflow/scripts/compute_overview_stats.py"),
+    "stats": (
+        "workflow/scripts/compute_stats.py",
+        "workflow/scripts/compute_overview_stats.py",
+        "workflow/scripts/compute_disclosure.py",
+    ),
     "reports": (
         "workflow/scripts/render_report.py",
         "notebooks/municipality_report.ipynb",

@@ -57,9 +57,14 @@ def report_files(year: int | str, group: str,
 
 
 def year_outputs(year: int, slugs: Iterable[str], language_suffixes: Iterable[str]) -> list[str]:
-    """Every file of a cohort year: provenance, stats and every report file."""
+    """Every file of a cohort year: provenance, disclosure decisions and audit, stats and every
+    report file."""
     suffixes = list(language_suffixes)
-    outputs = [f"results/provenance/{year}.json"]
+    outputs = [
+        f"results/provenance/{year}.json",
+        f"results/disclosure/{year}.csv",
+        f"results/disclosure/{year}.json",
+    ]
     for group in [*sorted(slugs), OVERVIEW]:
         outputs += [f"results/stats/{year}/{group}.json", *stats_tables(year, group)]
         for files in report_files(year, group, suffixes).values():

@@ -1,6 +1,8 @@
 """Snakemake script: the pooled stats JSON and tidy CSVs of one year (rule overview_stats).
 Reads its config slice from params, never the whole config."""
 
+import json
+
 from samen_sterker.runtime import log_to
 from samen_sterker.stats.analyse import analyse_year
 from samen_sterker.stats.output import read_measurements_files, write_stats
@@ -10,11 +12,13 @@ snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
 with log_to(snakemake.log[0]) as log:
     measurements = read_measurements_files(snakemake.input.measurements)
     year = int(snakemake.wildcards.year)
-    result = analyse_year(measurements, dict(snakemake.params.settings), year)
+    with open(snakemake.input.decisions, encoding="utf-8") as handle:
+        decisions = json.load(handle)
+    result = analyse_year(measurements, dict(snakemake.params.settings), year, decisions)
     write_stats(result, snakemake.output.json, snakemake.output.tables)
     log.info(
-        "overview %d: %d municipalities, secondary suppression: %s",
+        "overview %d: %d municipalities, %d participants in no published group",
         year,
         len(result["municipalities"]),
-        result["publication"]["secondary_suppression"],
+        result["publication"]["unshown_participants"],
     )

@@ -60,7 +60,7 @@ class ReportContext:
         return self._record(value, fmt.format_number(value, decimals, self.lang, signed=signed))
 
     def count(self, value: int | None) -> str:
-        """A count, 1-4 shown as '<5'."""
+        """A count in the report language (which counts are shown is the disclosure's decision)."""
         return self._record(value, fmt.format_count(value, self.lang))
 
     def pct(self, share: float | None, decimals: int = 0) -> str:

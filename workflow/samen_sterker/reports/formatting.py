@@ -3,7 +3,7 @@
 Babel writes every number, percentage, amount and date from the locale's CLDR data: decimal
 comma and dot for thousands in Dutch ("1.234,5", "€ 1.234", "10 juli 2024"), the reverse in
 English ("1,234.5", "€1,234", "10 July 2024"). This module only decides the rounding (once,
-here), the sign and the privacy rule: counts of 1-4 are shown as "<5".
+here) and the sign. Which counts may be shown is decided by samen_sterker.disclosure, never here.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ LANGUAGES = ("nl", "en")
 # A true minus sign reads better in print and screen readers say "minus" (CLDR's Dutch and
 # English minus is the hyphen).
 MINUS = "\u2212"
-
-SMALL_COUNT_LIMIT = 5
 
 # Day, month in words, year in both languages ("10 juli 2024", "10 July 2024"): the English
 # long format would put the month first, and one report is read beside its translation.
@@ -82,7 +80,7 @@ def _pattern(kind: str, lang: str, decimals: int) -> NumberPattern:
 
 
 def format_count(count: float | None, lang: str = "nl") -> str:
-    """Format a count; 1-4 become '<5' so that small groups cannot be singled out."""
+    """Format a count (one that the disclosure decisions publish exactly)."""
     check_language(lang)
     if _is_missing(count):
         return "–"
@@ -91,8 +89,6 @@ def format_count(count: float | None, lang: str = "nl") -> str:
     count = int(count)
     if count < 0:
         raise ValueError(f"A count cannot be negative, got {count}")
-    if 0 < count < SMALL_COUNT_LIMIT:
-        return f"<{SMALL_COUNT_LIMIT}"
     return format_number(count, 0, lang)
 
 

@@ -16,7 +16,6 @@ from samen_sterker.reports import blocks
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.reports.municipal import (
     _available,
-    pooled_reliable_publishable,
     pooled_totals_publishable,
     suppressed_codes,
 )
@@ -105,7 +104,12 @@ def funnel_verdict(ctx: ReportContext) -> str:
     out = []
     for name, outcome in stats["outcomes"].items():
         funnel = outcome.get("funnel") or {}
-        if not _available(funnel) or not pooled_reliable_publishable(stats, name):
+        # Only the year model's common-threshold funnel has a threshold and a verdict.
+        if (
+            not _available(funnel)
+            or "threshold" not in funnel
+            or not pooled_totals_publishable(stats, name)
+        ):
             continue
         label = ctx.outcome_label(name, outcome)
         out.append(

@@ -1,14 +1,11 @@
 """Sections of the municipal report, each built from the stats JSON as an HTML string.
 
-Every function obeys the JSON's `publication` objects: a suppressed group shows no numbers at
-all, a suppressed outcome or timepoint is left out with a sentence saying why, and counts of
-1-4 appear as "<5". Numbers are never computed here beyond choosing and formatting them.
-
-Splits (couples = both partners + one partner; starters = completers + drop-outs; classified
-= improved + unchanged + deteriorated) never print a part of 1-4 beside the exact total and
-other parts in one section (`exact_parts`). Known limit: shares of reliable change are shown
-with their n, the completers, so across sections drop-outs of 1-4 still follow from the
-starters; and participants minus couples always gives the couples with one partner.
+Every function renders the stats stage's disclosure decisions (samen_sterker.disclosure,
+docs/privacy.md) and never compares a count with a threshold itself: a group in no
+publication shows no numbers at all, a withheld outcome, timepoint or comparison has no
+numbers in the JSON and is left out with a sentence saying why, and a count not shown
+exactly carries its decision (`disclosure`: a range such as 'hoogstens 4' or 'minstens 13 van
+de 17', or not shown), explained by one legend in every report (`withheld_legend`).
 """
 
 from __future__ import annotations
@@ -19,7 +16,6 @@ from typing import Any
 from samen_sterker.reports import blocks, figures
 from samen_sterker.reports import formatting as fmt
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.reports.formatting import SMALL_COUNT_LIMIT
 
 Json = Mapping[str, Any]
 
@@ -38,11 +34,6 @@ def _available(obj: Json | None) -> bool:
     return bool(obj) and bool(obj.get("available", False))
 
 
-def _small(count: int | None) -> bool:
-    """A count of 1-4: its share could single people out, so it is not shown exactly."""
-    return count is not None and 0 < count < SMALL_COUNT_LIMIT
-
-
 def published_outcomes(stats: Json) -> list[str]:
     """Outcomes whose course change may be published, primary first."""
     names = list(stats.get("outcomes", {}))
@@ -53,211 +44,91 @@ def published_outcomes(stats: Json) -> list[str]:
 
 def published_timepoints(stats: Json, outcome: str) -> list[str]:
     """Timepoints of an outcome, in order, whose cell may be published."""
-    cells = stats["outcomes"][outcome]["publication"]["by_timepoint"]
     observed = stats["outcomes"][outcome].get("descriptives", {})
     return [
         tp
         for tp in stats["timepoints"]["order"]
-        if tp in observed and tp in cells and not cells[tp]["suppressed"]
+        if tp in observed and not observed[tp].get("withheld")
     ]
 
 
 def primarily_suppressed(overview: Json) -> list[str]:
-    """Codes of municipalities below the threshold on their own numbers."""
+    """Codes of municipalities not published on their own (the stats stage decided)."""
     return [
         entry["municipality_code"]
         for entry in overview.get("municipalities", [])
-        if entry.get("suppression") == "primary"
+        if entry.get("suppressed")
     ]
 
 
-def suppressed_codes(overview: Json) -> list[str]:
-    """Codes of municipalities suppressed in the overview, primarily or secondarily."""
-    return [
-        entry["municipality_code"]
-        for entry in overview.get("municipalities", [])
-        if entry.get("suppressed") or entry.get("suppression")
-    ]
-
-
-def suppressed_set_cells(overview: Json, outcome: str) -> dict[str, dict[str, int]] | None:
-    """Respondents and couples of all suppressed municipalities together, per timepoint and
-    for the course change of one outcome (summed from the JSON counts; None if absent).
-
-    Couples never span municipalities, so their counts add up exactly.
-    """
-    codes = set(suppressed_codes(overview))
-    rows = overview.get("outcomes", {}).get(outcome, {}).get("comparison", [])
-    totals: dict[str, dict[str, int]] = {}
-    for row in rows:
-        if row["municipality_code"] not in codes:
-            continue
-        cells = row.get("cells")
-        if not cells:
-            return None  # an older JSON without counts: cannot be checked, so not shown
-        scoped = {**cells["by_timepoint"], "course_change": cells["course_change"]}
-        for scope, cell in scoped.items():
-            total = totals.setdefault(scope, {"respondents": 0, "couples": 0})
-            total["respondents"] += int(cell["respondents"])
-            total["couples"] += int(cell["couples"])
-    if len({row["municipality_code"] for row in rows} & codes) < len(codes):
-        return None
-    return totals
-
-
-def suppressed_set_meets_thresholds(overview: Json, outcome: str, scopes: list[str]) -> bool:
-    """Whether the suppressed municipalities together reach both thresholds in every scope.
-
-    Pooled figures minus the published municipalities' figures reveal exactly this set's
-    combined figures, so they are safe to publish only when the set itself would be.
-    """
-    if not suppressed_codes(overview):
-        return True
-    totals = suppressed_set_cells(overview, outcome)
-    if totals is None:
-        return False
-    thresholds = overview["thresholds"]
-    empty = {"respondents": 0, "couples": 0}
-    return all(
-        totals.get(scope, empty)["respondents"] >= thresholds["min_respondents"]
-        and totals.get(scope, empty)["couples"] >= thresholds["min_couples"]
-        for scope in scopes
-    )
+suppressed_codes = primarily_suppressed
 
 
 def pooled_totals_publishable(overview: Json, outcome: str | None = None) -> bool:
-    """Whether pooled figures of an outcome (default: the primary) may be shown.
+    """Whether the overview has pooled figures of an outcome (default: the primary).
 
-    Relies on the stats stage's decisions (pooled `publication`, primary and secondary
-    suppression) and checks from the JSON counts that the suppressed municipalities together
-    meet the thresholds at baseline, course end and for the course change.
+    Pooled figures are computed over the published groups only (docs/privacy.md), so they
+    are shown whenever the stats stage published them.
     """
     outcome = outcome or overview["primary_outcome"]
     block = overview.get("outcomes", {}).get(outcome)
-    if block is None or overview["publication"]["suppressed"] or block["publication"]["suppressed"]:
-        return False
-    roles = overview["timepoints"]
-    return suppressed_set_meets_thresholds(
-        overview, outcome, [roles["baseline"], roles["course_end"], "course_change"]
+    return not (
+        block is None
+        or overview["publication"]["suppressed"]
+        or block["publication"]["suppressed"]
     )
 
 
-def pooled_count_publishable(overview: Json, outcome: str, timepoint: str) -> bool:
-    """Whether a pooled count at a timepoint hides the suppressed set's count (0 or >= 5)."""
-    if not suppressed_codes(overview):
-        return True
-    totals = suppressed_set_cells(overview, outcome)
-    if totals is None:
-        return False
-    respondents = totals.get(timepoint, {"respondents": 0})["respondents"]
-    return respondents == 0 or respondents >= SMALL_COUNT_LIMIT
+def decision(share: Json) -> Json:
+    """How a count is published (samen_sterker.disclosure): exact, range or withheld."""
+    return share.get("disclosure") or {"how": "exact"}
 
 
-def pooled_reliable_publishable(overview: Json, outcome: str) -> bool:
-    """Whether pooled reliable-change counts of an outcome may be shown.
-
-    Besides the thresholds, the suppressed set's own improved and not-improved counts
-    (pooled minus published) must not be 1-4.
-    """
-    if not pooled_totals_publishable(overview, outcome):
-        return False
-    codes = set(suppressed_codes(overview))
-    improved = classified = 0
-    for row in overview["outcomes"][outcome].get("comparison", []):
-        share = row.get("reliably_improved")
-        if row["municipality_code"] in codes and share:
-            improved += share["count"]
-            classified += share["n"]
-    return not _small(improved) and not _small(classified - improved)
+def count_exact(share: Json) -> bool:
+    return decision(share)["how"] == "exact" and share.get("count") is not None
 
 
-def exact_parts(parts: Mapping[str, int]) -> set[str]:
-    """Names of the parts of a split (parts adding up to a published total) shown exactly.
-
-    Parts of 1-4 are withheld ('<5'); then further parts, smallest first, are withheld until
-    no withheld part follows from the total minus the exact parts and that difference is
-    itself not 1-4 (primary and secondary suppression within one table or sentence). Zero
-    parts stay exact.
-    """
-    withheld = {name for name, value in parts.items() if _small(value)}
-    if not withheld:
-        return set(parts)
-    candidates = sorted(
-        (name for name, value in parts.items() if name not in withheld and value > 0),
-        key=lambda name: (parts[name], name),
-    )
-    while candidates and (
-        _determined(parts, withheld) or _small(sum(parts[name] for name in withheld))
-    ):
-        withheld.add(candidates.pop(0))
-    return set(parts) - withheld
-
-
-def _possible_ranges(parts: Mapping[str, int], withheld: set[str]) -> dict[str, tuple[int, int]]:
-    """What a reader can know of each withheld part: its lowest and highest possible value.
-
-    A reader knows the sum (total minus exact parts), that a '<5' part is 1-4 and that a
-    part withheld without '<5' is at least 5. Sums of integer intervals are intervals, so a
-    part's possible values are its own interval cut by what the others can add up to.
-    """
-    total = sum(parts[name] for name in withheld)
-    bounds = {
-        name: (1, SMALL_COUNT_LIMIT - 1) if _small(parts[name]) else (SMALL_COUNT_LIMIT, total)
-        for name in withheld
-    }
-    ranges = {}
-    for name, (low, high) in bounds.items():
-        others_min = sum(b[0] for n, b in bounds.items() if n != name)
-        others_max = sum(b[1] for n, b in bounds.items() if n != name)
-        ranges[name] = (max(low, total - others_max), min(high, total - others_min))
-    return ranges
-
-
-def _determined(parts: Mapping[str, int], withheld: set[str]) -> bool:
-    """Whether some withheld part has one possible value given their sum and the rule."""
-    return any(high - low < 1 for low, high in _possible_ranges(parts, withheld).values())
-
-
-def withheld_count(ctx: ReportContext, parts: Mapping[str, int], name: str) -> str:
-    """A part of a split that `exact_parts` withholds, as what a reader may know of it anyway.
-
-    The range ('35 tot 38') follows from published numbers alone (the total, the exact parts
-    and that '<5' means 1-4), so it discloses nothing more than '5 of meer' while reading better.
-    """
-    withheld = set(parts) - exact_parts(parts)
-    if _small(parts[name]) or name not in withheld:
-        return ctx.count(parts[name])
-    bounds = withheld_bounds(parts, name)
-    if bounds is None:
-        return ctx.t("count_five_or_more")
-    return ctx.t("count_range", low=ctx.count(bounds[0]), high=ctx.count(bounds[1]))
-
-
-def withheld_bounds(parts: Mapping[str, int], name: str) -> tuple[int, int] | None:
-    """The derivable range of a withheld part of 5 or more, or None (exact, '<5', or no range)."""
-    withheld = set(parts) - exact_parts(parts)
-    if name not in withheld or _small(parts[name]):
-        return None
-    low, high = _possible_ranges(parts, withheld)[name]
-    return (low, high) if high - low >= 1 and low >= SMALL_COUNT_LIMIT else None
+def count_text(ctx: ReportContext, share: Json) -> str:
+    """A count as published: '14', 'hoogstens 4', 'minstens 13', '9 tot 13' or '–'."""
+    if count_exact(share):
+        return ctx.count(share["count"])
+    shown = decision(share)
+    if shown["how"] != "range":
+        return ctx.t("count_not_shown")
+    low, high, n = shown["low"], shown["high"], share.get("n")
+    if low == 0:
+        return ctx.t("count_at_most", high=ctx.count(high))
+    if n is not None and high == n:
+        return ctx.t("count_at_least", low=ctx.count(low))
+    return ctx.t("count_between", low=ctx.count(low), high=ctx.count(high))
 
 
 def share_text(ctx: ReportContext, share: Json, *, n: str | None = None) -> str:
-    """'60% (21 van 35)'; '<5 van 35' or 'op <5 na alle 35' when count or rest is 1-4.
-
-    n: the denominator as printed, when it must not be exact (see completers_count).
-    """
+    """'60% (21 van 35)'; a count not shown exactly as its published bounds ('minstens 13 van
+    de 17', 'hoogstens 4 van de 17') or 'niet getoond (van de 17)'."""
     n = ctx.count(share["n"]) if n is None else n
-    if _small(share["count"]):
-        return ctx.t("share_small", n=n)
-    if _small(share["n"] - share["count"]):
-        return ctx.t("share_all_but_small", n=n)
-    return ctx.t(
-        "share_with_count",
-        percent=ctx.pct(share["share"]),
-        count=ctx.count(share["count"]),
-        n=n,
-    )
+    if count_exact(share):
+        return ctx.t(
+            "share_with_count",
+            percent=ctx.pct(share["share"]),
+            count=ctx.count(share["count"]),
+            n=n,
+        )
+    shown = decision(share)
+    if shown["how"] != "range":
+        return ctx.t("share_not_shown", n=n)
+    low, high = shown["low"], shown["high"]
+    if low == 0:
+        return ctx.t("share_at_most", high=ctx.count(high), n=n)
+    if high == share.get("n"):
+        return ctx.t("share_at_least", low=ctx.count(low), n=n)
+    return ctx.t("share_between", low=ctx.count(low), high=ctx.count(high), n=n)
+
+
+def withheld_legend(ctx: ReportContext) -> str:
+    """The one legend for counts not shown exactly, in every report."""
+    width = ctx.stats["thresholds"].get("protection_width", 5)
+    return ctx.t("withheld_legend", width=width, small=width - 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,12 +154,10 @@ def title_block(ctx: ReportContext) -> str:
 def suppressed_notice(ctx: ReportContext) -> str:
     """The whole report when the group is below the threshold: no numbers at all."""
     thresholds = ctx.stats["thresholds"]
-    # Secondary: enough participants, withheld so that a small municipality of the same year
-    # cannot be worked out from the overview's totals minus this report.
-    suffix = "_secondary" if ctx.stats["publication"].get("suppression") == "secondary" else ""
-    return blocks.heading(ctx.t("suppressed_heading" + suffix), 2) + blocks.box(
+    # No municipality is withheld to protect another (docs/privacy.md): only its own numbers.
+    return blocks.heading(ctx.t("suppressed_heading"), 2) + blocks.box(
         ctx.t(
-            "suppressed_text" + suffix,
+            "suppressed_text",
             min_respondents=thresholds["min_respondents"],
             min_couples=thresholds["min_couples"],
         ),
@@ -297,46 +166,12 @@ def suppressed_notice(ctx: ReportContext) -> str:
     )
 
 
-def completion_exact(part: Json) -> bool:
-    """Whether completers and starters may both be printed (the drop-outs are not 1-4)."""
-    split = {
-        "complete": part["complete_pairs"],
-        "lost": part["participants_at_baseline"] - part["complete_pairs"],
-    }
-    return exact_parts(split) == set(split)
-
-
-def completers_count(ctx: ReportContext, outcome: Json, n: int) -> str:
-    """The n of complete pairs, or a range when beside the starters it gives 1-4 drop-outs."""
-    part = outcome["participation"]
-    if completion_exact(part) or _small(n):
-        return ctx.count(n)
-    if n == part["complete_pairs"]:
-        started = part["participants_at_baseline"]
-        return withheld_count(ctx, {"complete": n, "lost": started - n}, "complete")
-    return ctx.t("count_five_or_more")
-
-
-def reliable_exact(reliable: Json) -> set[str]:
-    """Reliable-change categories whose count and share may be printed beside their n."""
-    return exact_parts({key: reliable[key]["count"] for key in RELIABLE_CATEGORIES})
-
-
 RELIABLE_CATEGORIES = ("improved", "unchanged", "deteriorated")
 
 
 def completion_figure(ctx: ReportContext, part: Json) -> blocks.KeyFigure:
-    """'90% / 19 of the 21', or 'nearly everyone / all but <5 of the 21' (drop-outs 1-4)."""
+    """'90% / 19 of the 21': participation counts are published (docs/privacy.md)."""
     t = ctx.t
-    if not completion_exact(part):
-        return blocks.KeyFigure(
-            t("kf_completion_label"),
-            t("kf_completion_almost_all"),
-            t(
-                "kf_completion_detail_almost_all",
-                started=ctx.count(part["participants_at_baseline"]),
-            ),
-        )
     return blocks.KeyFigure(
         t("kf_completion_label"),
         ctx.pct(part["post_response_rate"]),
@@ -349,7 +184,7 @@ def completion_figure(ctx: ReportContext, part: Json) -> blocks.KeyFigure:
 
 
 def before_after_figure(
-    ctx: ReportContext, name: str, course: Json, *, show_n: bool, headline: Json | None = None
+    ctx: ReportContext, name: str, course: Json, *, headline: Json | None = None
 ) -> blocks.KeyFigure:
     """The course change of an outcome: the headline change (primary mixed model) when
     available, else the paired change, with its CI in words.
@@ -369,36 +204,20 @@ def before_after_figure(
     )
 
 
-def reliable_figure(
-    ctx: ReportContext, label: str, reliable: Json, *, show_n: bool
-) -> blocks.KeyFigure:
-    """Share reliably improved; never a count of 1-4 nor one that gives such a count away."""
+def reliable_figure(ctx: ReportContext, label: str, reliable: Json) -> blocks.KeyFigure:
+    """Share reliably improved, or its published bounds when the count is not shown exactly."""
     t = ctx.t
     improved = reliable["improved"]
     name = t("kf_reliable_label", outcome=label)
-    if "improved" not in reliable_exact(reliable):
-        if _small(improved["count"]):
-            return blocks.KeyFigure(
-                name, f"<{SMALL_COUNT_LIMIT}", t("share_small", n=ctx.count(improved["n"]))
-            )
-        if _small(improved["n"] - improved["count"]):
-            return blocks.KeyFigure(
-                name, t("kf_reliable_almost_all"), t("kf_reliable_detail_almost_all")
-            )
-        return blocks.KeyFigure(name, "–", t("kf_reliable_withheld"))
+    if not count_exact(improved):
+        return blocks.KeyFigure(name, share_text(ctx, improved), t("kf_reliable_bounds_detail"))
     ci = ctx.pct_ci(improved["ci_low"], improved["ci_high"])
-    detail = (
-        t(
-            "kf_reliable_detail",
-            count=ctx.count(improved["count"]),
-            n=ctx.count(improved["n"]),
-            ci=ci,
-        )
-        if show_n
-        # The count would be the completers' n when everyone improved.
-        else t("kf_reliable_detail_no_n", ci=ci)
+    return blocks.KeyFigure(
+        name,
+        ctx.pct(improved["share"]),
+        t("kf_reliable_detail", count=ctx.count(improved["count"]),
+          n=ctx.count(improved["n"]), ci=ci),
     )
-    return blocks.KeyFigure(name, ctx.pct(improved["share"]), detail)
 
 
 def key_figures(ctx: ReportContext) -> str:
@@ -406,8 +225,6 @@ def key_figures(ctx: ReportContext) -> str:
     stats, t = ctx.stats, ctx.t
     primary = stats["primary_outcome"]
     part = stats["outcomes"][primary]["participation"]
-    # With 1-4 drop-outs, starters and completers (the n of the changes) never appear together.
-    show_n = completion_exact(part)
     # The headline (change of the primary outcome, reliable change) comes first.
     headline: list[blocks.KeyFigure] = []
     items = [
@@ -428,13 +245,12 @@ def key_figures(ctx: ReportContext) -> str:
                     ctx,
                     name,
                     course,
-                    show_n=show_n,
                     headline=stats["outcomes"][name].get("headline_change"),
                 )
             )
         reliable = stats["outcomes"][name]["reliable_change"]
         if _available(reliable):
-            headline.append(reliable_figure(ctx, ctx.outcome_label(name), reliable, show_n=show_n))
+            headline.append(reliable_figure(ctx, ctx.outcome_label(name), reliable))
     return blocks.heading(t("summary_heading"), 2) + blocks.key_figures(headline + items)
 
 
@@ -482,14 +298,16 @@ def meaning(ctx: ReportContext) -> str:
 
 
 def privacy_note(ctx: ReportContext) -> str:
-    """The publication rule, stated in every report."""
+    """The publication rule and the legend for counts not shown exactly, in every report."""
     thresholds = ctx.stats["thresholds"]
     return blocks.paragraph(
         ctx.t(
-            "privacy_rule",
+            "disclosure_rule",
             min_respondents=thresholds["min_respondents"],
             min_couples=thresholds["min_couples"],
-        ),
+        )
+        + " "
+        + withheld_legend(ctx),
         "note",
     )
 
@@ -507,17 +325,11 @@ def participation_section(ctx: ReportContext) -> str:
     out = [blocks.heading(t("participation_heading"), 2)]
     out.append(blocks.paragraph(_couples_text(ctx, part)))
     out.append(blocks.paragraph(t("participation_table_ref", table=ctx.next_number("table"))))
-    rows = []
-    # Beside 'all but <5 of the 21', the exact course-end count would give the drop-outs back.
-    hide_course_end = not completion_exact(part)
-    for tp in stats["timepoints"]["order"]:
-        measured = part["measurements_per_timepoint"].get(tp, 0)
-        if measured == 0:
-            continue
-        if hide_course_end and tp == stats["timepoints"]["course_end"] and not _small(measured):
-            rows.append([ctx.timepoint_label(tp), t("count_five_or_more")])
-        else:
-            rows.append([ctx.timepoint_label(tp), ctx.count(measured)])
+    rows = [
+        [ctx.timepoint_label(tp), ctx.count(part["measurements_per_timepoint"][tp])]
+        for tp in stats["timepoints"]["order"]
+        if part["measurements_per_timepoint"].get(tp, 0)
+    ]
     out.append(
         blocks.table(
             [t("col_timepoint"), t("col_respondents")],
@@ -528,25 +340,19 @@ def participation_section(ctx: ReportContext) -> str:
             numeric_columns=[1],
         )
     )
-    if hide_course_end:
-        out.append(blocks.paragraph(t("split_withheld_note"), "note"))
-    started = ctx.count(part["participants_at_baseline"])
-    if completion_exact(part):
-        attrition = t(
-            "attrition_text",
-            complete=ctx.count(part["complete_pairs"]),
-            started=started,
-            rate=ctx.pct(part["post_response_rate"]),
-        )
-    else:
-        attrition = t("attrition_text_almost_all", started=started)
+    attrition = t(
+        "attrition_text",
+        complete=ctx.count(part["complete_pairs"]),
+        started=ctx.count(part["participants_at_baseline"]),
+        rate=ctx.pct(part["post_response_rate"]),
+    )
     out.append(blocks.paragraph(attrition))
     out.append(blocks.paragraph(_attrition_comparison_text(ctx, part)))
     return "".join(out)
 
 
 def _couples_text(ctx: ReportContext, part: Json) -> str:
-    """Couples with both / one partner; 'couples − both' must not give a hidden '<5' back."""
+    """Couples with both / one partner (participation counts are published)."""
     counts = {
         "participants": ctx.count(part["participants"]),
         "couples": ctx.count(part["couples"]),
@@ -554,19 +360,13 @@ def _couples_text(ctx: ReportContext, part: Json) -> str:
     one, both = part["couples_one_partner"], part["couples_both_partners"]
     if not one:
         return ctx.t("participation_text_all_both", **counts)
-    exact = exact_parts({"both": both, "one": one})
-    if exact == {"both", "one"}:
-        return ctx.t("participation_text", both=ctx.count(both), one=ctx.count(one), **counts)
-    if _small(one) and both > one:
-        return ctx.t("participation_text_most_both", **counts)
-    return ctx.t("participation_text_split_hidden", **counts)
+    return ctx.t("participation_text", both=ctx.count(both), one=ctx.count(one), **counts)
 
 
 def _attrition_comparison_text(ctx: ReportContext, part: Json) -> str:
     comparison = part["completers_vs_noncompleters"]
-    minimum = ctx.stats["thresholds"]["min_respondents"]
-    # The non-completers' mean is published only when that group itself meets the threshold.
-    if not _available(comparison) or comparison["n_noncompleters"] < minimum:
+    # Withheld by the stats stage unless each group itself meets the threshold.
+    if not _available(comparison):
         return ctx.t("attrition_comparison_too_few")
     difference, low, high = (comparison[k] for k in ("difference", "ci_low", "ci_high"))
     if low <= 0 <= high:
@@ -649,9 +449,7 @@ def ratings_section(ctx: ReportContext) -> str:
         rows = [
             [
                 ctx.timepoint_label(tp),
-                completers_count(ctx, outcome, descriptives[tp]["n"])
-                if tp == stats["timepoints"]["course_end"]
-                else ctx.count(descriptives[tp]["n"]),
+                ctx.count(descriptives[tp]["n"]),
                 ctx.num(descriptives[tp]["mean"]),
                 ctx.interval(descriptives[tp]["ci_low"], descriptives[tp]["ci_high"]),
                 ctx.num(descriptives[tp]["median"]),
@@ -692,13 +490,8 @@ def _outcomes_in_order(stats: Json) -> list[tuple[str, Json]]:
 
 
 def pair_publishable(ctx: ReportContext, result: Json) -> bool:
-    """Whether a paired comparison meets the thresholds on its own pairs and couples."""
-    thresholds = ctx.stats["thresholds"]
-    return (
-        _available(result)
-        and result["n_pairs"] >= thresholds["min_respondents"]
-        and result["n_couples"] >= thresholds["min_couples"]
-    )
+    """Whether a paired comparison is published (the stats stage withholds the others)."""
+    return _available(result)
 
 
 def _change_rows(ctx: ReportContext, outcome: Json) -> list[tuple[str, Json]]:
@@ -709,7 +502,7 @@ def _change_rows(ctx: ReportContext, outcome: Json) -> list[tuple[str, Json]]:
     waiting = paired.get("waiting_period")
     if pair_publishable(ctx, waiting):
         rows.append((ctx.t("change_waiting"), waiting))
-    if _available(paired["course"]) and not outcome["publication"]["course_change"]["suppressed"]:
+    if _available(paired["course"]):
         rows.append((ctx.t("change_course"), paired["course"]))
     for tp, result in paired.get("follow_up", {}).items():
         if pair_publishable(ctx, result):
@@ -724,9 +517,7 @@ def _changes_table(ctx: ReportContext, name: str, outcome: Json) -> str:
     rows = [
         [
             label,
-            completers_count(ctx, outcome, result["n_pairs"])
-            if result is outcome["paired"]["course"]
-            else ctx.count(result["n_pairs"]),
+            ctx.count(result["n_pairs"]),
             ctx.num(result["mean_change"], signed=True),
             ctx.interval(result["ci_low"], result["ci_high"]),
         ]
@@ -804,7 +595,7 @@ def technical_details(ctx: ReportContext) -> str:
                 "paired_check_text",
                 change=ctx.num(course["mean_change"], signed=True),
                 ci=ctx.ci_technical(course["ci_low"], course["ci_high"]),
-                n=completers_count(ctx, outcome, course["n_pairs"]),
+                n=ctx.count(course["n_pairs"]),
             )
         )
         headline = course.get("headline_effect_size") or {}
@@ -819,7 +610,7 @@ def technical_details(ctx: ReportContext) -> str:
             )
             texts.append(t("effect_size_no_control"))
         couple = outcome["couple_means"]["course"]
-        if _available(couple) and couple["n_pairs"] >= stats["thresholds"]["min_couples"]:
+        if _available(couple):
             texts.append(
                 t(
                     "couple_means_text",
@@ -874,14 +665,12 @@ def _mixed_model_block(ctx: ReportContext, name: str, outcome: Json) -> str:
     model = outcome.get("mixed_model") or {}
     if not _available(model):
         return blocks.paragraph(t("mixed_model_unavailable"), "note")
-    cells = outcome["publication"]["by_timepoint"]
     baseline = ctx.stats["timepoints"]["baseline"]
     rows = []
     for tp in ctx.stats["timepoints"]["order"]:
         contrast = model.get("contrasts", {}).get(tp)
+        # A timepoint the stats stage withheld has no estimate.
         if not contrast or contrast.get("available") is False or "estimate" not in contrast:
-            continue
-        if cells.get(tp, {}).get("suppressed", True):
             continue
         rows.append(
             [
@@ -930,10 +719,7 @@ def _design_caveats(ctx: ReportContext) -> list[str]:
     primary = ctx.stats["outcomes"][ctx.stats["primary_outcome"]]
     course = primary["paired"]["course"]
     if _available(course) and course["n_pairs"] < 30:
-        if completion_exact(primary["participation"]):
-            items.append(t("caveat_small_n", n=ctx.count(course["n_pairs"])))
-        else:
-            items.append(t("caveat_small_n_no_n"))
+        items.append(t("caveat_small_n", n=ctx.count(course["n_pairs"])))
     if any(_available(o["paired"].get("waiting_period")) for o in ctx.stats["outcomes"].values()):
         items.append(t("caveat_waiting_list"))
     return items
@@ -982,28 +768,25 @@ def reliable_change_section(ctx: ReportContext) -> str:
         ]
         labels, shares, lows, highs, count_labels, rows = [], [], [], [], [], []
         ranges = []
-        exact = reliable_exact(reliable)
-        counts = {key: reliable[key]["count"] for key in RELIABLE_CATEGORIES}
         for key, category in categories:
             share = reliable[key]
-            shown_exactly = key in exact
+            shown_exactly = count_exact(share)
+            shown = decision(share)
             labels.append(category)
-            # A withheld category is drawn empty: its bar would give the count away.
+            # A category not shown exactly is drawn as its published range, never as a bar.
             shares.append(share["share"] if shown_exactly else 0.0)
             lows.append(share["ci_low"] if shown_exactly else 0.0)
             highs.append(share["ci_high"] if shown_exactly else 0.0)
-            bounds = None if shown_exactly else withheld_bounds(counts, key)
-            ranges.append(None if bounds is None
-                          else (bounds[0] / share["n"], bounds[1] / share["n"]))
-            # Shares need their n (the completers); see the module notes on drop-outs.
-            count_labels.append(
-                _category_share_text(ctx, share, shown_exactly, ctx.count(share["n"]),
-                                     withheld_count(ctx, counts, key))
+            ranges.append(
+                (shown["low"] / share["n"], shown["high"] / share["n"])
+                if shown["how"] == "range" and share["n"]
+                else None
             )
+            count_labels.append(share_text(ctx, share))
             rows.append(
                 [
                     category,
-                    ctx.count(share["count"]) if shown_exactly else withheld_count(ctx, counts, key),
+                    count_text(ctx, share),
                     ctx.pct(share["share"]) if shown_exactly else "–",
                     ctx.pct_interval(share["ci_low"], share["ci_high"]) if shown_exactly else "–",
                 ]
@@ -1037,10 +820,8 @@ def reliable_change_section(ctx: ReportContext) -> str:
                 numeric_columns=[1, 2],
             )
         )
-        if any(
-            key not in exact and not _small(reliable[key]["count"]) for key in RELIABLE_CATEGORIES
-        ):
-            out.append(blocks.paragraph(t("split_withheld_note"), "note"))
+        if not all(count_exact(reliable[key]) for key in RELIABLE_CATEGORIES):
+            out.append(blocks.paragraph(withheld_legend(ctx), "note"))
         clinical = _clinical_text(ctx, outcome)
         if clinical:
             out.append(blocks.paragraph(clinical, "note"))
@@ -1049,28 +830,21 @@ def reliable_change_section(ctx: ReportContext) -> str:
     return "".join(out)
 
 
-def _category_share_text(ctx: ReportContext, share: Json, shown_exactly: bool, n: str,
-                         withheld: str) -> str:
-    """'82% (14 van 17)'; a withheld category as what can be known of it ('13 tot 16 van 17')."""
-    if shown_exactly:
-        return share_text(ctx, share, n=n)
-    if _small(share["count"]):
-        return ctx.t("share_small", n=n)
-    return ctx.t("share_withheld", count=withheld, n=n)
-
-
 def _clinical_text(ctx: ReportContext, outcome: Json) -> str:
     clinical = outcome.get("clinical_change") or {}
+    if clinical.get("withheld") and clinical.get("cutoff"):
+        return ctx.t("clinical_too_few", cutoff=ctx.num(clinical["cutoff"]["value"]))
     if not _available(clinical):
         return ""
     n = clinical["n_started_dysfunctional"]
-    if n < ctx.stats["thresholds"]["min_respondents"]:
-        return ctx.t("clinical_too_few", cutoff=ctx.num(clinical["cutoff"]["value"]))
+    n_text = ctx.count(n) if n is not None else count_text(
+        ctx, {"count": None, "n": None, "disclosure": clinical["n_started_dysfunctional_disclosure"]}
+    )
     return ctx.t(
         "clinical_text",
         cutoff=ctx.num(clinical["cutoff"]["value"]),
-        n=ctx.count(n),
-        recovered=share_text(ctx, clinical["recovered"]),
+        n=n_text,
+        recovered=share_text(ctx, clinical["recovered"], n=n_text),
     )
 
 
@@ -1089,7 +863,7 @@ def comparison_section(ctx: ReportContext) -> str:
     comparison = overview.get("outcomes", {}).get(primary, {}).get("comparison", [])
     rows = [
         figures.IntervalRow(
-            row["municipality"],
+            row["municipality"] or t("other_municipalities_short"),
             row["mean_change"],
             row["ci_low"],
             row["ci_high"],
@@ -1136,7 +910,7 @@ def comparison_section(ctx: ReportContext) -> str:
                 )
             )
         if hidden:
-            out.append(blocks.paragraph(t("comparison_hidden", count=hidden), "note"))
+            out.append(blocks.paragraph(t("comparison_hidden_small", count=hidden), "note"))
     out.append(blocks.heading(t("trend_heading"), 3))
     out.append(_trend_block(ctx, primary, label))
     return "".join(out)
@@ -1190,7 +964,7 @@ def methods_appendix(ctx: ReportContext) -> str:
         t("method_mixed"),
         t("method_reliable"),
         t(
-            "privacy_rule",
+            "disclosure_rule",
             min_respondents=thresholds["min_respondents"],
             min_couples=thresholds["min_couples"],
         ),

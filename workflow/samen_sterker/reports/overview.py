@@ -1,11 +1,10 @@
 """Sections of the pooled overview report of one cohort year, built from overview.json.
 
-Privacy: the municipal reports of published municipalities are public, so a total over all
-municipalities minus those reports reveals the suppressed municipalities' combined figures.
-The stats stage suppresses further municipalities (secondary suppression) until that
-combined set meets the thresholds; this report shows pooled totals only when the JSON says
-so and the suppressed set's counts confirm it (`pooled_totals_publishable`), and never
-prints a split whose small part would follow by subtraction (`exact_parts`).
+Privacy: the stats stage computes pooled figures over the published groups only (each
+published municipality, and "other municipalities" when those together meet the thresholds),
+so the overview minus the municipal reports never gives a withheld municipality; it says how
+many participants are in no published group. Counts not shown exactly carry their decision
+(samen_sterker.disclosure); this module renders them and compares no count with a threshold.
 """
 
 from __future__ import annotations
@@ -18,23 +17,16 @@ from samen_sterker.reports.context import ReportContext
 from samen_sterker.reports.municipal import (
     _available,
     _outcomes_in_order,
-    _small,
     before_after_figure,
-    completers_count,
-    completion_exact,
     completion_figure,
     data_quality_appendix,
-    exact_parts,
     methods_appendix,
-    pooled_count_publishable,
-    pooled_reliable_publishable,
     pooled_totals_publishable,
-    primarily_suppressed,
     provenance_appendix,
     reliable_figure,
     share_text,
     suppressed_codes,
-    withheld_count,
+    withheld_legend,
 )
 from samen_sterker.reports.municipal import (
     meaning as municipal_meaning,
@@ -69,18 +61,12 @@ def key_figures(ctx: ReportContext) -> str:
     stats, t = ctx.stats, ctx.t
     out = [blocks.heading(t("summary_heading"), 2)]
     if not pooled_totals_publishable(stats):
-        out.append(
-            blocks.box(
-                t("overview_totals_hidden", count=len(primarily_suppressed(stats))),
-                "suppressed",
-                role="note",
-            )
-        )
+        out.append(blocks.box(t("overview_nothing_published"), "suppressed", role="note"))
+        out.append(unshown_note(ctx))
         return "".join(out)
     primary = stats["primary_outcome"]
     outcome = stats["outcomes"][primary]
     part = outcome["participation"]
-    show_n = completion_exact(part)
     items = [
         blocks.KeyFigure(
             t("kf_municipalities_label"),
@@ -96,20 +82,36 @@ def key_figures(ctx: ReportContext) -> str:
     ]
     headline: list[blocks.KeyFigure] = []  # the change comes first, as in the municipal report
     course = outcome["paired"]["course"]
-    if _available(course) and not outcome["publication"]["course_change"]["suppressed"]:
+    if _available(course):
         headline.append(
-            before_after_figure(
-                ctx, primary, course, show_n=show_n, headline=outcome.get("headline_change")
-            )
+            before_after_figure(ctx, primary, course, headline=outcome.get("headline_change"))
         )
     for name, other in _outcomes_in_order(stats):
         reliable = other.get("reliable_change") or {}
-        if not _available(reliable) or not pooled_reliable_publishable(stats, name):
+        if not _available(reliable):
             continue
         label = ctx.outcome_label(name, other)
-        headline.append(reliable_figure(ctx, label, reliable, show_n=show_n))
+        headline.append(reliable_figure(ctx, label, reliable))
     out.append(blocks.key_figures(headline + items))
+    out.append(unshown_note(ctx))
     return "".join(out)
+
+
+def unshown_note(ctx: ReportContext) -> str:
+    """How many participants are in no published group (their municipalities too small,
+    also together), or that everyone is in one."""
+    publication = ctx.stats["publication"]
+    count = publication.get("unshown_participants", 0)
+    if not count:
+        return blocks.paragraph(ctx.t("overview_unshown_none"), "note")
+    return blocks.paragraph(
+        ctx.t(
+            "overview_unshown",
+            participants=ctx.count(count),
+            municipalities=ctx.num(publication.get("unshown_municipalities", 0), 0),
+        ),
+        "note",
+    )
 
 
 def meaning(ctx: ReportContext) -> str:
@@ -124,12 +126,14 @@ def privacy_note(ctx: ReportContext) -> str:
     thresholds = ctx.stats["thresholds"]
     return blocks.paragraph(
         ctx.t(
-            "privacy_rule",
+            "disclosure_rule",
             min_respondents=thresholds["min_respondents"],
             min_couples=thresholds["min_couples"],
         )
         + " "
-        + ctx.t("overview_privacy_extra"),
+        + ctx.t("overview_pooled_rule")
+        + " "
+        + withheld_legend(ctx),
         "note",
     )
 
@@ -143,28 +147,17 @@ def flow_section(ctx: ReportContext) -> str:
     out.append(blocks.paragraph(t("flow_ref", table=ctx.next_number("table"))))
     part = stats["outcomes"][stats["primary_outcome"]]["participation"]
     started, complete = part["participants_at_baseline"], part["complete_pairs"]
-    lost = started - complete
-    # Started = completed + lost: a lost count of 1-4 must not follow from the other two.
-    split = {"complete": complete, "lost": lost}
-    exact = exact_parts(split)
-
-    def row(label: str, key: str, count: int, share: float | None) -> list[str]:
-        if key in exact:
-            return [label, ctx.count(count), ctx.pct(share)]
-        return [label, withheld_count(ctx, split, key), "–"]
-
     rows = [
         [t("flow_started"), ctx.count(started), ctx.pct(1.0 if started else None)],
-        row(t("flow_completed"), "complete", complete, part["post_response_rate"]),
-        row(t("flow_lost"), "lost", lost, part["attrition_rate"]),
+        [t("flow_completed"), ctx.count(complete), ctx.pct(part["post_response_rate"])],
+        [t("flow_lost"), ctx.count(started - complete), ctx.pct(part["attrition_rate"])],
     ]
     roles = stats["timepoints"]
     for tp in roles["order"]:
         if tp in (roles["baseline"], roles["course_end"]):
             continue
         measured = part["measurements_per_timepoint"].get(tp, 0)
-        # Pooled minus published counts gives the suppressed set's count at this timepoint.
-        if measured and pooled_count_publishable(stats, stats["primary_outcome"], tp):
+        if measured:
             rows.append(
                 [t("flow_measured_at", timepoint=ctx.timepoint_label(tp)), ctx.count(measured), ""]
             )
@@ -178,8 +171,6 @@ def flow_section(ctx: ReportContext) -> str:
             numeric_columns=[1, 2],
         )
     )
-    if exact != {"complete", "lost"}:
-        out.append(blocks.paragraph(t("split_withheld_note"), "note"))
     out.append(blocks.paragraph(t("flow_youth_care_note"), "note"))
     return "".join(out)
 
@@ -202,20 +193,23 @@ def municipalities_section(ctx: ReportContext) -> str:
         blocks.paragraph(t("municipalities_intro", table=ctx.next_number("table"))),
     ]
     rows = []
-    secondary = {
-        e["municipality_code"] for e in stats["municipalities"] if e["suppression"] == "secondary"
-    }
     hidden = set(suppressed_codes(stats))
-    for row in sorted(comparison, key=lambda r: r["municipality"]):
+    in_other = {e["municipality_code"] for e in stats["municipalities"] if e.get("group") == "other"}
+
+    def name_of(row: Json) -> str:
+        if row["municipality_code"] == "other":
+            return t("other_municipalities", names=", ".join(row.get("members") or []))
+        return row["municipality"]
+
+    # Alphabetical, "other municipalities" last.
+    ordered = sorted(comparison, key=lambda r: (r["municipality_code"] == "other", name_of(r)))
+    for row in ordered:
         if row["suppressed"] or row["municipality_code"] in hidden:
-            short = (
-                "suppressed_short_secondary"
-                if row["municipality_code"] in secondary
-                else "suppressed_short"
+            short = "suppressed_short_in_other" if row["municipality_code"] in in_other else (
+                "suppressed_short"
             )
-            rows.append([row["municipality"], t(short), "", "", "", ""])
+            rows.append([name_of(row), t(short), "", "", "", ""])
             continue
-        row_completion_exact = _row_completion_exact(stats, row)
         improved = "–"
         if reliable_name is not None:
             match = next(
@@ -227,19 +221,12 @@ def municipalities_section(ctx: ReportContext) -> str:
                 None,
             )
             if match and match.get("reliably_improved"):
-                improved = (
-                    share_text(ctx, match["reliably_improved"])
-                    if row_completion_exact
-                    # Its n is the completers: beside the starters it gives drop-outs of 1-4.
-                    else ctx.pct(match["reliably_improved"]["share"])
-                )
+                improved = share_text(ctx, match["reliably_improved"])
         rows.append(
             [
-                row["municipality"],
+                name_of(row),
                 ctx.count(row["participants"]),
-                ctx.pct(row["post_response_rate"])
-                if row_completion_exact
-                else t("completion_all_but_small"),
+                ctx.pct(row["post_response_rate"]),
                 f"{ctx.num(row['mean_baseline'])} → {ctx.num(row['mean_course_end'])}",
                 ctx.change_interval(row["mean_change"], row["ci_low"], row["ci_high"]),
                 improved,
@@ -272,17 +259,6 @@ def municipalities_section(ctx: ReportContext) -> str:
     return "".join(out)
 
 
-def _row_completion_exact(stats: Json, row: Json) -> bool:
-    """Whether a municipality's completion rate may be shown beside its participants."""
-    cells = row.get("cells")
-    if not cells:
-        return False
-    started = cells["by_timepoint"][stats["timepoints"]["baseline"]]["respondents"]
-    complete = cells["course_change"]["respondents"]
-    split = {"complete": complete, "lost": started - complete}
-    return exact_parts(split) == set(split)
-
-
 def funnel_section(ctx: ReportContext) -> str:
     """Funnel plot per outcome with reliable change: share improved against n."""
     stats, t = ctx.stats, ctx.t
@@ -290,17 +266,19 @@ def funnel_section(ctx: ReportContext) -> str:
     shown = False
     for name, outcome in _outcomes_in_order(stats):
         funnel = outcome.get("funnel") or {}
-        if not _available(funnel) or not pooled_reliable_publishable(stats, name):
+        if not _available(funnel):
             continue
-        shown_points = [p for p in funnel["points"] if not p["suppressed"] and p["n"] > 0]
-        # A point's share and n give its count: improved or not improved of 1-4 stays out.
-        drawable = [
-            p
-            for p in shown_points
-            if not _small(p["improved"]) and not _small(p["n"] - p["improved"])
+        # The stats stage put in only groups whose improved count is shown exactly.
+        drawable = [p for p in funnel["points"] if not p["suppressed"] and p["n"] > 0]
+        shown_rows = [
+            r for r in outcome.get("comparison", [])
+            if not r["suppressed"] and r.get("reliably_improved")
         ]
-        withheld = len(shown_points) - len(drawable)
-        points = [(p["n"], p["share"], p["municipality"], False) for p in drawable]
+        withheld = len(shown_rows) - len(drawable)
+        points = [
+            (p["n"], p["share"], p["municipality"] or ctx.t("other_municipalities_short"), False)
+            for p in drawable
+        ]
         if not points:
             continue
         shown = True
@@ -361,7 +339,7 @@ def completers_section(ctx: ReportContext) -> str:
                 [
                     label,
                     t("analysis_completers"),
-                    completers_count(ctx, outcome, course["n_pairs"]),
+                    ctx.count(course["n_pairs"]),
                     f"{ctx.num(course['mean_from'])} → {ctx.num(course['mean_to'])}",
                     ctx.change_interval(course["mean_change"], course["ci_low"], course["ci_high"]),
                 ]
@@ -373,7 +351,7 @@ def completers_section(ctx: ReportContext) -> str:
                 [
                     label,
                     t("analysis_all_available"),
-                    f"{ctx.count(before['n'])} / {completers_count(ctx, outcome, after['n'])}",
+                    f"{ctx.count(before['n'])} / {ctx.count(after['n'])}",
                     f"{ctx.num(before['mean'])} → {ctx.num(after['mean'])}",
                     # Means of different people: their difference is not a change of anyone.
                     "–",
@@ -467,11 +445,8 @@ def cost_section(ctx: ReportContext) -> str:
         ]
         for name, entry in (cost.get("by_outcome") or {}).items():
             # Cost per improved gives the improved count back (total cost / cost per improved).
-            if (
-                entry.get("cost_per_reliably_improved") is None
-                or _small(entry["reliably_improved"])
-                or not pooled_reliable_publishable(stats, name)
-            ):
+            # Only present when the improved count is shown exactly (the stats stage decides).
+            if entry.get("cost_per_reliably_improved") is None:
                 continue
             rows.append(
                 [

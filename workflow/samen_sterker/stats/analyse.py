@@ -11,18 +11,18 @@ import pandas as pd
 
 from samen_sterker.canonical import MEASUREMENT_COLUMNS
 from samen_sterker.config import primary_outcome, slugify
+from samen_sterker.disclosure.apply import hidden_outcome, publishable_outcome
+from samen_sterker.disclosure.decide import OTHER, POOLED, thresholds_of
 from samen_sterker.stats.attrition import tipping_point
 from samen_sterker.stats.change import headline_change
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.funders_view import funders_view
+from samen_sterker.stats.funnel import funnel_data
 from samen_sterker.stats.paired import analyse_pairs, unavailable
 from samen_sterker.stats.participation import (
-    SECONDARY_RULE,
     group_publication,
     outcome_publication,
     participation,
-    publication_cell,
-    secondary_suppression,
     wide_scores,
 )
 from samen_sterker.stats.regression_to_mean import regression_to_the_mean
@@ -64,15 +64,6 @@ def timepoint_roles(config: Mapping) -> dict:
         "course_end": course_end,
         "waiting_list": tps.get("waiting_list"),
         "follow_up": order[order.index(course_end) + 1 :],
-    }
-
-
-def thresholds_of(config: Mapping) -> dict:
-    """Publication thresholds from config (defaults 10 respondents, 5 couples)."""
-    privacy = config.get("privacy") or {}
-    return {
-        "min_respondents": int(privacy.get("min_respondents", 10)),
-        "min_couples": int(privacy.get("min_couples", 5)),
     }
 
 
@@ -294,63 +285,51 @@ def _header(config: Mapping, roles: dict, frame: pd.DataFrame, year: int) -> dic
     }
 
 
-def year_suppression(frame_year: pd.DataFrame, config: Mapping) -> dict[str, str | None]:
-    """Per municipality of one year: "primary", "secondary" or None (see SECONDARY_RULE).
+def year_decisions(measurements: pd.DataFrame, config: Mapping, year: int) -> dict:
+    """The disclosure decisions of a cohort year (samen_sterker.disclosure)."""
+    from samen_sterker.disclosure.year import disclose
 
-    A secondarily suppressed municipality must stay unpublished in its own report too:
-    its published figures, subtracted from the overview's totals, would reveal the small one.
-    """
-    roles = timepoint_roles(config)
-    thresholds = thresholds_of(config)
-    data = frame_year[frame_year["outcome"] == primary_outcome(config)]
-    # One pass over all municipalities (342 of them, for every report and trend year).
-    by_person = data.pivot_table(
-        index=["municipality_code", "couple_id", "participant_id"],
-        columns="timepoint",
-        values="value",
-        aggfunc="count",
-    ).reindex(columns=roles["order"])
-    baseline = by_person[roles["baseline"]].fillna(0) > 0
-    course_end = by_person[roles["course_end"]].fillna(0) > 0
-    masks = {"baseline": baseline, "course_end": course_end, "course_change": baseline & course_end}
-    persons = by_person.index.to_frame(index=False)
-    cells = {str(code): {} for code in frame_year["municipality_code"].unique()}
-    for scope, mask in masks.items():
-        chosen = persons[mask.to_numpy()]
-        respondents = chosen.groupby("municipality_code")["participant_id"].nunique()
-        couples = chosen.groupby("municipality_code")["couple_id"].nunique()
-        for code, cell in cells.items():
-            cell[scope] = publication_cell(
-                int(respondents.get(code, 0)), int(couples.get(code, 0)), thresholds
-            )
-    own = {code: any(c["suppressed"] for c in cell.values()) for code, cell in cells.items()}
-    secondary = set(secondary_suppression(cells, thresholds))
+    return disclose(measurements[measurements["year"] == year], config)
+
+
+def groups_by_year(measurements: pd.DataFrame, config: Mapping, years) -> dict[int, dict]:
+    """The published groups of each cohort year (samen_sterker.disclosure.year.year_groups)."""
+    from samen_sterker.disclosure.year import year_groups
+
     return {
-        str(code): "primary" if own[code] else ("secondary" if code in secondary else None)
-        for code in cells
+        int(y): year_groups(measurements[measurements["year"] == y], config) for y in years
     }
 
 
 def course_change_row(frame: pd.DataFrame, name: str, roles: dict, thresholds: dict) -> dict:
-    """One trend row: the course change of an outcome in one cohort year."""
+    """One trend row: the course change of an outcome in one cohort year (no numbers when the
+    course change is below the thresholds)."""
     wide = wide_scores(frame[frame["outcome"] == name], roles["order"])
-    result = paired_comparison(wide, roles["baseline"], roles["course_end"])
     publication = outcome_publication(
         wide, roles["order"], roles["baseline"], roles["course_end"], thresholds
     )
+    if publication["suppressed"]:
+        return {"n_pairs": None, "mean_change": None, "ci_low": None, "ci_high": None,
+                "suppressed": True}
+    result = paired_comparison(wide, roles["baseline"], roles["course_end"])
     return {
         "n_pairs": result["n_pairs"],
         "mean_change": result.get("mean_change"),
         "ci_low": result.get("ci_low"),
         "ci_high": result.get("ci_high"),
-        "suppressed": publication["suppressed"],
+        "suppressed": False,
     }
 
 
 def trend(
-    measurements: pd.DataFrame, config: Mapping, year: int, municipality_code: str | None
+    measurements: pd.DataFrame,
+    config: Mapping,
+    year: int,
+    municipality_code: str | None,
+    groups: Mapping[int, dict] | None = None,
 ) -> dict:
-    """Course change per cohort year ≤ year, for one municipality (or all pooled if None)."""
+    """Course change per cohort year <= year, for one municipality, or pooled over each year's
+    published groups (None): never over a group that year left unpublished."""
     roles = timepoint_roles(config)
     thresholds = thresholds_of(config)
     data = measurements[measurements["year"] <= year]
@@ -359,13 +338,9 @@ def trend(
     years = sorted(int(y) for y in data["year"].unique())
     if len(years) < 2:
         return {"available": False, "reason": "fewer than two cohort years with data"}
-    # A municipality-year suppressed (primarily or secondarily) in its year stays suppressed.
-    group_suppressed = {
-        y: municipality_code is not None
-        and year_suppression(measurements[measurements["year"] == y], config)[municipality_code]
-        is not None
-        for y in years
-    }
+    from samen_sterker.disclosure.year import group_frame
+
+    groups = groups or groups_by_year(measurements, config, years)
     by_outcome = {}
     for name in config["outcomes"]:
         rows = []
@@ -373,17 +348,30 @@ def trend(
             in_year = data[data["year"] == y]
             if not (in_year["outcome"] == name).any():
                 continue
-            row = course_change_row(in_year, name, roles, thresholds)
-            row["suppressed"] = row["suppressed"] or group_suppressed[y]
+            if municipality_code is None:
+                in_year = group_frame(measurements[measurements["year"] == y], groups[y], POOLED)
+                shown = bool((in_year["outcome"] == name).any())
+            else:
+                shown = groups[y]["municipalities"][municipality_code]["published"]
+            if shown:
+                row = course_change_row(in_year, name, roles, thresholds)
+            else:
+                row = {"n_pairs": None, "mean_change": None, "ci_low": None, "ci_high": None,
+                       "suppressed": True}
             rows.append(dict(year=y, **row))
         by_outcome[name] = rows
     return {"available": True, "years": years, "by_outcome": by_outcome}
 
 
 def analyse_group(
-    measurements: pd.DataFrame, config: dict, year: int, municipality_code: str
+    measurements: pd.DataFrame,
+    config: dict,
+    year: int,
+    municipality_code: str,
+    decisions: Mapping | None = None,
 ) -> dict:
-    """The stats JSON of one municipality in one cohort year (see docs/stats-json.md)."""
+    """The stats JSON of one municipality in one cohort year (see docs/stats-json.md), cut to
+    what the year's disclosure decisions publish (computed here when not given)."""
     check_measurements(measurements, config)
     frame = measurements[
         (measurements["year"] == year) & (measurements["municipality_code"] == municipality_code)
@@ -392,31 +380,45 @@ def analyse_group(
         raise ValueError(
             f"measurements: no rows for municipality_code {municipality_code} and year {year}"
         )
+    if decisions is None:
+        decisions = year_decisions(measurements, config, year)
     roles = timepoint_roles(config)
     thresholds = thresholds_of(config)
+    entry = decisions["groups"]["municipalities"][municipality_code]
+    header = {
+        **_header(config, roles, frame, year),
+        "kind": "municipality",
+        "municipality": str(frame["municipality"].iloc[0]),
+        "municipality_code": municipality_code,
+    }
+    if not entry["published"]:
+        # No numbers at all: not even its counts per timepoint.
+        blocks = {name: hidden_outcome({"label": dict(o.get("label") or {}),
+                                        "primary": bool(o.get("primary", False))})
+                  for name, o in config["outcomes"].items()}
+        return {
+            **header,
+            "publication": {"suppressed": True, "suppression": "primary",
+                            "reasons": list(entry["reasons"]), "group": entry["group"]},
+            "outcomes": blocks,
+            "trend": {"available": False, "reason": "withheld"},
+        }
     outcomes = {
-        name: analyse_outcome(
-            frame,
-            name,
-            outcome,
-            roles,
-            thresholds,
-            smallest_effect=smallest_effect_of(config, name),
+        name: publishable_outcome(
+            analyse_outcome(
+                frame, name, outcome, roles, thresholds,
+                smallest_effect=smallest_effect_of(config, name),
+            ),
+            decisions, municipality_code, name,
         )
         for name, outcome in config["outcomes"].items()
     }
     primary = outcomes[primary_outcome(config)]["publication"]
     publication = group_publication(frame, roles["order"], primary, thresholds)
-    kind = year_suppression(measurements[measurements["year"] == year], config)[municipality_code]
-    publication["suppression"] = kind
-    if kind == "secondary":
-        publication["suppressed"] = True
-        publication["reasons"].append("secondary_suppression")
+    publication["suppression"] = None
+    publication["group"] = municipality_code
     return {
-        **_header(config, roles, frame, year),
-        "kind": "municipality",
-        "municipality": str(frame["municipality"].iloc[0]),
-        "municipality_code": municipality_code,
+        **header,
         "publication": publication,
         "outcomes": outcomes,
         "trend": trend(measurements, config, year, municipality_code),
@@ -424,11 +426,17 @@ def analyse_group(
 
 
 def _comparison_row(entry: dict, result: dict) -> dict:
+    """A published group's row of the overview's comparison table (numbers already cut)."""
+    row = {k: entry[k] for k in ("municipality", "municipality_code", "slug", "suppressed")}
+    row["group"] = entry["group"]
+    if "members" in entry:
+        row["members"] = entry["members"]
+    if entry["suppressed"]:
+        return row
     course = result["paired"]["course"]
     part = result["participation"]
     reliable = result["reliable_change"]
-    return {
-        **{k: entry[k] for k in ("municipality", "municipality_code", "slug", "suppressed")},
+    return row | {
         "participants": part["participants"],
         "couples": part["couples"],
         "complete_pairs": part["complete_pairs"],
@@ -440,17 +448,32 @@ def _comparison_row(entry: dict, result: dict) -> dict:
         "ci_high": course.get("ci_high"),
         "headline_effect_size": course.get("headline_effect_size"),
         "reliably_improved": reliable["improved"] if reliable.get("available") else None,
-        # Counts behind the publication cells: reports check from them that the suppressed
-        # municipalities together meet the thresholds before showing pooled totals.
-        "cells": {
-            "by_timepoint": result["publication"]["by_timepoint"],
-            "course_change": result["publication"]["course_change"],
-        },
     }
 
 
-def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
-    """The pooled overview JSON of one cohort year (see docs/stats-json.md)."""
+def _withheld_outcomes(config: Mapping, municipalities: list[dict]) -> dict:
+    """The overview's outcomes when no group is published: names of the municipalities only."""
+    return {
+        name: hidden_outcome({"label": dict(o.get("label") or {}),
+                              "primary": bool(o.get("primary", False))})
+        | {"publication": {"suppressed": True, "reasons": ["no_published_group"]},
+           "comparison": [_comparison_row(entry, None) for entry in municipalities],
+           "funnel": unavailable("no published group")}
+        for name, o in config["outcomes"].items()
+    }
+
+
+def analyse_year(
+    measurements: pd.DataFrame, config: dict, year: int, decisions: Mapping | None = None
+) -> dict:
+    """The pooled overview JSON of one cohort year (see docs/stats-json.md).
+
+    Pooled figures are computed over the published groups only (each published municipality,
+    and "other municipalities" when those together meet the thresholds): subtracting the
+    municipal reports from them never gives a withheld municipality.
+    """
+    from samen_sterker.disclosure.year import group_frame, outcome_results
+
     check_measurements(measurements, config)
     frame = measurements[measurements["year"] == year]
     if frame.empty:
@@ -461,84 +484,144 @@ def analyse_year(measurements: pd.DataFrame, config: dict, year: int) -> dict:
     codes = sorted(frame["municipality_code"].unique())
     names = frame.groupby("municipality_code")["municipality"].first()
 
-    # Per-municipality statistics feed the comparison table, the funnel and the suppression.
+    # Per-municipality statistics feed the comparison table, the funnel and the decisions.
     per_municipality = {
-        code: {
-            name: analyse_outcome(
-                frame[frame["municipality_code"] == code],
-                name,
-                outcome,
-                roles,
-                thresholds,
-                fit_mixed=False,
-            )
-            for name, outcome in config["outcomes"].items()
-        }
+        code: outcome_results(frame[frame["municipality_code"] == code], config)
         for code in codes
     }
-    kinds = year_suppression(frame, config)
-    secondary = [code for code in codes if kinds[code] == "secondary"]
+    if decisions is None:
+        from samen_sterker.disclosure.year import disclose
+
+        decisions = disclose(frame, config, per_municipality)
+    groups = decisions["groups"]
     municipalities = []
     for code in codes:
-        kind = kinds[code]
+        entry = groups["municipalities"][code]
         municipalities.append(
             {
                 "municipality": str(names[code]),
                 "municipality_code": str(code),
                 "slug": slugify(str(names[code])),
-                "suppressed": kind is not None,
-                "suppression": kind,
+                "suppressed": not entry["published"],
+                "suppression": None if entry["published"] else "primary",
+                "group": entry["group"],
             }
         )
+    rows = [(entry, entry["municipality_code"]) for entry in municipalities]
+    if groups["other"]["published"]:
+        per_municipality[OTHER] = outcome_results(group_frame(frame, groups, OTHER), config)
+        rows.append((
+            {"municipality": None, "municipality_code": OTHER, "slug": OTHER,
+             "suppressed": False, "group": OTHER,
+             "members": [str(names[c]) for c in groups["other"]["members"]]},
+            OTHER,
+        ))
+    pooled_frame = group_frame(frame, groups, POOLED)
 
     outcomes = {}
     for name, outcome in config["outcomes"].items():
+        if pooled_frame.empty:
+            outcomes = _withheld_outcomes(config, municipalities)
+            break
         pooled = analyse_outcome(
-            frame,
+            pooled_frame,
             name,
             outcome,
             roles,
             thresholds,
             smallest_effect=smallest_effect_of(config, name),
         )
-        pooled["comparison"] = [
-            _comparison_row(entry, per_municipality[entry["municipality_code"]][name])
-            for entry in municipalities
-        ]
-        # The funder's view (issue 12): year model, funnel, trend. The fixed-effects pooled
-        # model stays only as the fallback below five municipalities.
-        pooled.update(
-            funders_view(
-                measurements,
-                frame,
-                name,
-                outcome,
-                roles,
-                year,
-                municipalities,
-                pooled["reliable_change"],
+        pooled = publishable_outcome(pooled, decisions, POOLED, name)
+        comparison = []
+        points = []
+        for entry, group in rows:
+            result = None
+            if not entry["suppressed"]:
+                result = publishable_outcome(per_municipality[group][name], decisions, group,
+                                             name)
+            comparison.append(_comparison_row(entry, result))
+            rc = (result or {}).get("reliable_change") or {}
+            if rc.get("available") and rc["improved"]["count"] is not None:
+                points.append({
+                    "municipality": entry["municipality"],
+                    "municipality_code": entry["municipality_code"],
+                    "n": rc["n"],
+                    "improved": rc["improved"]["count"],
+                    "suppressed": False,
+                })
+        pooled["comparison"] = comparison
+        # The funder's view (issue 12) over the published groups only, like every pooled
+        # figure; a municipality gets its own row only when it is published on its own.
+        own = {code for code, entry in groups["municipalities"].items() if entry["group"] == code}
+        view = funders_view(
+            measurements[measurements["municipality_code"].isin(own)],
+            pooled_frame,
+            name,
+            outcome,
+            roles,
+            year,
+            [entry for entry, _ in rows if not entry["suppressed"]],
+            pooled["reliable_change"],
+        )
+        pooled["year_model"] = _own_rows(view["year_model"], own)
+        trend = view["change_trend"]
+        if trend.get("available") and "by_municipality" in trend:
+            trend["by_municipality"] = {
+                code: rows_ for code, rows_ in trend["by_municipality"].items() if code in own
+            }
+        pooled["change_trend"] = trend
+        # The funnel shows the audited reliable-change counts (disclosure decisions); the
+        # year model's common-threshold counts are not audited yet, so they are not published.
+        if pooled["reliable_change"].get("available") and points:
+            pooled["funnel"] = funnel_data(points)
+        else:
+            pooled["funnel"] = unavailable("reliable change is not available for this outcome")
+        if pooled["year_model"].get("fallback") == "fixed_effects":
+            pooled["pooled_model"] = pooled_model(pooled_frame, name, roles)
+            if pooled["pooled_model"].get("available"):
+                # Only groups published on their own get their own change from the model.
+                pooled["pooled_model"]["changes"] = [
+                    cell for cell in pooled["pooled_model"]["changes"]
+                    if cell["municipality_code"] in own
+                ]
+        else:
+            pooled["pooled_model"] = unavailable(
+                "five or more municipalities: the year model (year_model) is used"
             )
-        )
-        pooled["pooled_model"] = (
-            pooled_model(frame, name, roles)
-            if pooled["year_model"].get("fallback") == "fixed_effects"
-            else unavailable("five or more municipalities: the year model (year_model) is used")
-        )
         outcomes[name] = pooled
 
-    primary_pub = outcomes[primary_name]["publication"]
-    publication = group_publication(frame, roles["order"], primary_pub, thresholds)
-    publication["secondary_suppression"] = secondary
-    publication["rule"] = SECONDARY_RULE
+    if pooled_frame.empty:
+        publication = {"suppressed": True, "reasons": ["no_published_group"]}
+    else:
+        primary_pub = outcomes[primary_name]["publication"]
+        publication = group_publication(pooled_frame, roles["order"], primary_pub, thresholds)
+    publication["other"] = {
+        "published": groups["other"]["published"],
+        "members": len(groups["other"]["members"]),
+    }
+    publication["unshown_participants"] = decisions["unshown_participants"]
+    publication["unshown_municipalities"] = sum(
+        1 for entry in municipalities if entry["group"] is None
+    )
     return {
         **_header(config, roles, frame, year),
         "kind": "overview",
         "municipalities": municipalities,
         "publication": publication,
         "outcomes": outcomes,
-        "cost": cost_frame(config, outcomes, primary_name),
+        "cost": cost_frame(config, outcomes, primary_name) if not pooled_frame.empty
+        else unavailable("no published group"),
         "trend": pooled_trend(measurements, config, year, codes),
     }
+
+
+def _own_rows(year_model: dict, own: set[str]) -> dict:
+    """The year model with per-municipality rows only for municipalities published on their
+    own (members of "other municipalities" and withheld ones stay in the fit, not in print)."""
+    if "municipalities" not in year_model:
+        return year_model
+    rows = [row for row in year_model["municipalities"] if row["municipality_code"] in own]
+    return {**year_model, "municipalities": rows}
 
 
 def cost_frame(config: Mapping, outcomes: dict, primary_name: str) -> dict:
@@ -552,6 +635,8 @@ def cost_frame(config: Mapping, outcomes: dict, primary_name: str) -> dict:
         reliable = result["reliable_change"]
         if reliable.get("available"):
             improved = reliable["improved"]["count"]
+            if improved is None:  # withheld: its cost per person would give it away
+                continue
             by_outcome[name] = {
                 "reliably_improved": improved,
                 "cost_per_reliably_improved": started * cost / improved if improved else None,
@@ -569,7 +654,9 @@ def pooled_trend(
     measurements: pd.DataFrame, config: Mapping, year: int, codes: Sequence[str]
 ) -> dict:
     """Trend over cohort years ≤ year: pooled, and per municipality of this year."""
-    pooled = trend(measurements, config, year, None)
+    years = sorted(int(y) for y in measurements["year"].unique() if y <= year)
+    groups = groups_by_year(measurements, config, years)
+    pooled = trend(measurements, config, year, None, groups)
     if not pooled["available"]:
         return pooled
     return {
@@ -579,6 +666,7 @@ def pooled_trend(
         "by_municipality": {
             code: result["by_outcome"]
             for code in codes
-            if (result := trend(measurements, config, year, code))["available"]
+            if groups[year]["municipalities"][code]["published"]
+            and (result := trend(measurements, config, year, code, groups))["available"]
         },
     }

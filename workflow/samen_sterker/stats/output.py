@@ -97,6 +97,8 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
     descriptives, paired, reliable, mixed = [], [], [], []
     comparison, funnel, trend, headline = [], [], [], []
     for outcome, block in result["outcomes"].items():
+        if block.get("withheld"):
+            continue  # nothing of it is published (samen_sterker.disclosure.apply)
         if (change := block.get("headline_change") or {}).get("available"):
             headline.append(
                 {"outcome": outcome, **{k: v for k, v in change.items() if not isinstance(v, dict)}}
@@ -113,8 +115,9 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
             mixed += _mixed_rows(outcome, "pooled", block["pooled_model"])
         for row in block.get("comparison", []):
             flat = {k: v for k, v in row.items() if not isinstance(v, dict)}
-            flat.update(_flat("headline", row["headline_effect_size"] or {}))
-            flat.update(_flat("reliably_improved", row["reliably_improved"] or {}))
+            # A row of a municipality not published on its own has no figures at all.
+            flat.update(_flat("headline", row.get("headline_effect_size") or {}))
+            flat.update(_flat("reliably_improved", row.get("reliably_improved") or {}))
             comparison.append({"outcome": outcome, **flat})
         if block.get("funnel", {}).get("available"):
             funnel += [{"outcome": outcome, **row} for row in block["funnel"]["limits"]]

@@ -1,4 +1,5 @@
-"""Participation, attrition and the publication (small-cell suppression) rules."""
+"""Participation, attrition, and the publication cells of an outcome (respondents and couples
+per timepoint; the rules are in samen_sterker.disclosure)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-FEWER_RESPONDENTS = "fewer_respondents_than_min"
-FEWER_COUPLES = "fewer_couples_than_min"
-SECONDARY_RULE = (
-    "If any municipality is suppressed for its own small numbers, the suppressed "
-    "municipalities together must reach both thresholds in the primary outcome's baseline, "
-    "course-end and course-change cells; otherwise further municipalities (smallest first by "
-    "baseline respondents, then by code) are suppressed until they do, so that no suppressed "
-    "municipality's figures follow from the pooled totals by subtraction."
-)
+from samen_sterker.disclosure.decide import publication_cell
 
 
 def wide_scores(frame: pd.DataFrame, timepoints: Sequence[str]) -> pd.DataFrame:
@@ -32,21 +25,6 @@ def wide_scores(frame: pd.DataFrame, timepoints: Sequence[str]) -> pd.DataFrame:
     wide = wide.reindex(columns=list(timepoints))
     wide.columns.name = None
     return wide.reset_index().sort_values(["couple_id", "participant_id"], ignore_index=True)
-
-
-def publication_cell(respondents: int, couples: int, thresholds: Mapping[str, int]) -> dict:
-    """Whether a figure based on these respondents and couples may be published."""
-    reasons = []
-    if respondents < thresholds["min_respondents"]:
-        reasons.append(FEWER_RESPONDENTS)
-    if couples < thresholds["min_couples"]:
-        reasons.append(FEWER_COUPLES)
-    return {
-        "respondents": int(respondents),
-        "couples": int(couples),
-        "suppressed": bool(reasons),
-        "reasons": reasons,
-    }
 
 
 def _cell_of(wide: pd.DataFrame, mask: pd.Series, thresholds: Mapping[str, int]) -> dict:
@@ -172,37 +150,3 @@ def participation(
             wide.loc[at_baseline & ~complete, baseline].to_numpy(),
         ),
     }
-
-
-def secondary_suppression(
-    cells: Mapping[str, Mapping[str, dict]], thresholds: Mapping[str, int]
-) -> list[str]:
-    """Codes to suppress besides the primarily suppressed ones (see SECONDARY_RULE).
-
-    `cells` maps municipality code → {"baseline": cell, "course_end": cell, "course_change":
-    cell}, each a publication_cell of the primary outcome.
-    """
-
-    def primary_suppressed(code: str) -> bool:
-        return any(cell["suppressed"] for cell in cells[code].values())
-
-    suppressed = [code for code in sorted(cells) if primary_suppressed(code)]
-    if not suppressed:
-        return []
-
-    def union_publishable(codes: list[str]) -> bool:
-        for scope in ("baseline", "course_end", "course_change"):
-            respondents = sum(cells[c][scope]["respondents"] for c in codes)
-            couples = sum(cells[c][scope]["couples"] for c in codes)
-            if publication_cell(respondents, couples, thresholds)["suppressed"]:
-                return False
-        return True
-
-    candidates = sorted(
-        (code for code in cells if code not in suppressed),
-        key=lambda code: (cells[code]["baseline"]["respondents"], code),
-    )
-    extra: list[str] = []
-    while not union_publishable(suppressed + extra) and candidates:
-        extra.append(candidates.pop(0))
-    return extra

@@ -1,0 +1,125 @@
+"""Cut a group's statistics down to what the year's decisions publish (results/stats/).
+
+A withheld statistic loses every number (mean, median, quartiles, SD, CI, test); a protected
+count that is not shown exactly loses its count, share and CI and gets its decision instead
+(`disclosure`: how, low, high, reason), which is all a report renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from samen_sterker.disclosure.decide import CLINICAL, RELIABLE, cell_id
+
+KEEP = ("label", "scale_min", "scale_max", "primary", "higher_is_better", "publication")
+
+
+def withheld(reasons: list[str], **extra: object) -> dict:
+    """An analysis whose numbers are not published."""
+    return {"available": False, "withheld": True,
+            "reason": "withheld: " + ", ".join(reasons), **extra}
+
+
+def cell_decision(decisions: Mapping, group: str, outcome: str, quantity: str) -> dict:
+    """The decision of one count cell (exact when the year's decisions do not name it)."""
+    return dict(decisions["cells"].get(cell_id(group, outcome, quantity), {"how": "exact"}))
+
+
+def _shares(block: dict, decisions: Mapping, group: str, outcome: str, prefix: str,
+            categories: tuple[str, ...]) -> None:
+    for category in categories:
+        decision = cell_decision(decisions, group, outcome, f"{prefix}:{category}")
+        share = block[category]
+        share["disclosure"] = decision
+        if decision["how"] != "exact":
+            share.update(count=None, share=None, ci_low=None, ci_high=None)
+
+
+def _paired_set(paired: dict, scopes: Mapping[str, list[str]]) -> dict:
+    out = dict(paired)
+    for name in ("course", "waiting_period", "course_vs_waiting"):
+        reasons = scopes.get(f"change:{name}")
+        if reasons and paired[name].get("available"):
+            out[name] = withheld(reasons)
+    out["follow_up"] = {
+        tp: withheld(scopes[f"change:follow_up:{tp}"])
+        if scopes.get(f"change:follow_up:{tp}") else result
+        for tp, result in paired["follow_up"].items()
+    }
+    return out
+
+
+def publishable_outcome(block: Mapping, decisions: Mapping, group: str, outcome: str) -> dict:
+    """One outcome's statistics of a group as they may be published."""
+    scopes = decisions["statistics"][group][outcome]
+    out = {key: block[key] for key in KEEP if key in block}
+    if block["publication"]["suppressed"]:
+        return out | {"withheld": True}
+    out["participation"] = dict(block["participation"])
+    attrition = scopes.get("attrition_comparison")
+    if attrition:
+        counts = block["participation"]["completers_vs_noncompleters"]
+        out["participation"]["completers_vs_noncompleters"] = withheld(
+            attrition, n_completers=counts["n_completers"],
+            n_noncompleters=counts["n_noncompleters"])
+    out["descriptives"] = {
+        tp: ({"n": row["n"], "withheld": True} if scopes.get(f"descriptives:{tp}") else row)
+        for tp, row in block["descriptives"].items()
+    }
+    out["paired"] = _paired_set(block["paired"], scopes)
+    out["couple_means"] = _paired_set(block["couple_means"], scopes)
+    reliable = block["reliable_change"]
+    if reliable.get("available"):
+        if scopes["reliable_change"]:
+            reliable = withheld(scopes["reliable_change"])
+        else:
+            reliable = {**reliable, **{c: dict(reliable[c]) for c in RELIABLE}}
+            _shares(reliable, decisions, group, outcome, "rc", RELIABLE)
+            sensitivity = []
+            for row in reliable["sensitivity"]:
+                row = {**row, **{c: dict(row[c]) for c in RELIABLE}}
+                _shares(row, decisions, group, outcome, f"rc@{row['reliability']}", RELIABLE)
+                sensitivity.append(row)
+            reliable["sensitivity"] = sensitivity
+    out["reliable_change"] = reliable
+    clinical = block["clinical_change"]
+    if clinical.get("available"):
+        if scopes["clinical_change"]:
+            clinical = withheld(scopes["clinical_change"], cutoff=clinical["cutoff"])
+        else:
+            clinical = {**clinical, **{c: dict(clinical[c]) for c in CLINICAL}}
+            _shares(clinical, decisions, group, outcome, "cl", CLINICAL)
+            for side in ("dysfunctional", "functional"):
+                decision = cell_decision(decisions, group, outcome, f"cl:{side}")
+                clinical[f"n_started_{side}_disclosure"] = decision
+                if decision["how"] != "exact":
+                    clinical[f"n_started_{side}"] = None
+            if clinical["n_started_dysfunctional"] is None:
+                # The classes' n is that count: not shown either.
+                for category in CLINICAL:
+                    clinical[category]["n"] = None
+    out["clinical_change"] = clinical
+    for name in ("mixed_model", "headline_change", "pooled_model"):
+        if name not in block:
+            continue
+        model = block[name]
+        if scopes.get(name) and model.get("available"):
+            model = withheld(scopes[name])
+        elif model.get("available") and "contrasts" in model:
+            model = dict(model)
+            model["contrasts"] = {
+                tp: withheld(scopes[f"descriptives:{tp}"])
+                if scopes.get(f"descriptives:{tp}") else contrast
+                for tp, contrast in model["contrasts"].items()
+            }
+        out[name] = model
+    for key in block:
+        if key not in out and key not in ("comparison", "funnel"):
+            out[key] = block[key]
+    return out
+
+
+def hidden_outcome(block: Mapping) -> dict:
+    """An outcome of a group in no publication: labels only, no numbers at all."""
+    out = {key: block[key] for key in KEEP if key in block and key != "publication"}
+    return out | {"withheld": True}

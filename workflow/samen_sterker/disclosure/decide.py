@@ -1,0 +1,416 @@
+"""Which cell of a cohort year's publications is shown, shown as a range, or withheld, and why.
+
+The one place that compares counts with the privacy thresholds (config `privacy`):
+
+- *Groups.* A municipality is published when its primary outcome has at least
+  `min_respondents` respondents and `min_couples` couples at baseline, at course end and with
+  both (the course change). The others are pooled into one group, "other municipalities",
+  published only when it meets the same thresholds itself. The overview's pooled figures are
+  computed over the published groups only, so nothing is subtracted from them to find a
+  withheld group, and a municipality that meets the thresholds always keeps its own report.
+- *Statistics.* A mean, median, quantile, SD, CI or test is shown only when its respondents
+  and couples meet the thresholds (per timepoint, per comparison).
+- *Counts.* The protected counts are the reliable and clinical change classes: how many
+  people improved, stayed the same or got worse. Within a published group such a count of fewer than `protection_width` people (0
+  included, so that "shown exactly" never tells a reader "at least 5") is shown as the range
+  0 to w-1 ("at most 4"; primary suppression). Secondary suppression then withholds as little
+  as possible: while the audit (samen_sterker.disclosure.audit) narrows a withheld count to
+  within 1-4 or to fewer than w possible values, the smallest exact count in a relation with
+  it is withheld too; a withheld count is finally shown as the range a reader can derive
+  anyway, when that says more than the group's size.
+- Participation counts of a published group (participants, couples, starters, completers,
+  respondents per timepoint) are published and not protected: every mean with its CI gives
+  its n away. Of a group in no published group nothing is shown but, summed over all such
+  groups, how many participants they have.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+from samen_sterker.disclosure.audit import (
+    DEFAULT_PROTECTION_WIDTH,
+    EXACT,
+    RANGE,
+    WITHHELD,
+    Problem,
+    Published,
+    Relation,
+    audit,
+)
+
+OTHER = "other"
+POOLED = "pooled"
+UNSHOWN = "unshown"
+FEWER_RESPONDENTS = "fewer_respondents_than_min"
+FEWER_COUPLES = "fewer_couples_than_min"
+GROUP_BELOW = "group_below_thresholds"
+OUTCOME_BELOW = "outcome_below_thresholds"
+STATISTIC_BELOW = "statistic_below_thresholds"
+SMALL_COUNT = "count_below_protection_width"
+SECONDARY = "secondary_suppression"
+# The cells of the primary outcome that decide whether a group is published.
+GROUP_SCOPES = ("baseline", "course_end", "course_change")
+
+
+def thresholds_of(config: Mapping) -> dict:
+    """Thresholds from config `privacy` (defaults 10 respondents, 5 couples, width 5)."""
+    privacy = config.get("privacy") or {}
+    return {
+        "min_respondents": int(privacy.get("min_respondents", 10)),
+        "min_couples": int(privacy.get("min_couples", 5)),
+        "protection_width": int(privacy.get("protection_width", DEFAULT_PROTECTION_WIDTH)),
+    }
+
+
+def publication_cell(respondents: int, couples: int, thresholds: Mapping[str, int]) -> dict:
+    """Whether a statistic of these respondents and couples may be published, and why not."""
+    reasons = []
+    if respondents < thresholds["min_respondents"]:
+        reasons.append(FEWER_RESPONDENTS)
+    if couples < thresholds["min_couples"]:
+        reasons.append(FEWER_COUPLES)
+    return {
+        "respondents": int(respondents),
+        "couples": int(couples),
+        "suppressed": bool(reasons),
+        "reasons": reasons,
+    }
+
+
+def add_cells(cells: Iterable[Mapping[str, int]]) -> dict:
+    """Respondents and couples of several groups together (couples never span groups)."""
+    cells = list(cells)
+    return {
+        "respondents": sum(int(c["respondents"]) for c in cells),
+        "couples": sum(int(c["couples"]) for c in cells),
+    }
+
+
+def group_reasons(scopes: Mapping[str, Mapping[str, int]], thresholds: Mapping) -> list[str]:
+    """Why a group is not published ([] when it is): its primary outcome's GROUP_SCOPES."""
+    return [
+        f"{scope}:{reason}"
+        for scope in GROUP_SCOPES
+        for reason in publication_cell(
+            scopes[scope]["respondents"], scopes[scope]["couples"], thresholds
+        )["reasons"]
+    ]
+
+
+def decide_groups(scopes_by_code: Mapping[str, Mapping[str, Mapping[str, int]]],
+                  thresholds: Mapping) -> dict:
+    """Which municipalities are published on their own, and whether the others together are.
+
+    scopes_by_code: municipality code → {scope: {respondents, couples}} for GROUP_SCOPES.
+    """
+    municipalities = {}
+    for code in sorted(scopes_by_code):
+        reasons = group_reasons(scopes_by_code[code], thresholds)
+        municipalities[code] = {"published": not reasons, "reasons": reasons}
+    members = [code for code, entry in municipalities.items() if not entry["published"]]
+    other_scopes = {
+        scope: add_cells(scopes_by_code[code][scope] for code in members) for scope in GROUP_SCOPES
+    }
+    other_reasons = group_reasons(other_scopes, thresholds) if members else ["no_members"]
+    # One member alone would be published under another name.
+    if len(members) == 1:
+        other_reasons = ["one_member", *other_reasons]
+    for code in members:
+        municipalities[code]["group"] = OTHER if not other_reasons else None
+    for code, entry in municipalities.items():
+        if entry["published"]:
+            entry["group"] = code
+    shown = [code for code, entry in municipalities.items() if entry["published"]]
+    return {
+        "municipalities": municipalities,
+        "other": {"members": members, "published": not other_reasons, "reasons": other_reasons},
+        "shown_groups": shown + ([OTHER] if not other_reasons else []),
+    }
+
+
+def cell_id(group: str, outcome: str, quantity: str) -> str:
+    return f"{group}/{outcome}/{quantity}"
+
+
+RELIABLE = ("improved", "unchanged", "deteriorated")
+# Counts that say how people's ratings moved (reliable and clinical change classes) are
+# protected. Participation counts (participants, couples, starters, completers, respondents
+# per timepoint, pairs) are published: every mean with its CI gives its n away anyway.
+PROTECTED_PREFIXES = ("rc", "cl:")
+CLINICAL = ("recovered", "improved", "unchanged", "deteriorated")
+
+
+def outcome_counts(result: Mapping, roles: Mapping) -> tuple[dict, list, set]:
+    """Count cells of one group's outcome (analyse_outcome result): values, relations (in
+    quantity names) and the frame quantities (participation counts, not protected)."""
+    part = result["participation"]
+    values = {
+        "participants": part["participants"],
+        "couples": part["couples"],
+        "started": part["participants_at_baseline"],
+        "complete": part["complete_pairs"],
+        "lost": part["participants_at_baseline"] - part["complete_pairs"],
+    }
+    relations = [Relation.total("started", ["complete", "lost"])]
+    for tp, count in part["measurements_per_timepoint"].items():
+        values[f"n_at:{tp}"] = count
+        relations.append(Relation.at_most(f"n_at:{tp}", "participants"))
+    relations.append(Relation.total("started", [f"n_at:{roles['baseline']}"]))
+    relations.append(Relation.at_most("complete", f"n_at:{roles['course_end']}"))
+    paired = result["paired"]
+    comparisons = [("waiting_period", paired["waiting_period"]),
+                   ("course_vs_waiting", paired["course_vs_waiting"])]
+    comparisons += [(f"follow_up:{tp}", r) for tp, r in paired["follow_up"].items()]
+    for name, comparison in comparisons:
+        if comparison.get("available"):
+            values[f"pairs:{name}"] = comparison["n_pairs"]
+            relations.append(Relation.at_most(f"pairs:{name}", "participants"))
+    reliable = result["reliable_change"]
+    if reliable.get("available"):
+        variants = [("rc", reliable)] + [
+            (f"rc@{row['reliability']}", row) for row in reliable["sensitivity"]
+        ]
+        for prefix, variant in variants:
+            for category in RELIABLE:
+                values[f"{prefix}:{category}"] = variant[category]["count"]
+            relations.append(
+                Relation.total("complete", [f"{prefix}:{c}" for c in RELIABLE])
+            )
+    clinical = result["clinical_change"]
+    if clinical.get("available"):
+        values["cl:dysfunctional"] = clinical["n_started_dysfunctional"]
+        values["cl:functional"] = clinical["n_started_functional"]
+        relations.append(Relation.total("complete", ["cl:dysfunctional", "cl:functional"]))
+        for category in CLINICAL:
+            values[f"cl:{category}"] = clinical[category]["count"]
+        relations.append(
+            Relation.total("cl:dysfunctional", [f"cl:{c}" for c in CLINICAL])
+        )
+    return values, relations, {q for q in values if not q.startswith(PROTECTED_PREFIXES)}
+
+
+def statistic_scopes(result: Mapping, thresholds: Mapping) -> dict[str, list[str]]:
+    """Per statistic of one group's outcome, why it is withheld ([] when shown)."""
+    publication = result["publication"]
+    outcome_reasons = [OUTCOME_BELOW] if publication["suppressed"] else []
+    scopes = {}
+    for tp in result["descriptives"]:
+        cell = publication["by_timepoint"][tp]
+        scopes[f"descriptives:{tp}"] = outcome_reasons + cell["reasons"]
+    course = outcome_reasons + publication["course_change"]["reasons"]
+    scopes["change:course"] = course
+    for name in ("reliable_change", "clinical_change", "mixed_model", "headline_change",
+                 "pooled_model"):
+        scopes[name] = list(course)
+    clinical = result["clinical_change"]
+    if clinical.get("available") and (
+        clinical["n_started_dysfunctional"] < thresholds["min_respondents"]
+    ):
+        scopes["clinical_change"].append(f"started_dysfunctional:{FEWER_RESPONDENTS}")
+    # Means of completers and non-completers: each group must meet the respondent threshold
+    # (couples are not split by completion here, so only respondents are checked).
+    attrition = result["participation"]["completers_vs_noncompleters"]
+    scopes["attrition_comparison"] = outcome_reasons + [
+        f"{side}:{FEWER_RESPONDENTS}"
+        for side in ("n_completers", "n_noncompleters")
+        if attrition[side] < thresholds["min_respondents"]
+    ]
+    paired = result["paired"]
+    for name, comparison in [("waiting_period", paired["waiting_period"]),
+                             ("course_vs_waiting", paired["course_vs_waiting"]),
+                             *((f"follow_up:{tp}", r) for tp, r in paired["follow_up"].items())]:
+        if comparison.get("available"):
+            cell = publication_cell(comparison["n_pairs"], comparison["n_couples"], thresholds)
+            scopes[f"change:{name}"] = outcome_reasons + cell["reasons"]
+    return scopes
+
+
+class DisclosureError(RuntimeError):
+    """The published numbers of a year would disclose a withheld count."""
+
+
+def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, roles: Mapping,
+             pooled_members: Sequence[str]) -> tuple[Problem, dict[str, str], set[str]]:
+    """All count cells of the year, their relations, and each cell's group status."""
+    problem = Problem(values={})
+    status: dict[str, str] = {}  # cell → "shown", "frame", "hidden"
+    protected: set[str] = set()
+    shown_groups = set(groups["shown_groups"]) | {POOLED}
+    for group, outcomes in results.items():
+        for outcome, result in outcomes.items():
+            values, relations, frame = outcome_counts(result, roles)
+            for quantity, value in values.items():
+                cell = cell_id(group, outcome, quantity)
+                problem.values[cell] = int(value)
+                if quantity in frame:
+                    problem.frame.add(cell)
+                else:
+                    protected.add(cell)
+                status[cell] = "shown" if group in shown_groups else "hidden"
+            for relation in relations:
+                problem.relations.append(Relation(
+                    tuple((cell_id(group, outcome, q), c) for q, c in relation.terms),
+                    relation.kind,
+                ))
+    # Additive counts (not the reliable-change classes: each group has its own SD at baseline).
+    additive = {"participants", "couples", "started", "complete", "lost"}
+    members_of = {POOLED: list(pooled_members)}
+    if OTHER in results:
+        members_of[OTHER] = groups["other"]["members"]
+    for whole, members in members_of.items():
+        for outcome, result in results.get(whole, {}).items():
+            for quantity in outcome_counts(result, roles)[0]:
+                if quantity not in additive and not quantity.startswith("n_at:"):
+                    continue
+                parts = [cell_id(m, outcome, quantity) for m in members
+                         if cell_id(m, outcome, quantity) in problem.values]
+                problem.relations.append(
+                    Relation.total(cell_id(whole, outcome, quantity), parts)
+                )
+    return problem, status, protected
+
+
+def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
+                roles: Mapping, thresholds: Mapping, primary: str) -> dict:
+    """Decide every count cell and statistic of a year, then audit; raise DisclosureError.
+
+    results: group → outcome → analyse_outcome result (fit_mixed not needed), for every
+    municipality, OTHER (when its members are published together) and POOLED (over the shown
+    groups). groups: decide_groups(...). primary: the primary outcome's name.
+    """
+    width = thresholds["protection_width"]
+    pooled_members = list(groups["shown_groups"])
+    problem, status, protected = _problem(results, groups, roles, pooled_members)
+    reasons: dict[str, str] = {}
+    statistics: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for group, outcomes in results.items():
+        hidden = status[cell_id(group, primary, "participants")] == "hidden"
+        statistics[group] = {}
+        for outcome, result in outcomes.items():
+            scopes = statistic_scopes(result, thresholds)
+            if hidden:
+                scopes = {scope: [GROUP_BELOW] for scope in scopes}
+            statistics[group][outcome] = scopes
+            outcome_hidden = hidden or result["publication"]["suppressed"]
+            values, _, frame = outcome_counts(result, roles)
+            for quantity, value in values.items():
+                cell = cell_id(group, outcome, quantity)
+                if hidden:
+                    reasons[cell] = GROUP_BELOW
+                elif outcome_hidden:
+                    reasons[cell] = OUTCOME_BELOW
+                elif quantity.startswith(("rc", "cl:")) and scopes["reliable_change"]:
+                    reasons[cell] = STATISTIC_BELOW
+                elif quantity not in frame and value < width:
+                    reasons[cell] = SMALL_COUNT
+    published = {}
+    for cell, value in problem.values.items():
+        reason = reasons.get(cell)
+        if reason is None:
+            published[cell] = Published.exact(value)
+        elif reason == SMALL_COUNT:
+            published[cell] = Published.range(0, width - 1)
+        else:
+            published[cell] = Published.withheld()
+    # The overview says how many participants are in no published group.
+    unshown = cell_id(UNSHOWN, primary, "participants")
+    in_no_group = [cell_id(code, primary, "participants")
+                   for code, entry in groups["municipalities"].items() if entry["group"] is None]
+    unshown_participants = sum(problem.values[cell] for cell in in_no_group)
+    problem.values[unshown] = unshown_participants
+    problem.frame.add(unshown)
+    published[unshown] = Published.exact(unshown_participants)
+    problem.relations.append(Relation.total(unshown, in_no_group))
+    problem.published = published
+
+    # Secondary suppression: withhold the smallest exact count next to each disclosed one.
+    cache: dict = {}
+    while True:
+        findings = audit(problem, protected, width, cache)
+        disclosed = [f for f in findings if f.verdict != "safe"]
+        if not disclosed:
+            break
+        chosen = set()
+        for finding in disclosed:
+            candidates = sorted(
+                (problem.values[c], c)
+                for relation in problem.relations
+                if any(cell == finding.cell for cell, _ in relation.terms)
+                for c, _ in relation.terms
+                if c in protected and published[c].how == EXACT
+            )
+            if candidates:
+                chosen.add(candidates[0][1])
+        if not chosen:
+            raise DisclosureError(
+                "disclosure: no further count can be withheld to protect cell(s) "
+                + ", ".join(sorted(f.cell for f in disclosed))
+            )
+        for cell in chosen:
+            published[cell] = Published.withheld()
+            reasons[cell] = SECONDARY
+
+    # A secondarily withheld count is shown as what can be derived of it anyway, if anything.
+    for finding in findings:
+        if reasons.get(finding.cell) == SECONDARY and (
+            finding.derived.low > finding.prior.low or finding.derived.high < finding.prior.high
+        ):
+            published[finding.cell] = Published.range(finding.derived.low, finding.derived.high)
+    findings = audit(problem, protected, width, cache)
+    bad = [f for f in findings if f.verdict != "safe"]
+    if bad:
+        raise DisclosureError(
+            "disclosure audit failed: "
+            + "; ".join(f"{f.cell} ({f.verdict})" for f in bad)
+        )
+    cells = {}
+    for cell, shown in published.items():
+        entry = {"how": shown.how, "reason": reasons.get(cell)}
+        if shown.how == RANGE:
+            entry |= {"low": shown.low, "high": shown.high}
+        cells[cell] = entry
+    return {
+        "thresholds": dict(thresholds),
+        "unshown_participants": unshown_participants,
+        "cells": cells,
+        "statistics": statistics,
+        "audit": [
+            {
+                "cell": f.cell,
+                "published_as": _published_text(f.published),
+                "derivable_low": f.derived.low,
+                "derivable_high": _finite(f.derived.high),
+                "prior_low": f.prior.low,
+                "prior_high": _finite(f.prior.high),
+                "verdict": f.verdict,
+            }
+            for f in sorted(findings, key=lambda f: f.cell)
+        ],
+    }
+
+
+def _finite(value: float) -> int | None:
+    """An interval's end; None when nothing published bounds it."""
+    return None if math.isinf(value) else int(value)
+
+
+def _published_text(shown: Published) -> str:
+    if shown.how == RANGE:
+        return f"range {shown.low}-{shown.high}"
+    return shown.how
+
+
+__all__ = [
+    "EXACT",
+    "OTHER",
+    "POOLED",
+    "RANGE",
+    "WITHHELD",
+    "DisclosureError",
+    "decide_groups",
+    "decide_year",
+    "publication_cell",
+    "thresholds_of",
+]

@@ -1,0 +1,111 @@
+"""A cohort year's groups, statistics to decide on, decisions and audit table, from the
+canonical measurements (the statistics stage's entry point to disclosure control)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from samen_sterker.config import primary_outcome
+from samen_sterker.disclosure.decide import (
+    GROUP_SCOPES,
+    OTHER,
+    POOLED,
+    decide_groups,
+    decide_year,
+    publication_cell,
+    thresholds_of,
+)
+from samen_sterker.stats.analyse import analyse_outcome, timepoint_roles
+
+AUDIT_COLUMNS = ["cell", "published_as", "derivable_low", "derivable_high", "prior_low",
+                 "prior_high", "verdict"]
+
+
+def group_scopes(frame_year: pd.DataFrame, config: Mapping) -> dict[str, dict[str, dict]]:
+    """Respondents and couples of each municipality's primary outcome in GROUP_SCOPES."""
+    roles = timepoint_roles(config)
+    data = frame_year[frame_year["outcome"] == primary_outcome(config)]
+    # One pass over all municipalities (342 of them, for every report and trend year).
+    by_person = data.pivot_table(
+        index=["municipality_code", "couple_id", "participant_id"],
+        columns="timepoint",
+        values="value",
+        aggfunc="count",
+    ).reindex(columns=roles["order"])
+    baseline = by_person[roles["baseline"]].fillna(0) > 0
+    course_end = by_person[roles["course_end"]].fillna(0) > 0
+    masks = dict(zip(GROUP_SCOPES, (baseline, course_end, baseline & course_end), strict=True))
+    persons = by_person.index.to_frame(index=False)
+    scopes: dict[str, dict[str, dict]] = {
+        str(code): {} for code in frame_year["municipality_code"].unique()
+    }
+    for scope, mask in masks.items():
+        chosen = persons[mask.to_numpy()]
+        respondents = chosen.groupby("municipality_code")["participant_id"].nunique()
+        couples = chosen.groupby("municipality_code")["couple_id"].nunique()
+        for code, cells in scopes.items():
+            cells[scope] = {"respondents": int(respondents.get(code, 0)),
+                            "couples": int(couples.get(code, 0))}
+    return scopes
+
+
+def year_groups(frame_year: pd.DataFrame, config: Mapping) -> dict:
+    """decide_groups for one cohort year's measurements."""
+    return decide_groups(group_scopes(frame_year, config), thresholds_of(config))
+
+
+def members(groups: Mapping, group: str) -> list[str]:
+    """Municipality codes of a group: one municipality, OTHER, or POOLED (the shown groups)."""
+    if group == OTHER:
+        return list(groups["other"]["members"])
+    if group == POOLED:
+        return [code for code, entry in groups["municipalities"].items()
+                if entry.get("group") is not None]
+    return [group]
+
+
+def group_frame(frame_year: pd.DataFrame, groups: Mapping, group: str) -> pd.DataFrame:
+    """The measurements of a group (POOLED: the published groups only, never the others)."""
+    return frame_year[frame_year["municipality_code"].isin(members(groups, group))]
+
+
+def outcome_results(frame: pd.DataFrame, config: Mapping) -> dict:
+    """analyse_outcome of every configured outcome of a group, without mixed models."""
+    roles = timepoint_roles(config)
+    thresholds = thresholds_of(config)
+    return {
+        name: analyse_outcome(frame, name, outcome, roles, thresholds, fit_mixed=False)
+        for name, outcome in config["outcomes"].items()
+    }
+
+
+def disclose(frame_year: pd.DataFrame, config: Mapping,
+             per_municipality: Mapping[str, dict] | None = None) -> dict:
+    """Decisions and audit of one cohort year (raises DisclosureError when it fails).
+
+    per_municipality: outcome_results already computed per municipality code (the overview
+    job has them), else computed here.
+    """
+    groups = year_groups(frame_year, config)
+    results = {}
+    for code in groups["municipalities"]:
+        results[code] = (per_municipality or {}).get(code) or outcome_results(
+            frame_year[frame_year["municipality_code"] == code], config
+        )
+    if groups["other"]["published"]:
+        results[OTHER] = outcome_results(group_frame(frame_year, groups, OTHER), config)
+    if groups["shown_groups"]:
+        results[POOLED] = outcome_results(group_frame(frame_year, groups, POOLED), config)
+    decisions = decide_year(results, groups, timepoint_roles(config), thresholds_of(config),
+                            primary_outcome(config))
+    return {"year": int(frame_year["year"].iloc[0]), "groups": groups, **decisions}
+
+
+def audit_table(decisions: Mapping) -> pd.DataFrame:
+    """results/disclosure/{year}.csv: one row per withheld or ranged protected count."""
+    return pd.DataFrame(decisions["audit"], columns=AUDIT_COLUMNS)
+
+
+__all__ = ["audit_table", "disclose", "group_frame", "publication_cell", "year_groups"]

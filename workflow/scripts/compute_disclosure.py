@@ -1,0 +1,36 @@
+"""Snakemake script: disclosure decisions and audit of one cohort year (rule disclosure).
+Reads its config slice from params, never the whole config; fails the run when the audit
+finds a withheld count that the year's publications narrow down."""
+
+import json
+from pathlib import Path
+
+from samen_sterker.disclosure.year import audit_table, disclose
+from samen_sterker.runtime import log_to
+from samen_sterker.spreadsheet import neutralise_formulas
+from samen_sterker.stats.output import read_measurements
+
+snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
+
+with log_to(snakemake.log[0]) as log:
+    measurements = read_measurements(snakemake.input.measurements)
+    year = int(snakemake.wildcards.year)
+    decisions = disclose(measurements[measurements["year"] == year],
+                         dict(snakemake.params.settings))
+    table = neutralise_formulas(audit_table(decisions))
+    Path(snakemake.output.audit).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(snakemake.output.audit, index=False, lineterminator="\n")
+    text = json.dumps(decisions, sort_keys=True, indent=1, allow_nan=False, ensure_ascii=False)
+    Path(snakemake.output.decisions).write_text(text + "\n", encoding="utf-8")
+    groups = decisions["groups"]
+    log.info(
+        "disclosure %d: %d of %d municipalities published on their own; other municipalities "
+        "published: %s; %d participants in no published group; %d protected counts not "
+        "shown exactly, none narrowed by the audit",
+        year,
+        sum(entry["published"] for entry in groups["municipalities"].values()),
+        len(groups["municipalities"]),
+        groups["other"]["published"],
+        decisions["unshown_participants"],
+        len(decisions["audit"]),
+    )
