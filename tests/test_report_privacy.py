@@ -374,8 +374,8 @@ def test_2025_like_cohort_zeist_keeps_its_report_vlieland_has_none(cohort_2025):
         ctx = ReportContext(stats=zeist, lang=lang, overview=ov)
         text = _all_text(ctx, _municipal_sections)
         assert "19" in _numbers(text)  # its participants, on page 1
-        course = zeist["outcomes"][PRIMARY]["paired"]["course"]
-        assert f"{course['mean_from']:.1f}".replace(".", "," if lang == "nl" else ".") in text
+        change = zeist["outcomes"][PRIMARY]["headline_change"]["estimate"]
+        assert f"{abs(change):.1f}".replace(".", "," if lang == "nl" else ".") in text
         # Its own row in the overview, and the overview says how many are not shown.
         ov_text = _all_text(ReportContext(stats=ov, lang=lang), _overview_sections)
         assert "Zeist 19 " in ov_text
@@ -449,7 +449,8 @@ def test_only_tiny_municipalities_nothing_pooled(only_tiny):
     printed = set().union(*(_numbers(text) for text in texts))
     # The year, the cost context ('minstens 3', '2 tot 2,3 miljard'), '95%' and how many
     # are not shown (from how many municipalities); nothing per municipality.
-    assert printed <= {"2024", "95", "3", "2,3", str(unshown), "2"}
+    # ... and figure and table numbers ('Figuur 1').
+    assert printed <= {"2024", "95", "3", "2,3", str(unshown), "2", "1"}
     for name in ("Klein", "Mini"):
         assert f"{name} te weinig deelnemers" in _text(sections["municipalities"])
 

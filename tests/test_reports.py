@@ -183,10 +183,8 @@ def test_participation_counts_are_published_exactly(cohort):
     part = cohort[BIG]["outcomes"]["relationship_rating"]["participation"]
     assert 0 < part["couples_one_partner"] < 5  # the simulated cohort has one such couple
     text = _text(municipal.participation_section(_ctx(cohort)))
-    assert (
-        f"Bij {part['couples_both_partners']} stellen vulden beide partners de vragenlijst in, "
-        f"bij {part['couples_one_partner']} stellen één partner." in text
-    )
+    assert f"Bij {part['couples_both_partners']} stellen vulden beide partners" in text
+    assert f"Bij {part['couples_one_partner']} stel" in text
     assert "<5" not in text
 
 
@@ -301,7 +299,7 @@ def test_comparison_at_national_size_shows_the_own_row_and_24_others(cohort):
     assert "Nergenshuizen" in alt
     # The largest estimates are nearest to 99: Gemeente 340 down to 317.
     assert "Gemeente 340" in alt and "Gemeente 317" in alt and "Gemeente 316" not in alt
-    assert "Van de 342 gemeenten met genoeg deelnemers staan hier uw gemeente en de 24" in (
+    assert "Er zijn 342 gemeenten met genoeg deelnemers. De grafiek toont uw gemeente en de 24" in (
         _text(html))
 
 
