@@ -9,13 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from samen_sterker.stats.funnel import funnel_for_year
-
 from samen_sterker.config import load_config
 from samen_sterker.simulate import SimulationParameters, simulate_measurements
 from samen_sterker.stats.analyse import analyse_year, timepoint_roles
 from samen_sterker.stats.change_trend import couple_mean_change, slope
-from samen_sterker.stats.funnel import couple_icc, interpolated_limit, overdispersion
+from samen_sterker.stats.funnel import (
+    couple_icc,
+    funnel_for_year,
+    interpolated_limit,
+    overdispersion,
+)
 from samen_sterker.stats.participation import wide_scores
 
 ROOT = Path(__file__).resolve().parents[1]
