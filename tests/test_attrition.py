@@ -74,3 +74,20 @@ def test_the_mixed_models_change_shifts_by_share_times_delta():
     share = len(shifted) / len(people)
     assert before["estimate"] - after["estimate"] == pytest.approx(share * delta, rel=0.03)
     assert np.isfinite(after["se"])
+
+
+def test_the_report_says_what_the_tipping_point_can_and_cannot_show():
+    from samen_sterker.config import load_config
+    from samen_sterker.reports import municipal
+    from samen_sterker.reports.context import ReportContext
+    from samen_sterker.simulate import demo_truth
+    from samen_sterker.stats.analyse import analyse_group
+
+    config = load_config("config/config.yaml")
+    stats = analyse_group(demo_truth(), config, 2024, "GM9999")
+    tipping = stats["outcomes"][RATING]["attrition_tipping_point"]
+    assert tipping["available"] and tipping["delta_to_zero"] > 0
+    html = municipal.participation_section(ReportContext(stats=stats, lang="nl"))
+    delta = f"{tipping['delta_to_zero']:.1f}".replace(".", ",")
+    assert f"Pas bij gemiddeld {delta} punt minder" in html
+    assert "kunnen deze gegevens niet laten zien" in html

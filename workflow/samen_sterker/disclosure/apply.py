@@ -99,7 +99,7 @@ def publishable_outcome(block: Mapping, decisions: Mapping, group: str, outcome:
                 for category in CLINICAL:
                     clinical[category]["n"] = None
     out["clinical_change"] = clinical
-    for name in ("mixed_model", "headline_change", "pooled_model"):
+    for name in ("mixed_model", "course_model", "headline_change", "pooled_model"):
         if name not in block:
             continue
         model = block[name]
@@ -113,6 +113,13 @@ def publishable_outcome(block: Mapping, decisions: Mapping, group: str, outcome:
                 for tp, contrast in model["contrasts"].items()
             }
         out[name] = model
+    # Figures derived from a withheld statistic are withheld with it: the tipping point from
+    # the headline interval, regression to the mean from the means of its timepoints.
+    if "attrition_tipping_point" in block and scopes.get("headline_change"):
+        out["attrition_tipping_point"] = withheld(scopes["headline_change"])
+    timepoint_scopes = [v for k, v in scopes.items() if k.startswith("descriptives:") and v]
+    if "regression_to_the_mean" in block and timepoint_scopes:
+        out["regression_to_the_mean"] = withheld(timepoint_scopes[0])
     for key in block:
         if key not in out and key not in ("comparison", "funnel"):
             out[key] = block[key]

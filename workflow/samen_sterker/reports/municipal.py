@@ -348,6 +348,12 @@ def participation_section(ctx: ReportContext) -> str:
     )
     out.append(blocks.paragraph(attrition))
     out.append(blocks.paragraph(_attrition_comparison_text(ctx, part)))
+    tipping = stats["outcomes"][primary].get("attrition_tipping_point") or {}
+    if _available(tipping) and tipping["delta_to_zero"] is not None:
+        # What the data can and cannot show about those who skipped the questionnaire.
+        out.append(
+            blocks.paragraph(t("attrition_tipping", delta=ctx.num(tipping["delta_to_zero"])))
+        )
     return "".join(out)
 
 
