@@ -68,10 +68,11 @@ lock:
 demo-data: $(STAMP)
 	$(BIN)/python workflow/scripts/make_demo_cohort.py data/raw
 
-## benchmark: statistics time and memory by cohort size; rebuild time per kind of edit; readability
+## benchmark: statistics time and memory by cohort size; rebuild time per kind of edit; readability; the year model by size
 benchmark: $(STAMP) benchmark-readability
 	$(BIN)/python benchmarks/stage_timings.py
 	$(BIN)/python benchmarks/rebuilds.py
+	$(BIN)/python benchmarks/year_model.py
 
 ## benchmark-national: N=342 simulated municipalities, raw exports to every PDF, vs the naive loop
 N ?= 342
