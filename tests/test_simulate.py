@@ -146,3 +146,11 @@ def test_selection_on_low_scores_regresses_to_the_mean():
     regression = (0.8**2 / 2) / sd**2 * -shift
     assert regression > 0.2
     assert float((wide["post"] - wide["pre"]).mean()) == pytest.approx(3.0 + regression, abs=0.1)
+
+
+def test_a_threshold_no_couple_meets_stops_with_an_error():
+    from samen_sterker.simulate import SimulationParameters, simulate_responses
+
+    params = SimulationParameters.scaled(1, 2, enrol_below=0.5)  # ratings are 1-10
+    with pytest.raises(ValueError, match="enrol_below=0.5: no couple enrolled"):
+        simulate_responses(params, 1)

@@ -149,12 +149,22 @@ def simulate_responses(params: SimulationParameters, seed: int) -> pd.DataFrame:
         for spec in params.municipalities:
             for couple_index in range(spec.couples):
                 single = couple_index >= spec.couples - spec.single_partner_couples
-                while True:  # more than once only with enrol_below (selection on low scores)
+                # More than one draw only with enrol_below (selection on low scores); a
+                # threshold almost no couple meets stops with an error instead of hanging.
+                for _ in range(MAX_ENROLMENT_DRAWS):
                     couple = _couple_rows(rng, params, spec, year, drift, couple_index, single)
                     if params.enrol_below is None or _enrols(couple, params.enrol_below):
                         break
+                else:
+                    raise ValueError(
+                        f"enrol_below={params.enrol_below}: no couple enrolled in "
+                        f"{MAX_ENROLMENT_DRAWS} draws; choose a higher threshold"
+                    )
                 rows.extend(couple)
     return pd.DataFrame(rows)
+
+
+MAX_ENROLMENT_DRAWS = 10_000
 
 
 def _enrols(couple: list[dict], threshold: float) -> bool:
