@@ -39,7 +39,7 @@ def methods_appendix(ctx: ReportContext) -> str:
         t("reference_barnett"),
     ]
     return (
-        blocks.heading(t("appendix_heading"), 2, new_page=True)
+        blocks.heading(t("appendix_heading"), 2, needs_room=True)
         + blocks.heading(t("methods_heading"), 3)
         + blocks.bullets(items)
         # The municipal report's checks; the overview shows its own in overview.appendix.

@@ -317,7 +317,7 @@ def funnel_section(ctx: ReportContext) -> str:
         out.append(blocks.paragraph(t("funnel_none")))
     out.append(funders_view.funnel_verdict(ctx))
     # A new page for one sentence would leave half a page empty (issue 13).
-    return blocks.heading(t("funnel_heading"), 2, new_page=shown) + "".join(out)
+    return blocks.heading(t("funnel_heading"), 2, needs_room=shown) + "".join(out)
 
 
 def completers_section(ctx: ReportContext) -> str:
