@@ -86,6 +86,7 @@ benchmark-readability: run
 ## validate: coverage and type-I error of the CIs by simulation (about 5 minutes)
 validate: $(STAMP)
 	$(BIN)/python benchmarks/stats_coverage.py
+	$(BIN)/python benchmarks/eb_intervals.py
 
 ## publish: YEAR=2024 → results/publication/samen-sterker-2024.tar.gz (needs a clean git tree)
 publish: $(STAMP)

@@ -73,3 +73,18 @@ def test_fewer_than_five_municipalities_say_so(config):
     text = _text(funders_view.model_block(ReportContext(stats=stats, lang="en")))
     assert "too few to estimate differences between municipalities" in text
     assert stats["outcomes"]["relationship_rating"]["pooled_model"]["available"] is True
+
+
+def test_year_model_table_has_published_municipalities_only(seven, tmp_path):
+    from samen_sterker.stats.output import write_stats
+    from samen_sterker.targets import OVERVIEW_TABLES
+
+    paths = [tmp_path / "overview" / f"{name}.csv" for name in OVERVIEW_TABLES]
+    write_stats(seven, tmp_path / "overview.json", paths)
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "overview" / "year_model.csv")
+    published = {e["municipality_code"] for e in seven["municipalities"] if not e["suppressed"]}
+    for _, rows in table.groupby("outcome"):
+        assert set(rows["municipality_code"]) == published
+    assert "GM9199" not in set(table["municipality_code"])
