@@ -37,7 +37,11 @@ rule municipality_report:
         # Only for the reviewer-only slope plot; never reaches the PDF.
         measurements="results/clean/{year}/measurements.csv",
     output:
-        **report_files("{year}", "{municipality}", LANGUAGE_SUFFIXES),
+        **reported_report_files(
+            report_files("{year}", "{municipality}", LANGUAGE_SUFFIXES),
+            "municipal_report.rst",
+            report_name="{municipality}",
+        ),
     log:
         "logs/reports/{year}/{municipality}.log",
     # Kernels started in parallel can collide on ZMQ ports; a retry starts a fresh kernel.
@@ -63,7 +67,11 @@ rule overview_report:
         data_quality="results/clean/{year}/data_quality.csv",
         exclusions="results/clean/{year}/exclusions.csv",
     output:
-        **report_files("{year}", "overview", LANGUAGE_SUFFIXES),
+        **reported_report_files(
+            report_files("{year}", "overview", LANGUAGE_SUFFIXES),
+            "overview_report.rst",
+            report_name="overview",
+        ),
     log:
         "logs/reports/{year}/overview.log",
     retries: 2
