@@ -62,10 +62,57 @@ def test_sections_carry_the_funders_view(config):
     stats = analyse_year(simulate_measurements(params, 9), config, 2024)
     ctx = ReportContext(stats=stats, lang="en")
     assert "All municipalities in one model" in _text(overview.municipalities_section(ctx))
-    funnel = _text(overview.funnel_section(ctx))
-    # The funnel is the audited one (no common threshold yet): no verdict sentence is printed.
-    assert "the same threshold for 'clearly improved'" not in funnel
+    funnel = stats["outcomes"]["couple_satisfaction"]["funnel"]
+    text = _text(overview.funnel_section(ctx))
+    # The simulator's large effect leaves 0-4 unchanged and deteriorated per municipality:
+    # no improved count may be published exactly, so there is no point and no verdict.
+    assert funnel["available"] is False and funnel["points_not_shown"]
+    assert "the same threshold for 'clearly improved'" not in text
     assert "points per year" in _text(overview.trend_section(ctx))
+
+
+@pytest.fixture(scope="module")
+def balanced(config):
+    # A smaller change: improved, unchanged and deteriorated are all common, so the decisions
+    # publish most municipalities' common-threshold counts (4 of 6 with this seed).
+    params = SimulationParameters.scaled(6, 25, years=(2024,), course_effect=1.5)
+    return analyse_year(simulate_measurements(params, 9), config, 2024)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_overview_shows_the_funnel_verdict_and_its_test(balanced, lang):
+    funnel = balanced["outcomes"]["couple_satisfaction"]["funnel"]
+    dispersion = funnel["overdispersion"]
+    assert funnel["available"] and dispersion["available"]
+    # Every point is a published count; the withheld ones are only named.
+    cells = balanced_cells(balanced)
+    for point in funnel["points"]:
+        assert cells[point["municipality_code"]]["how"] == "exact"
+    assert len(funnel["points"]) == 4 and len(funnel["points_not_shown"]) == 2
+    ctx = ReportContext(stats=balanced, lang=lang)
+    text = _text(overview.funnel_section(ctx))
+    verdict = {"nl": "De gemeenten verschillen niet meer dan te verwachten",
+               "en": "The municipalities differ no more than expected"}[lang]
+    assert (verdict in text) is (not dispersion["overdispersed"])
+    assert ("2 gemeente(n) staan niet in de grafiek" if lang == "nl"
+            else "2 municipality(ies) are not in the chart") in text
+    appendix = _text(overview.appendix(ctx))
+    assert f"χ²({dispersion['df']})" in appendix and dispersion["df"] == 3
+    assert ("niet verbreed" if lang == "nl" else "not widened") in appendix
+
+
+def balanced_cells(stats):
+    """The decisions of each point's fn:improved cell, recomputed by the disclosure pass."""
+    from samen_sterker.disclosure.apply import cell_decision
+    from samen_sterker.disclosure.year import disclose
+
+    config = load_config(ROOT / "config" / "config.yaml")
+    params = SimulationParameters.scaled(6, 25, years=(2024,), course_effect=1.5)
+    decisions = disclose(simulate_measurements(params, 9), config)
+    return {
+        code: cell_decision(decisions, code, "couple_satisfaction", "fn:improved")
+        for code in decisions["groups"]["municipalities"]
+    }
 
 
 def test_fewer_than_five_municipalities_say_so(config):
