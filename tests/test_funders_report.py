@@ -17,7 +17,7 @@ from samen_sterker.simulate import (
     SimulationParameters,
     simulate_measurements,
 )
-from samen_sterker.stats.analyse import analyse_year
+from samen_sterker.stats.analyse import analyse_group, analyse_year
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,12 +32,17 @@ def config():
 
 
 @pytest.fixture(scope="module")
-def seven(config):
+def seven_data():
     # Six municipalities of 8 couples and one of 2 couples (suppressed), two cohort years.
     specs = [MunicipalitySpec(f"GM{9100 + i}", f"Gemeente {chr(72 - i)}", 8) for i in range(6)]
     specs.append(MunicipalitySpec("GM9199", "Kleindorp", 2))
     params = SimulationParameters(municipalities=tuple(specs), years=(2023, 2024))
-    return analyse_year(simulate_measurements(params, 9), config, 2024)
+    return simulate_measurements(params, 9)
+
+
+@pytest.fixture(scope="module")
+def seven(config, seven_data):
+    return analyse_year(seven_data, config, 2024)
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
@@ -135,3 +140,34 @@ def test_year_model_table_has_published_municipalities_only(seven, tmp_path):
     for _, rows in table.groupby("outcome"):
         assert set(rows["municipality_code"]) == published
     assert "GM9199" not in set(table["municipality_code"])
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_municipal_report_shows_own_and_pooled_estimate(config, seven_data, seven, lang):
+    from samen_sterker.reports.municipal.comparison import comparison_section
+
+    code = "GM9102"
+    stats = analyse_group(seven_data, config, 2024, code)
+    ctx = ReportContext(stats=stats, lang=lang, overview=seven)
+    text = _text(comparison_section(ctx))
+    row = next(r for r in seven["outcomes"]["relationship_rating"]["year_model"]["municipalities"]
+               if r["municipality_code"] == code)
+    for estimate in (row["raw_change"], row["pooled_change"]):
+        for key in ("estimate", "ci_low", "ci_high"):
+            assert ctx.num(estimate[key], signed=True) in text, (key, text)
+    shrink = {"nl": "schuift wat naar het gemiddelde", "en": "moves a little toward the average"}
+    assert shrink[lang] in text
+    # The grey band is every published municipality together, this one included: said so.
+    included = {"nl": "Uw gemeente telt daarin mee.", "en": "Your municipality is part of it."}
+    assert included[lang] in text
+
+
+def test_municipal_report_without_pooled_estimate_says_why(config):
+    from samen_sterker.reports.municipal.comparison import comparison_section
+
+    data = simulate_measurements(DEMO_PARAMETERS, 1)
+    overview_stats = analyse_year(data, config, 2024)
+    stats = analyse_group(data, config, 2024, "GM9999")
+    text = _text(comparison_section(ReportContext(stats=stats, lang="en", overview=overview_stats)))
+    assert "There are only 2 municipalities. That is too few to estimate yours" in text
+    assert "Estimated together with all municipalities" not in text
