@@ -90,9 +90,10 @@ benchmark-national: $(STAMP)
 benchmark-readability: run
 	$(BIN)/python benchmarks/readability.py
 
-## validate: coverage and type-I error of the CIs by simulation (about 5 minutes)
+## validate: coverage and type-I error of the CIs by simulation, then the pooled intervals of the funder's view (benchmarks/eb_intervals.py; about 25 minutes on 2 shared cores)
 validate: $(STAMP)
 	$(BIN)/python benchmarks/stats_coverage.py
+	$(BIN)/python benchmarks/eb_intervals.py
 
 ## publish: YEAR=2024 → results/publication/samen-sterker-2024.tar.gz (needs a clean git tree)
 publish: $(STAMP)

@@ -141,3 +141,23 @@ def test_every_key_of_the_funders_view_is_documented(overview):
     _, _, result = overview
     undocumented = emitted_keys(result) - documented_keys()
     assert not undocumented, f"keys missing from docs/stats-json.md: {sorted(undocumented)}"
+
+
+def test_year_model_table_has_one_row_per_published_municipality(overview):
+    from samen_sterker.stats.output import tidy_tables
+
+    _, _, result = overview
+    table = tidy_tables(result)["year_model"]
+    for outcome, block in result["outcomes"].items():
+        rows = table[table["outcome"] == outcome].set_index("municipality_code")
+        published = block["year_model"]["municipalities"]
+        assert list(rows.index) == [row["municipality_code"] for row in published]
+        for row in published:
+            line = rows.loc[row["municipality_code"]]
+            assert line["raw_estimate"] == row["raw_change"]["estimate"]
+            assert line["pooled_estimate"] == row["pooled_change"]["estimate"]
+            assert (line["pooled_ci_low"], line["pooled_ci_high"]) == (
+                row["pooled_change"]["ci_low"], row["pooled_change"]["ci_high"])
+            assert (line["rank_low"], line["rank_high"]) == (
+                row["rank"]["low"], row["rank"]["high"])
+

@@ -194,6 +194,43 @@ def _add_split(problem, protected, total_cell, total, parts, truth=None):
     problem.relations.append(Relation.total(total_cell, cells))
 
 
+def _add_funnel(problem, protected, year: dict) -> None:
+    """The overview's funnel: each point's n and improved count at the common threshold
+    (cells fn:*). The pooled group's threshold is the common one, so its reliable-change
+    classes are the sums of the shown groups' common-threshold classes (the members of
+    "other municipalities" included, whose counts are never shown)."""
+    overview = year["overview"]
+    if overview["publication"]["suppressed"]:
+        return
+    for name, block in overview["outcomes"].items():
+        funnel = block.get("funnel") or {}
+        if not funnel.get("available") or "threshold" not in funnel:
+            continue
+        groups = {}
+        for point in funnel["points"]:
+            assert point["improved"] is not None
+            groups[point["municipality_code"]] = (point["n"], {"improved": {"count": point[
+                "improved"]}, "unchanged": {}, "deteriorated": {}})
+        for point in funnel.get("points_not_shown", []):
+            decision = point["disclosure"]
+            groups[point["municipality_code"]] = (point["n"], {
+                "improved": {"disclosure": decision}, "unchanged": {}, "deteriorated": {}})
+        other = next((row for row in block.get("comparison", [])
+                      if row["municipality_code"] == "other" and not row["suppressed"]), None)
+        if other is not None:
+            n_other = year["groups"].get("other", {}).get("outcomes", {}).get(name, {}).get(
+                "reliable_change", {}).get("n")
+            groups["other"] = (n_other, {key: {} for key in CATEGORIES})
+        for code, (n, parts) in groups.items():
+            _add_split(problem, protected, f"{code}/{name}/fn", n, parts)
+        pooled = block.get("reliable_change") or {}
+        if pooled.get("available"):
+            for category in CATEGORIES:
+                problem.relations.append(Relation.total(
+                    f"pooled/{name}/rc:{category}",
+                    [f"{code}/{name}/fn:{category}" for code in groups]))
+
+
 def audit_written_year(year: dict, width: int = 5) -> list:
     """Audit the reliable- and clinical-change counts of every JSON of a year as written.
 
@@ -227,9 +264,7 @@ def audit_written_year(year: dict, width: int = 5) -> list:
                 cell = f"{row['municipality_code']}/{name}/rc:improved"
                 problem.values.setdefault(cell, 0)
                 _publish(problem.published, cell, _as_published(share))
-    for point_block in year["overview"]["outcomes"].values():
-        for point in (point_block.get("funnel") or {}).get("points", []):
-            assert point["improved"] is not None
+    _add_funnel(problem, protected, year)
     # True values are not needed for intervals; the solver only needs a consistent start.
     problem.values = dict.fromkeys(problem.values, 0)
     return audit(problem, protected, width)
@@ -268,6 +303,42 @@ def test_the_written_year_audit_catches_an_overview_share_beside_a_withheld_coun
             row["reliably_improved"] = dict(truth["improved"])
     flagged = {f.cell for f in audit_written_year(year) if f.verdict != "safe"}
     assert f"{code}/{OTHER_OUTCOME}/rc:unchanged" in flagged
+
+
+def test_the_written_year_audit_catches_a_funnel_point_beside_its_withheld_count(small_parts):
+    """The common-threshold funnel's counts go through the disclosure pass: a point that the
+    decisions withhold, put back with its true count, lets a reader narrow the classes it
+    protects; both the decisions and the audit of the written year must see it."""
+    import copy
+
+    year = copy.deepcopy(small_parts)
+    funnel = year["overview"]["outcomes"][OTHER_OUTCOME]["funnel"]
+    # Here no point's count is published exactly: the funnel lists them without counts.
+    assert funnel["available"] is False and funnel["points_not_shown"]
+    funnel.update(available=True, threshold={}, points=[])
+    hidden = funnel["points_not_shown"][0]
+    code = hidden["municipality_code"]
+    cells = year["decisions"]["cells"]
+    assert cells[f"{code}/{OTHER_OUTCOME}/fn:improved"]["how"] != "exact"
+    # The true count, as the decisions saw it.
+    from samen_sterker.disclosure.year import funnel_counts, group_frame, outcome_results
+
+    config = load_config("config/config.yaml")
+    frame = year["measurements"]
+    groups = year["decisions"]["groups"]
+    pooled = outcome_results(group_frame(frame, groups, "pooled"), config)
+    truth = funnel_counts(frame, config, groups, pooled)[code][OTHER_OUTCOME]
+    assert sum(truth[c] for c in CATEGORIES) == hidden["n"]
+    assert not flagged_cells(year)
+    funnel["points"].append({"municipality_code": code, "n": hidden["n"],
+                             "improved": truth["improved"], "suppressed": False})
+    funnel["points_not_shown"] = funnel["points_not_shown"][1:]
+    flagged = flagged_cells(year)
+    assert flagged & {f"{code}/{OTHER_OUTCOME}/fn:{c}" for c in ("unchanged", "deteriorated")}
+
+
+def flagged_cells(year: dict) -> set[str]:
+    return {f.cell for f in audit_written_year(year) if f.verdict != "safe"}
 
 
 # --- the three leaks of issue 10 by name -----------------------------------------------------

@@ -154,3 +154,18 @@ def test_a_threshold_no_couple_meets_stops_with_an_error():
     params = SimulationParameters.scaled(1, 2, enrol_below=0.5)  # ratings are 1-10
     with pytest.raises(ValueError, match="enrol_below=0.5: no couple enrolled"):
         simulate_responses(params, 1)
+
+
+def test_skewed_municipal_changes_have_the_stated_mean_sd_and_skewness():
+    # Centred gamma(shape 2) scaled to SD 0.4: mean 0, SD 0.4, skewness 2 / sqrt(2) (theory).
+    import numpy as np
+    import scipy.stats
+
+    from samen_sterker.simulate_year import _change_shifts
+
+    draws = _change_shifts(np.random.default_rng(3), "skewed", 0.4, 400_000)
+    assert abs(draws.mean()) < 0.004
+    assert draws.std() == pytest.approx(0.4, rel=0.01)
+    assert scipy.stats.skew(draws) == pytest.approx(np.sqrt(2), abs=0.05)
+    with pytest.raises(ValueError, match="unknown"):
+        _change_shifts(np.random.default_rng(3), "uniform", 0.4, 3)

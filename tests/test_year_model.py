@@ -102,11 +102,22 @@ def test_sd_change_profile_ci_equals_lme4_confint(case):
 
 
 def test_pooling_shrinks_toward_the_mean_and_narrows_intervals(case):
-    _, _, result = case
+    data, _, result = case
     mean = result["pooled_change"]["estimate"]
+    # With the variance parameters known, pooling always narrows; the Prasad-Rao MSE adds the
+    # cost of estimating them, which can outweigh it for a large municipality far from the
+    # mean (its pooled change moves most with the estimated SD), so only typically there.
+    from samen_sterker.stats.municipal_pooling import municipal_estimates
+    from samen_sterker.stats.year_model import fit_year
+
+    prepared = prepare(data, ["pre", "post"], "pre", extra=("municipality_code",))
+    known = municipal_estimates(fit_year(prepared, "pre", "post", COUPLE_TERMS))
+    raw_se = np.array([row["raw_change"]["se"] for row in result["municipalities"]])
+    pooled_se = np.array([row["pooled_change"]["se"] for row in result["municipalities"]])
+    assert np.all(np.sqrt(known["pooled_change_variance"]) < raw_se)
+    assert np.mean(pooled_se < raw_se) > 0.9
     for row in result["municipalities"]:
         raw, pooled = row["raw_change"], row["pooled_change"]
-        assert pooled["se"] < raw["se"]
         assert 0 < row["own_data_weight"] < 1
         # Shrinkage of the change is not exactly toward the mean (the level correlates), but
         # a pooled estimate never lies farther from the mean than twice the raw one does.
@@ -179,3 +190,86 @@ def test_municipality_without_course_end_has_no_raw_change_but_a_pooled_one(case
     # Its pooled change is the pooled mean plus what its level says about its change.
     assert row["pooled_change"]["se"] > 0
     assert abs(row["pooled_change"]["estimate"] - result["pooled_change"]["estimate"]) < 0.3
+
+
+def _dense_pooled(prepared, psi):
+    """Pooled changes and their prediction-error variances from Henderson's mixed-model
+    equations on the dense design (no block algebra, no Woodbury): the independent reference
+    of `pooled_change_mse`."""
+    theta, sigma = psi[:-1], psi[-1]
+    y = prepared["value"].to_numpy()
+    post = (prepared["timepoint"] == "post").to_numpy(float)
+    X = np.column_stack([np.ones(len(y)), post])
+    codes = sorted(prepared["municipality_code"].unique())
+    Z = np.column_stack(
+        [X * (prepared["municipality_code"] == code).to_numpy()[:, None] for code in codes]
+    )
+
+    def same(values):
+        values = np.asarray(values)
+        return (values[:, None] == values[None, :]).astype(float)
+
+    D = np.eye(len(y)) + theta[3] ** 2 * same(prepared["couple_id"])
+    D += theta[4] ** 2 * same(prepared["participant_id"])
+    D += theta[5] ** 2 * same(prepared["couple_id"] + "|" + prepared["timepoint"])
+    lam = np.array([[theta[0], 0], [theta[1], theta[2]]])
+    Di = np.linalg.inv(D)
+    W = np.column_stack([X, Z])
+    lhs = W.T @ Di @ W
+    lhs[2:, 2:] += np.kron(np.eye(len(codes)), np.linalg.inv(lam @ lam.T))
+    solution = np.linalg.solve(lhs, W.T @ Di @ y)
+    C = np.linalg.inv(lhs)
+    pooled, pev = [], []
+    for m in range(len(codes)):
+        k = np.zeros(len(solution))
+        k[1] = k[2 + 2 * m + 1] = 1.0  # fixed change + the municipality's change deviation
+        pooled.append(k @ solution)
+        pev.append(sigma**2 * k @ C @ k)
+    return np.array(pooled), np.array(pev)
+
+
+def _central_jacobian(f, x, h=1e-5):
+    columns = []
+    for i in range(len(x)):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        columns.append((f(up) - f(down)) / (2 * h))
+    return np.column_stack(columns)
+
+
+def test_pooled_interval_mse_and_df_equal_dense_mixed_model_equations(case):
+    """Prasad-Rao MSE g1 + g2 + 2 g3 and its Satterthwaite df, against the same formulas on
+    Henderson's dense mixed-model equations (the block algebra is not used)."""
+    from samen_sterker.stats.municipal_pooling import pooled_change_mse
+
+    data, _, _ = case
+    codes = sorted(data["municipality_code"].unique())[:5]
+    small = data[data["municipality_code"].isin(codes)].reset_index(drop=True)
+    prepared = prepare(small, ["pre", "post"], "pre", extra=("municipality_code",))
+    yd = year_data(prepared, "pre", "post", COUPLE_TERMS)
+    psi = np.array([0.4, 0.2, 0.35, 1.0, 0.7, 0.6, 0.9])
+    rng = np.random.default_rng(7)
+    root = rng.normal(size=(7, 7)) * 0.05
+    parameter_cov = root @ root.T + 0.01 * np.eye(7)
+    ours = pooled_change_mse(yd, psi, parameter_cov)
+
+    g12 = _dense_pooled(prepared, psi)[1]
+    J = _central_jacobian(lambda t: _dense_pooled(prepared, np.r_[t, psi[-1]])[0], psi[:-1])
+    g3 = np.einsum("ma,ab,mb->m", J, parameter_cov[:-1, :-1], J)
+    G = _central_jacobian(lambda z: _dense_pooled(prepared, z)[1], psi)
+    df = 2 * g12**2 / np.einsum("ma,ab,mb->m", G, parameter_cov, G)
+    np.testing.assert_allclose(ours["g12"], g12, rtol=1e-8)
+    np.testing.assert_allclose(ours["g3"], g3, rtol=1e-5)
+    np.testing.assert_allclose(ours["mse"], g12 + 2 * g3, rtol=1e-6)
+    np.testing.assert_allclose(ours["df"], df, rtol=1e-4)
+
+
+def test_pooled_intervals_use_the_prasad_rao_mse_with_t_quantiles(case):
+    _, _, result = case
+    for row in result["municipalities"]:
+        pooled = row["pooled_change"]
+        assert 0 < pooled["df"] < 1e6
+        half = scipy.stats.t.ppf(0.975, pooled["df"]) * pooled["se"]
+        assert pooled["ci_high"] - pooled["estimate"] == pytest.approx(half, rel=1e-9)
+        assert "p" not in pooled  # a prediction interval, not a test of zero change

@@ -30,6 +30,20 @@ def municipality_sizes(n_municipalities: int, rng: np.random.Generator) -> list[
     return [int(s) for s in np.clip(np.rint(sizes), 3, 250)]
 
 
+# Shape of the gamma behind skewed municipal changes: skewness 2 / sqrt(shape) = 1.41.
+SKEWED_SHAPE = 2.0
+
+
+def _change_shifts(rng: np.random.Generator, distribution: str, sd: float, n: int) -> np.ndarray:
+    """Municipal change shifts with mean 0 and SD `sd`: normal or a centred gamma."""
+    if distribution == "normal":
+        return rng.normal(0.0, sd, size=n)
+    if distribution == "skewed":
+        draws = rng.gamma(SKEWED_SHAPE, 1.0, size=n)
+        return sd * (draws - SKEWED_SHAPE) / np.sqrt(SKEWED_SHAPE)
+    raise ValueError(f"change_distribution: unknown {distribution!r} (normal or skewed)")
+
+
 def simulate_municipal_year(
     n_municipalities: int,
     seed: int,
@@ -40,11 +54,17 @@ def simulate_municipal_year(
     round_ratings: bool = False,
     year: int = 2024,
     sd_shared_change: float = 0.8,
+    change_distribution: str = "normal",
+    **simulation,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rating measurements (pre, post) and each municipality's true level and change.
 
     `couples` fixes the couples per municipality (else drawn by `municipality_sizes`);
     `sd_shared_change` is the simulator's change that partners share (issue 11).
+    `change_distribution="skewed"` draws the municipal change shifts from a centred gamma
+    (shape 2, skewness 1.41) with SD `sd_change`: data the year model's normal random effects
+    did not generate. `simulation` goes to `SimulationParameters` (e.g. `mnar_post_slope`,
+    `attrition`: dropout that depends on the participant's change).
     """
     rng = np.random.default_rng(seed)
     sizes = list(couples) if couples is not None else municipality_sizes(n_municipalities, rng)
@@ -63,6 +83,7 @@ def simulate_municipal_year(
         timepoint_means={"pre": 5.0, "post": 5.0 + course_effect},
         round_ratings=False,
         sd_shared_change=sd_shared_change,
+        **simulation,
     )
     data = simulate_measurements(params, seed)
     data = data[data["outcome"] == RATING].reset_index(drop=True)
@@ -71,7 +92,7 @@ def simulate_municipal_year(
             "municipality_code": [s.code for s in specs],
             "couples": sizes,
             "level": rng.normal(0.0, sd_level, size=len(specs)),
-            "change_shift": rng.normal(0.0, sd_change, size=len(specs)),
+            "change_shift": _change_shifts(rng, change_distribution, sd_change, len(specs)),
         }
     )
     truth["true_change"] = course_effect + truth["change_shift"]

@@ -18,7 +18,7 @@ MUNICIPAL_TABLES = (
     "mixed_model",
     "trend",
 )
-OVERVIEW_TABLES = MUNICIPAL_TABLES + ("comparison", "funnel")
+OVERVIEW_TABLES = MUNICIPAL_TABLES + ("comparison", "funnel", "year_model")
 OVERVIEW = "overview"
 
 

@@ -138,13 +138,18 @@ RELIABLE = ("improved", "unchanged", "deteriorated")
 # Counts that say how people's ratings moved (reliable and clinical change classes) are
 # protected. Participation counts (participants, couples, starters, completers, respondents
 # per timepoint, pairs) are published: every mean with its CI gives its n away anyway.
-PROTECTED_PREFIXES = ("rc", "cl:")
+PROTECTED_PREFIXES = ("rc", "cl:", "fn:improved", "fn:unchanged", "fn:deteriorated")
 CLINICAL = ("recovered", "improved", "unchanged", "deteriorated")
 
 
-def outcome_counts(result: Mapping, roles: Mapping) -> tuple[dict, list, set]:
+def outcome_counts(result: Mapping, roles: Mapping,
+                   common: Mapping[str, int] | None = None) -> tuple[dict, list, set]:
     """Count cells of one group's outcome (analyse_outcome result): values, relations (in
-    quantity names) and the frame quantities (participation counts, not protected)."""
+    quantity names) and the frame quantities (participation counts, not protected).
+
+    common: the group's counts at the year's common reliable-change threshold (the funnel's,
+    `stats.funnel.common_threshold_counts`: n and each class), as cells `fn:n` (frame) and
+    `fn:improved`, `fn:unchanged`, `fn:deteriorated` (protected)."""
     part = result["participation"]
     values = {
         "participants": part["participants"],
@@ -188,6 +193,18 @@ def outcome_counts(result: Mapping, roles: Mapping) -> tuple[dict, list, set]:
         relations.append(
             Relation.total("cl:dysfunctional", [f"cl:{c}" for c in CLINICAL])
         )
+    if common is not None:
+        values["fn:n"] = common["n"]
+        for category in RELIABLE:
+            values[f"fn:{category}"] = common[category]
+        relations.append(Relation.total("fn:n", [f"fn:{c}" for c in RELIABLE]))
+        # The same people: those with baseline and course end.
+        if common["n"] == values["complete"]:
+            relations.append(Relation.total("complete", ["fn:n"]))
+        # The pooled group's own threshold is the common one: the same classes.
+        for category in RELIABLE:
+            if common[category] == values.get(f"rc:{category}"):
+                relations.append(Relation.total(f"rc:{category}", [f"fn:{category}"]))
     return values, relations, {q for q in values if not q.startswith(PROTECTED_PREFIXES)}
 
 
@@ -232,7 +249,8 @@ class DisclosureError(RuntimeError):
 
 
 def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, roles: Mapping,
-             pooled_members: Sequence[str]) -> tuple[Problem, dict[str, str], set[str]]:
+             pooled_members: Sequence[str], common: Mapping[str, Mapping[str, Mapping]]
+             ) -> tuple[Problem, dict[str, str], set[str]]:
     """All count cells of the year, their relations, and each cell's group status."""
     problem = Problem(values={})
     status: dict[str, str] = {}  # cell → "shown", "frame", "hidden"
@@ -240,7 +258,9 @@ def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, role
     shown_groups = set(groups["shown_groups"]) | {POOLED}
     for group, outcomes in results.items():
         for outcome, result in outcomes.items():
-            values, relations, frame = outcome_counts(result, roles)
+            values, relations, frame = outcome_counts(
+                result, roles, common.get(group, {}).get(outcome)
+            )
             for quantity, value in values.items():
                 cell = cell_id(group, outcome, quantity)
                 problem.values[cell] = int(value)
@@ -254,18 +274,22 @@ def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, role
                     tuple((cell_id(group, outcome, q), c) for q, c in relation.terms),
                     relation.kind,
                 ))
-    # Additive counts (not the reliable-change classes: each group has its own SD at baseline).
-    additive = {"participants", "couples", "started", "complete", "lost"}
+    # Additive counts (not the reliable-change classes: each group has its own SD at baseline;
+    # the funnel's classes are additive, they share one threshold).
+    additive = {"participants", "couples", "started", "complete", "lost", "fn:n",
+                *(f"fn:{c}" for c in RELIABLE)}
     members_of = {POOLED: list(pooled_members)}
     if OTHER in results:
         members_of[OTHER] = groups["other"]["members"]
     for whole, members in members_of.items():
         for outcome, result in results.get(whole, {}).items():
-            for quantity in outcome_counts(result, roles)[0]:
+            for quantity in outcome_counts(result, roles, common.get(whole, {}).get(outcome))[0]:
                 if quantity not in additive and not quantity.startswith("n_at:"):
                     continue
                 parts = [cell_id(m, outcome, quantity) for m in members
                          if cell_id(m, outcome, quantity) in problem.values]
+                if quantity.startswith("fn:") and len(parts) < len(members):
+                    continue  # a member without the funnel's counts: no total to state
                 problem.relations.append(
                     Relation.total(cell_id(whole, outcome, quantity), parts)
                 )
@@ -273,16 +297,19 @@ def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, role
 
 
 def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
-                roles: Mapping, thresholds: Mapping, primary: str) -> dict:
+                roles: Mapping, thresholds: Mapping, primary: str,
+                common: Mapping[str, Mapping[str, Mapping[str, int]]] | None = None) -> dict:
     """Decide every count cell and statistic of a year, then audit; raise DisclosureError.
 
     results: group → outcome → analyse_outcome result (fit_mixed not needed), for every
     municipality, OTHER (when its members are published together) and POOLED (over the shown
-    groups). groups: decide_groups(...). primary: the primary outcome's name.
+    groups). groups: decide_groups(...). primary: the primary outcome's name. common: group →
+    outcome → the funnel's counts at the common threshold (see `outcome_counts`).
     """
     width = thresholds["protection_width"]
+    common = common or {}
     pooled_members = list(groups["shown_groups"])
-    problem, status, protected = _problem(results, groups, roles, pooled_members)
+    problem, status, protected = _problem(results, groups, roles, pooled_members, common)
     reasons: dict[str, str] = {}
     statistics: dict[str, dict[str, dict[str, list[str]]]] = {}
     for group, outcomes in results.items():
@@ -294,14 +321,14 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
                 scopes = {scope: [GROUP_BELOW] for scope in scopes}
             statistics[group][outcome] = scopes
             outcome_hidden = hidden or result["publication"]["suppressed"]
-            values, _, frame = outcome_counts(result, roles)
+            values, _, frame = outcome_counts(result, roles, common.get(group, {}).get(outcome))
             for quantity, value in values.items():
                 cell = cell_id(group, outcome, quantity)
                 if hidden:
                     reasons[cell] = GROUP_BELOW
                 elif outcome_hidden:
                     reasons[cell] = OUTCOME_BELOW
-                elif quantity.startswith(("rc", "cl:")) and scopes["reliable_change"]:
+                elif quantity.startswith(("rc", "cl:", "fn:")) and scopes["reliable_change"]:
                     reasons[cell] = STATISTIC_BELOW
                 elif quantity not in frame and value < width:
                     reasons[cell] = SMALL_COUNT

@@ -18,6 +18,7 @@ from samen_sterker.disclosure.decide import (
     thresholds_of,
 )
 from samen_sterker.stats.analyse import analyse_outcome, timepoint_roles
+from samen_sterker.stats.funnel import common_threshold_classes, common_threshold_counts
 
 AUDIT_COLUMNS = ["cell", "published_as", "derivable_low", "derivable_high", "prior_low",
                  "prior_high", "verdict"]
@@ -98,9 +99,41 @@ def disclose(frame_year: pd.DataFrame, config: Mapping,
         results[OTHER] = outcome_results(group_frame(frame_year, groups, OTHER), config)
     if groups["shown_groups"]:
         results[POOLED] = outcome_results(group_frame(frame_year, groups, POOLED), config)
+    common = funnel_counts(frame_year, config, groups, results.get(POOLED, {}))
     decisions = decide_year(results, groups, timepoint_roles(config), thresholds_of(config),
-                            primary_outcome(config))
+                            primary_outcome(config), common)
     return {"year": int(frame_year["year"].iloc[0]), "groups": groups, **decisions}
+
+
+def funnel_counts(frame_year: pd.DataFrame, config: Mapping, groups: Mapping,
+                  pooled: Mapping[str, Mapping]) -> dict[str, dict[str, dict[str, int]]]:
+    """group → outcome → {n, improved} at the year's common reliable-change threshold (the
+    pooled group's, as the overview's funnel uses it): for each municipality published on
+    its own, "other municipalities" when published, and the pooled shown groups."""
+    roles = timepoint_roles(config)
+    pooled_frame = group_frame(frame_year, groups, POOLED)
+    own = [code for code, entry in groups["municipalities"].items() if entry["group"] == code]
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for name, outcome in config["outcomes"].items():
+        reliable = (pooled.get(name) or {}).get("reliable_change") or {}
+        if not reliable.get("available"):
+            continue
+        classes = common_threshold_classes(
+            pooled_frame, name, roles, float(reliable["se_difference"]),
+            bool(outcome.get("higher_is_better", True)),
+        )
+        counts = common_threshold_counts(classes)
+        zero = {"n": 0, "improved": 0, "unchanged": 0, "deteriorated": 0}
+
+        def total(codes, counts=counts, zero=zero):
+            return {key: sum(counts.get(c, zero)[key] for c in codes) for key in zero}
+
+        for code in own:
+            out.setdefault(code, {})[name] = counts.get(code, zero)
+        if groups["other"]["published"]:
+            out.setdefault(OTHER, {})[name] = total(groups["other"]["members"])
+        out.setdefault(POOLED, {})[name] = total(counts)
+    return out
 
 
 def audit_table(decisions: Mapping) -> pd.DataFrame:

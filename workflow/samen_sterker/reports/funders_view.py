@@ -142,6 +142,45 @@ def funnel_verdict(ctx: ReportContext) -> str:
     return "".join(out)
 
 
+def funnel_appendix(ctx: ReportContext) -> str:
+    """The overdispersion test behind the funnel's verdict, and the inflation used (appendix:
+    statistical terms are allowed there)."""
+    stats, t = ctx.stats, ctx.t
+    out = []
+    for name, outcome in stats["outcomes"].items():
+        funnel = outcome.get("funnel") or {}
+        dispersion = funnel.get("overdispersion") or {}
+        if (
+            not available(funnel)
+            or not available(dispersion)
+            or not pooled_totals_publishable(stats, name)
+        ):
+            continue
+        inflation = (
+            t("fv_funnel_test_inflated", tau2=ctx.num(dispersion["tau2"], 4))
+            if dispersion["overdispersed"]
+            else t("fv_funnel_test_not_inflated")
+        )
+        out.append(
+            blocks.paragraph(
+                t(
+                    "fv_funnel_test",
+                    outcome=ctx.outcome_label(name, outcome),
+                    units=dispersion["units"],
+                    phi=ctx.num(dispersion["phi"], 2),
+                    df=dispersion["df"],
+                    chi2=ctx.num(dispersion["chi2"], 1),
+                    p=ctx.p(dispersion["p"]),
+                    icc=ctx.num(funnel["couple_icc"], 2),
+                    inflation=inflation,
+                )
+            )
+        )
+    if not out:
+        return ""
+    return blocks.heading(t("fv_funnel_test_heading"), 3) + "".join(out)
+
+
 def trend_block(ctx: ReportContext) -> str:
     """Change per year in the pooled course change, with its CI."""
     stats, t = ctx.stats, ctx.t

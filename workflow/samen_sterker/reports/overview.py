@@ -269,22 +269,26 @@ def funnel_section(ctx: ReportContext) -> str:
         funnel = outcome.get("funnel") or {}
         if not available(funnel):
             continue
-        # The stats stage put in only groups whose improved count is shown exactly.
+        # The stats stage put in only groups whose improved count is shown exactly (the
+        # disclosure decisions); the others are listed in points_not_shown without it.
         drawable = [p for p in funnel["points"] if not p["suppressed"] and p["n"] > 0]
-        shown_rows = [
-            r for r in outcome.get("comparison", [])
-            if not r["suppressed"] and r.get("reliably_improved")
-        ]
-        withheld = len(shown_rows) - len(drawable)
+        withheld = len(funnel.get("points_not_shown", []))
+        # Placed at the effective n, where they are judged (docs/methods.md, "Funnel plot").
         points = [
-            (p["n"], p["share"], p["municipality"] or ctx.t("other_municipalities_short"), False)
+            (
+                p.get("n_effective", p["n"]),
+                p["share"],
+                p["municipality"] or ctx.t("other_municipalities_short"),
+                False,
+            )
             for p in drawable
         ]
         if not points:
             continue
         shown = True
         label = ctx.outcome_label(name, outcome)
-        limits = funnel["limits"]
+        # With overdispersion the points are judged against the widened limits: draw those.
+        limits = funnel.get("limits_inflated") or funnel["limits"]
         fig = figures.funnel_chart(
             [row["n"] for row in limits],
             [row["lower_95"] for row in limits],
@@ -303,8 +307,9 @@ def funnel_section(ctx: ReportContext) -> str:
             outcome=label,
             pooled=ctx.pct(funnel["pooled_share"]),
             values="; ".join(
-                f"{municipality}: {ctx.pct(share)} (n = {ctx.count(n)})"
-                for n, share, municipality, _ in points
+                f"{p['municipality'] or t('other_municipalities_short')}: {ctx.pct(p['share'])} "
+                f"(n = {ctx.count(p['n'])})"
+                for p in drawable
             ),
         )
         out.append(blocks.paragraph(t("funnel_text", outcome=label, figure=ctx.next_number("figure"))))
@@ -495,6 +500,7 @@ def appendix(ctx: ReportContext) -> str:
     return (
         methods_appendix(ctx)
         + interaction_text(ctx)
+        + funders_view.funnel_appendix(ctx)
         + blocks.paragraph(ctx.t("reference_econovision"), "note")
         + data_quality_appendix(ctx, hide_municipalities=set(suppressed_codes(ctx.stats)))
         + provenance_appendix(ctx)

@@ -11,13 +11,12 @@ import pandas as pd
 
 from samen_sterker.canonical import MEASUREMENT_COLUMNS
 from samen_sterker.config import primary_outcome, slugify
-from samen_sterker.disclosure.apply import hidden_outcome, publishable_outcome
+from samen_sterker.disclosure.apply import cell_decision, hidden_outcome, publishable_outcome
 from samen_sterker.disclosure.decide import OTHER, POOLED, thresholds_of
 from samen_sterker.stats.attrition import tipping_point
 from samen_sterker.stats.change import headline_change
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.funders_view import funders_view
-from samen_sterker.stats.funnel import funnel_data
 from samen_sterker.stats.paired import analyse_pairs, unavailable
 from samen_sterker.stats.participation import (
     group_publication,
@@ -533,22 +532,12 @@ def analyse_year(
         )
         pooled = publishable_outcome(pooled, decisions, POOLED, name)
         comparison = []
-        points = []
         for entry, group in rows:
             result = None
             if not entry["suppressed"]:
                 result = publishable_outcome(per_municipality[group][name], decisions, group,
                                              name)
             comparison.append(_comparison_row(entry, result))
-            rc = (result or {}).get("reliable_change") or {}
-            if rc.get("available") and rc["improved"]["count"] is not None:
-                points.append({
-                    "municipality": entry["municipality"],
-                    "municipality_code": entry["municipality_code"],
-                    "n": rc["n"],
-                    "improved": rc["improved"]["count"],
-                    "suppressed": False,
-                })
         pooled["comparison"] = comparison
         # The funder's view (issue 12) over the published groups only, like every pooled
         # figure; a municipality gets its own row only when it is published on its own.
@@ -562,6 +551,7 @@ def analyse_year(
             year,
             [entry for entry, _ in rows if not entry["suppressed"]],
             pooled["reliable_change"],
+            {code: cell_decision(decisions, code, name, "fn:improved") for code in own},
         )
         pooled["year_model"] = _own_rows(view["year_model"], own)
         trend = view["change_trend"]
@@ -570,12 +560,9 @@ def analyse_year(
                 code: rows_ for code, rows_ in trend["by_municipality"].items() if code in own
             }
         pooled["change_trend"] = trend
-        # The funnel shows the audited reliable-change counts (disclosure decisions); the
-        # year model's common-threshold counts are not audited yet, so they are not published.
-        if pooled["reliable_change"].get("available") and points:
-            pooled["funnel"] = funnel_data(points)
-        else:
-            pooled["funnel"] = unavailable("reliable change is not available for this outcome")
+        # The common-threshold counts went through the disclosure pass (cells fn:*): a point
+        # whose count is not published exactly is listed without it.
+        pooled["funnel"] = view["funnel"]
         if pooled["year_model"].get("fallback") == "fixed_effects":
             pooled["pooled_model"] = pooled_model(pooled_frame, name, roles)
             if pooled["pooled_model"].get("available"):

@@ -41,8 +41,8 @@ MIN_MUNICIPALITIES = 5
 Z_95 = float(scipy.stats.norm.ppf(0.975))
 
 
-def _row(estimate: float, se: float, df: float | None = None) -> dict:
-    """Estimate, SE and 95% interval (t with df, else normal)."""
+def _row(estimate: float, se: float, df: float | None = None, test: bool = True) -> dict:
+    """Estimate, SE and 95% interval (t with df, else normal); with df and `test` also t, p."""
     quantile = Z_95 if df is None else float(scipy.stats.t.ppf(0.975, df))
     out = {
         "estimate": float(estimate),
@@ -51,8 +51,10 @@ def _row(estimate: float, se: float, df: float | None = None) -> dict:
         "ci_high": float(estimate + quantile * se),
     }
     if df is not None:
+        out["df"] = float(df)
+    if df is not None and test:
         t = estimate / se
-        out.update(df=float(df), t=float(t), p=float(2 * scipy.stats.t.sf(abs(t), df)))
+        out.update(t=float(t), p=float(2 * scipy.stats.t.sf(abs(t), df)))
     return {k: (v if np.isfinite(v) else None) for k, v in out.items()}
 
 
@@ -119,8 +121,7 @@ def fit_year_model(
     }
     cov = fit.municipal_covariance()
     sd_level, sd_change = np.sqrt(np.diag(cov))
-    # The theta block of the variance parameters' covariance (sigma does not move the EB).
-    estimates = municipal_estimates(fit, inferred["parameter_cov"][:-1, :-1])
+    estimates = municipal_estimates(fit, inferred["parameter_cov"])
     ranks = rank_intervals(fit, higher_is_better)
     try:
         spread = profile_sd_change(fit)
@@ -140,7 +141,12 @@ def fit_year_model(
                 "n_observations": int(fit.data.rows_per_municipality[i]),
                 "n_couples": int(fit.data.couples_per_municipality[i]),
                 "raw_change": raw,
-                "pooled_change": _row(estimates["pooled"][i, 1], pooled_se),
+                "pooled_change": _row(
+                    estimates["pooled"][i, 1],
+                    pooled_se,
+                    float(estimates["pooled_change_df"][i]),
+                    test=False,
+                ),
                 # Weight of the municipality's own data in its pooled change (1 = no pooling):
                 # 1 - shrinkage of the change toward the pooled mean.
                 "own_data_weight": float(estimates["shrinkage"][i, 1, 1]),
@@ -185,9 +191,10 @@ def fit_year_model(
         f"{RANK_SEED}): fixed effects from N(estimate, vcov), each municipality's effects from "
         "their conditional normal; rank 1 = the largest change in the better direction; 95% "
         "interval of each municipality's rank",
-        "pooled_interval_method": "empirical Bayes (BLUP) change with its prediction-error "
-        "variance including the uncertainty of the fixed effects, plus a delta-method term for "
-        "the uncertainty of the estimated variances; normal 95% interval",
+        "pooled_interval_method": "empirical Bayes (BLUP) change; SE from the Prasad-Rao (1990) "
+        "MSE: prediction-error variance including the fixed effects' uncertainty, plus twice "
+        "the delta-method variance from estimating the variance parameters; 95% interval with "
+        "a t quantile at the MSE's Satterthwaite df",
         "raw_interval_method": "the municipality's own GLS change at the fitted couple-level "
         "variances (no pooling); normal 95% interval",
     }

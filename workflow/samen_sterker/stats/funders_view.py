@@ -26,8 +26,10 @@ def funders_view(
     year: int,
     municipalities: Sequence[Mapping],
     pooled_reliable: Mapping,
+    point_decisions: Mapping[str, Mapping] | None = None,
 ) -> dict:
-    """`year_model`, `funnel` and `change_trend` of one outcome and cohort year."""
+    """`year_model`, `funnel` and `change_trend` of one outcome and cohort year;
+    `point_decisions`: the disclosure decision of each municipality's funnel count."""
     higher_is_better = bool(outcome.get("higher_is_better", True))
     data = frame[frame["outcome"] == name][COLUMNS].reset_index(drop=True)
     return {
@@ -35,7 +37,8 @@ def funders_view(
             data, roles["baseline"], roles["course_end"], higher_is_better
         ),
         "funnel": funnel_for_year(
-            frame, name, roles, pooled_reliable, municipalities, higher_is_better
+            frame, name, roles, pooled_reliable, municipalities, higher_is_better,
+            point_decisions,
         ),
         "change_trend": change_trend(measurements, name, roles, year),
     }

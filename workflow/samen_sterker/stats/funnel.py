@@ -155,17 +155,12 @@ def overdispersion(points: list[dict], share: float) -> dict:
     }
 
 
-def funnel_for_year(
-    frame: pd.DataFrame,
-    name: str,
-    roles: Mapping,
-    pooled_reliable: Mapping,
-    municipalities: Sequence[Mapping],
-    higher_is_better: bool,
-) -> dict:
-    """The year's funnel: share reliably improved per municipality at one common threshold."""
-    if not pooled_reliable.get("available"):
-        return {"available": False, "reason": "reliable change is not available for this outcome"}
+def common_threshold_classes(
+    frame: pd.DataFrame, name: str, roles: Mapping, s_diff: float, higher_is_better: bool
+) -> pd.DataFrame:
+    """Participants with baseline and course end: couple, municipality and their reliable-change
+    class at one threshold `s_diff` (the pooled year's) for everyone: `category` 1 improved,
+    0 unchanged, -1 deteriorated, and `improved`."""
     baseline, course_end = roles["baseline"], roles["course_end"]
     data = frame[frame["outcome"] == name]
     wide = wide_scores(data, roles["order"])
@@ -173,26 +168,78 @@ def funnel_for_year(
     couple_municipality = data.drop_duplicates("couple_id").set_index("couple_id")[
         "municipality_code"
     ]
-    wide = wide.assign(municipality_code=wide["couple_id"].map(couple_municipality).astype(str))
+    category = classify(
+        wide[baseline].to_numpy(float), wide[course_end].to_numpy(float), s_diff, higher_is_better
+    )
+    return pd.DataFrame(
+        {
+            "couple_id": wide["couple_id"].to_numpy(),
+            "municipality_code": wide["couple_id"].map(couple_municipality).astype(str).to_numpy(),
+            "category": category,
+            "improved": category == 1,
+        }
+    )
+
+
+COMMON_CLASSES = {"improved": 1, "unchanged": 0, "deteriorated": -1}
+
+
+def common_threshold_counts(classes: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per municipality: classified participants (n) and the count of each class. These are
+    the counts the disclosure pass decides on (cells `fn:n`, `fn:improved`, ...)."""
+    out = {}
+    for code, own in classes.groupby("municipality_code"):
+        counts = {name: int((own["category"] == value).sum())
+                  for name, value in COMMON_CLASSES.items()}
+        out[str(code)] = {"n": len(own), **counts}
+    return out
+
+
+def funnel_for_year(
+    frame: pd.DataFrame,
+    name: str,
+    roles: Mapping,
+    pooled_reliable: Mapping,
+    municipalities: Sequence[Mapping],
+    higher_is_better: bool,
+    point_decisions: Mapping[str, Mapping] | None = None,
+) -> dict:
+    """The year's funnel: share reliably improved per municipality at one common threshold.
+
+    `point_decisions` (municipality code -> the disclosure decision of its `fn:improved` cell)
+    keeps only points whose count is published exactly; the others are listed with their
+    decision and no count, and are left out of the pooled share and the overdispersion test,
+    so every published figure is a function of published counts. Without it every point is
+    used (tests and validation only).
+    """
+    if not pooled_reliable.get("available"):
+        return {"available": False, "reason": "reliable change is not available for this outcome"}
     # The threshold of the pooled year: SD at baseline of all the year's municipalities.
     s_diff = float(pooled_reliable["se_difference"])
-    improved = (
-        classify(
-            wide[baseline].to_numpy(float),
-            wide[course_end].to_numpy(float),
-            s_diff,
-            higher_is_better,
-        )
-        == 1
-    )
-    rho = couple_icc(improved, wide["couple_id"].to_numpy())
-    wide = wide.assign(improved=improved)
-    points = []
+    wide = common_threshold_classes(frame, name, roles, s_diff, higher_is_better)
+    shown, not_shown = [], []
     for entry in municipalities:
-        own = wide[wide["municipality_code"] == entry["municipality_code"]]
-        n = len(own)
+        n = int((wide["municipality_code"] == entry["municipality_code"]).sum())
         if n == 0:
             continue
+        decision = dict((point_decisions or {}).get(entry["municipality_code"], {"how": "exact"}))
+        if decision["how"] == "exact":
+            shown.append(entry)
+        else:
+            not_shown.append(
+                {
+                    "municipality": entry["municipality"],
+                    "municipality_code": entry["municipality_code"],
+                    "n": n,
+                    "disclosure": decision,
+                }
+            )
+    wide = wide[wide["municipality_code"].isin([e["municipality_code"] for e in shown])]
+    rho = couple_icc(wide["improved"].to_numpy(), wide["couple_id"].to_numpy())
+    points = []
+    for entry in shown:
+        own = wide[wide["municipality_code"] == entry["municipality_code"]]
+        n = len(own)
         couples = int(own["couple_id"].nunique())
         # Design effect of clustering by couple: 1 + (mean persons per couple - 1) * ICC.
         design_effect = 1 + (n / couples - 1) * rho
@@ -210,7 +257,12 @@ def funnel_for_year(
         )
     n_total = sum(p["n"] for p in points)
     if n_total == 0:
-        return {"available": False, "reason": "no municipality has classified participants"}
+        reason = (
+            "no municipality's count is published exactly (disclosure decisions)"
+            if not_shown
+            else "no municipality has classified participants"
+        )
+        return {"available": False, "reason": reason, "points_not_shown": not_shown}
     improved_total = sum(p["improved"] for p in points)
     share = improved_total / n_total
     dispersion = overdispersion(points, share)
@@ -245,6 +297,7 @@ def funnel_for_year(
         "improved within couples (one-way ANOVA estimator over the year); points are placed "
         "and judged at their effective n",
         "points": points,
+        "points_not_shown": not_shown,
         "limits": limits,
         "limits_inflated": inflated,
         "overdispersion": dispersion,

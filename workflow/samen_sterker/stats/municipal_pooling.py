@@ -5,7 +5,8 @@
 - pooled (empirical Bayes): beta + u_m with u_m the BLUP of the municipal effects. Its
   prediction-error covariance is (I - K) C (I - K)' + condVar, with K the shrinkage matrix
   T Z'V^-1 X, C = vcov(beta) and condVar = lme4's conditional covariance of u_m (the two parts
-  are uncorrelated); it treats the variance estimates as known;
+  are uncorrelated); the interval uses the Prasad-Rao MSE, which adds twice the variance from
+  estimating the variance parameters, with a t quantile at its Satterthwaite df;
 - ranks: 95% intervals of each municipality's rank of its true change, by simulation from the
   fitted model (beta drawn from N(beta-hat, C), then every u_m from its conditional normal);
 - between-municipality SD of the change with a profile-likelihood 95% CI, as lme4's
@@ -33,50 +34,89 @@ def pooled_changes(data, theta: np.ndarray) -> np.ndarray:
     return part["beta"][1] + u[:, 1]
 
 
-def municipal_estimates(fit: YearFit, theta_cov: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def prediction_error_variance(data, psi: np.ndarray) -> np.ndarray:
+    """(M, 2, 2) prediction-error covariance of the pooled (level, change) at psi = (theta,
+    sigma): (I - K) C (I - K)' + condVar, the variance parameters taken as known (g1 + g2 of
+    Prasad & Rao 1990)."""
+    part = Evaluation(data, psi[:-1])._parts
+    sigma2 = psi[-1] ** 2
+    K = np.einsum("mpq,mqr->mpr", part["LB"], part["F"])
+    I_K = np.eye(2) - K
+    return np.einsum("mpq,qr,msr->mps", I_K, sigma2 * part["C1"], I_K) + sigma2 * part["LB"]
+
+
+def pooled_change_mse(
+    data, psi: np.ndarray, parameter_cov: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Mean squared error of each pooled change with the variance parameters estimated, and
+    the Satterthwaite df of that MSE (docs/methods.md, "Pooled intervals").
+
+    Prasad & Rao (1990), Das, Jiang & Rao (2004): MSE = g1 + g2 + 2 g3 with g1 + g2 the
+    prediction-error variance at psi-hat and g3 = J Sigma J' (J = d pooled change / d theta,
+    Sigma the variance parameters' covariance 2 H^-1): the first g3 is the variance added by
+    estimating the parameters (Kackar & Harville 1984), the second corrects the downward
+    bias of the plug-in g1. df = 2 (g1 + g2)^2 / (G' Sigma G), G = d(g1 + g2) / d psi, as
+    lmerTest does for a fixed contrast (Satterthwaite 1946): how well the few municipalities
+    pin the variance down decides the t quantile.
+    """
+    theta = psi[:-1]
+    J = jacobian(lambda t: pooled_changes(data, t), theta)  # (M, theta)
+    g3 = np.einsum("ma,ab,mb->m", J, parameter_cov[:-1, :-1], J)
+    g12 = prediction_error_variance(data, psi)[:, 1, 1]
+    G = jacobian(lambda z: prediction_error_variance(data, z)[:, 1, 1], psi)
+    denominator = np.einsum("ma,ab,mb->m", G, parameter_cov, G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(denominator > 0, 2.0 * g12**2 / denominator, np.inf)
+    return {"mse": g12 + 2.0 * g3, "g12": g12, "g3": g3, "df": df}
+
+
+def municipal_estimates(
+    fit: YearFit, parameter_cov: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Raw and pooled (level, change) per municipality with their covariances.
 
-    With `theta_cov` (the covariance of the relative variance parameters, from the deviance
-    Hessian) the pooled change's variance also gets J theta_cov J', J = d(pooled change) /
-    d theta: the uncertainty of the estimated variances (a delta-method form of the
-    Kackar-Harville / Prasad-Rao correction), without which the intervals are too narrow.
+    With `parameter_cov` (the covariance 2 H^-1 of the variance parameters (theta, sigma),
+    H the Hessian of the REML deviance) the pooled change's variance is the Prasad-Rao MSE
+    with its Satterthwaite df (`pooled_change_mse`); without it, the prediction-error
+    variance with the variance parameters taken as known and no df.
     """
     ev = fit.evaluation
     part = ev._parts
     sigma2 = ev.sigma2
     F, g = part["F"], part["g"]  # X'D^-1X and X'D^-1y per municipality (relative scale)
-    lam = part["lam"]
     beta = ev.beta
-    C = ev.vcov()
     # A municipality without both timepoints has no own change (X_m'D_m^-1X_m is singular).
     determinant = F[:, 0, 0] * F[:, 1, 1] - F[:, 0, 1] ** 2
     identified = determinant > 1e-10 * np.maximum(F[:, 0, 0] * F[:, 1, 1], 1e-300)
     raw_inverse = np.linalg.pinv(F)
-    raw_cov = sigma2 * raw_inverse
     raw = np.einsum("mpq,mq->mp", raw_inverse, g)
     # u_m = L B^-1 L' (g_m - F_m beta); K_m = L B^-1 L' F_m; condVar = sigma2 L B^-1 L'.
     LB = part["LB"]
     u = np.einsum("mpq,mq->mp", LB, g - F @ beta)
-    K = np.einsum("mpq,mqr->mpr", LB, F)
-    I_K = np.eye(2) - K
-    pev = np.einsum("mpq,qr,msr->mps", I_K, C, I_K) + sigma2 * LB
-    variance_part = np.zeros(len(F))
-    if theta_cov is not None:
-        J = jacobian(lambda t: pooled_changes(fit.data, t), fit.theta)  # (M, parameters)
-        variance_part = np.einsum("ma,ab,mb->m", J, theta_cov, J)
-    return {
+    psi = np.r_[fit.theta, np.sqrt(sigma2)]
+    pev = prediction_error_variance(fit.data, psi)
+    out = {
         "raw": raw,
-        "pooled_change_variance": pev[:, 1, 1] + variance_part,
-        "variance_parameter_part": variance_part,
-        "raw_cov": raw_cov,
+        "raw_cov": sigma2 * raw_inverse,
         "raw_identified": identified,
         "pooled": beta + u,
         "pooled_cov": pev,
+        "pooled_change_variance": pev[:, 1, 1],
+        "pooled_change_df": np.full(len(F), np.inf),
+        "variance_parameter_part": np.zeros(len(F)),
         "blup": u,
         "cond_var": sigma2 * LB,
-        "shrinkage": K,
-        "lam": lam,
+        "shrinkage": np.einsum("mpq,mqr->mpr", LB, F),
+        "lam": part["lam"],
     }
+    if parameter_cov is not None:
+        mse = pooled_change_mse(fit.data, psi, parameter_cov)
+        out.update(
+            pooled_change_variance=mse["mse"],
+            pooled_change_df=mse["df"],
+            variance_parameter_part=mse["g3"],
+        )
+    return out
 
 
 def rank_intervals(

@@ -43,6 +43,29 @@ def _flat(prefix: str, obj: dict) -> dict:
     return {f"{prefix}_{k}": v for k, v in obj.items() if not isinstance(v, dict | list)}
 
 
+def _year_model_rows(outcome: str, model: dict) -> list[dict]:
+    """One row per municipality of the year model: raw and pooled change, rank interval.
+    Only municipalities published on their own have rows (stats/analyse.py cuts the rest)."""
+    if not model.get("available"):
+        return []
+    rows = []
+    for row in model["municipalities"]:
+        raw = row["raw_change"] if row["raw_change"].get("available", True) else {}
+        rows.append(
+            {
+                "outcome": outcome,
+                "municipality_code": row["municipality_code"],
+                "n_observations": row["n_observations"],
+                "n_couples": row["n_couples"],
+                **_flat("raw", {k: raw.get(k) for k in ("estimate", "se", "ci_low", "ci_high")}),
+                **_flat("pooled", row["pooled_change"]),
+                "own_data_weight": row["own_data_weight"],
+                **_flat("rank", row["rank"]),
+            }
+        )
+    return rows
+
+
 def _paired_rows(outcome: str, source: str, paired_set: dict) -> Iterator[dict]:
     comparisons = [
         (name, paired_set[name]) for name in ("course", "waiting_period", "course_vs_waiting")
@@ -95,7 +118,7 @@ def _mixed_rows(outcome: str, model_name: str, model: dict) -> Iterator[dict]:
 def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
     """Long-form tables of a stats JSON (municipality or overview)."""
     descriptives, paired, reliable, mixed = [], [], [], []
-    comparison, funnel, trend, headline = [], [], [], []
+    comparison, funnel, trend, headline, year_model = [], [], [], [], []
     for outcome, block in result["outcomes"].items():
         if block.get("withheld"):
             continue  # nothing of it is published (samen_sterker.disclosure.apply)
@@ -121,6 +144,7 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
             comparison.append({"outcome": outcome, **flat})
         if block.get("funnel", {}).get("available"):
             funnel += [{"outcome": outcome, **row} for row in block["funnel"]["limits"]]
+        year_model += _year_model_rows(outcome, block.get("year_model") or {})
     if result["trend"].get("available"):
         by_outcome = result["trend"].get("by_outcome") or result["trend"].get("pooled", {})
         for outcome, rows in by_outcome.items():
@@ -136,7 +160,12 @@ def tidy_tables(result: dict) -> dict[str, pd.DataFrame]:
         "mixed_model": mixed,
     }
     if result["kind"] == "overview":
-        tables |= {"comparison": comparison, "funnel": funnel, "trend": trend}
+        tables |= {
+            "comparison": comparison,
+            "funnel": funnel,
+            "trend": trend,
+            "year_model": year_model,
+        }
     elif result["trend"].get("available"):
         for row in trend:
             row["municipality_code"] = result["municipality_code"]

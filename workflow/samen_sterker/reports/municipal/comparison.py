@@ -65,9 +65,53 @@ def comparison_section(ctx: ReportContext) -> str:
             )
         if hidden:
             out.append(blocks.paragraph(t("comparison_hidden_small", count=hidden), "note"))
+    out.append(_pooled_estimate(ctx, primary))
     out.append(blocks.heading(t("trend_heading"), 3))
     out.append(_trend_block(ctx, primary, label))
     return "".join(out)
+
+
+def _pooled_estimate(ctx: ReportContext, primary: str) -> str:
+    """The municipality's own change beside its partially pooled one from the overview's year
+    model, with one sentence on shrinkage. The overview JSON holds a row only for a
+    municipality published on its own (stats/analyse.py), so nothing else can be shown."""
+    overview, t = ctx.overview or {}, ctx.t
+    model = overview.get("outcomes", {}).get(primary, {}).get("year_model") or {}
+    if not model or not pooled_totals_publishable(overview):
+        return ""
+    if model.get("fallback") == "fixed_effects":
+        return blocks.paragraph(t("comparison_no_pooled", count=model["n_municipalities"]))
+    row = next(
+        (
+            r
+            for r in model.get("municipalities", [])
+            if r["municipality_code"] == ctx.stats["municipality_code"]
+        ),
+        None,
+    )
+    if not available(model) or row is None:
+        return ""
+    own, pooled = row["raw_change"], row["pooled_change"]
+    sentences = []
+    if own.get("available", True):
+        sentences.append(
+            t(
+                "comparison_own_estimate",
+                estimate=ctx.num(own["estimate"], signed=True),
+                low=ctx.num(own["ci_low"], signed=True),
+                high=ctx.num(own["ci_high"], signed=True),
+            )
+        )
+    sentences.append(
+        t(
+            "comparison_pooled_estimate",
+            estimate=ctx.num(pooled["estimate"], signed=True),
+            low=ctx.num(pooled["ci_low"], signed=True),
+            high=ctx.num(pooled["ci_high"], signed=True),
+        )
+    )
+    sentences.append(t("comparison_shrinkage"))
+    return blocks.paragraph(" ".join(sentences))
 
 
 def _trend_block(ctx: ReportContext, primary: str, label: str) -> str:
