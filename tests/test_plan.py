@@ -125,7 +125,7 @@ def test_stage_files_follow_imports():
     assert {"reports/translations.yaml", "reports/report.css", "reports/figures.py"} <= reports
     assert not any(name.startswith(("stats/", "cleaning/")) for name in reports)
     # Loaded by name (importlib), found because a subpackage counts whole.
-    assert "cleaning/privacy.py" in clean and "reading/qualtrics.py" in clean
+    assert "cleaning/privacy/scan.py" in clean and "reading/qualtrics.py" in clean
 
 
 def test_fingerprints_change_with_the_code_they_cover(tmp_path, monkeypatch):
