@@ -1,7 +1,7 @@
 """Everything a report notebook loads, in one object, plus the shared formatting helpers.
 
 The notebooks call `load_context(...)` once; section builders in `municipal/` and
-`overview.py` read from it. Loading is cheap: JSON and small CSVs, no statistics.
+`overview/` read from it. Loading is cheap: JSON and small CSVs, no statistics.
 """
 
 from __future__ import annotations
