@@ -1,6 +1,6 @@
 """A simulated cohort year with many municipalities that differ in level and course change.
 
-Built on the package simulator (`simulate.py`): its couple-level model generates the
+Built on the package simulator (`samen_sterker.simulate`): its couple-level model generates the
 participants, then every municipality gets its own level shift u0 ~ N(0, sd_level²) at both
 timepoints and its own change shift u1 ~ N(0, sd_change²) after the course, so its true course
 change is `course_effect + u1` (on the latent scale; with `round_ratings` the rating is then
