@@ -153,7 +153,7 @@ def test_a_new_cohort_year_runs_only_its_own_jobs(builds):
                                       "\n# edited\n"), id="translations"),
         pytest.param(lambda p: append(p / "workflow/samen_sterker/reports/report.css",
                                       "\n/* edited */\n"), id="report-css"),
-        pytest.param(lambda p: append(p / "workflow/samen_sterker/reports/figures.py",
+        pytest.param(lambda p: append(p / "workflow/samen_sterker/reports/figures/style.py",
                                       "\n# edited\n"), id="reports-code"),
     ],
 )
