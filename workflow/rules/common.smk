@@ -1,6 +1,7 @@
 # Shared by every rule: the sheet of exports per cohort year, what each job depends on
 # (samen_sterker.plan) and the targets of a cohort year.
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -92,6 +93,13 @@ def municipality_code(slug):
 def groups_of_year(year):
     """Municipality slugs with data in a cohort year (waits for that year's cleaning)."""
     measurements = checkpoints.clean_year.get(year=year).output.measurements
+    return groups_in(measurements, os.stat(measurements).st_mtime_ns)
+
+
+@functools.lru_cache
+def groups_in(measurements, mtime_ns):
+    """The slugs of a measurements table, read once per version of the file: every report
+    job and every municipality's link job asks (issue 14: 342 municipalities)."""
     return [slug for _, slug in report_groups(measurements, MUNICIPALITIES)]
 
 
