@@ -132,20 +132,6 @@ def build_reports(
                 on_group_done(group)
 
 
-def build_report(
-    template: str | Path,
-    parameters_by_language: Mapping[str, Mapping[str, Any]],
-    files_by_language: Mapping[str, ReportFiles],
-    *,
-    log_path: str | Path | None = None,
-    timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
-    cwd: str | Path | None = None,
-) -> None:
-    """Every language of one report group in one kernel: notebook, reviewer HTML, HTML, PDF."""
-    group = ReportGroup("report", parameters_by_language, files_by_language)
-    build_reports(template, [group], log_path=log_path, timeout=timeout, cwd=cwd)
-
-
 def build_pdf(notebook: str | Path, pdf: str | Path, *, html: str | Path | None = None) -> Path:
     """Print an executed report notebook to its PDF (language and date from its metadata);
     html, if given, receives the HTML document that was printed (the published HTML)."""
