@@ -13,7 +13,7 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all help run test test-fast lint lock demo-data benchmark benchmark-national \
+.PHONY: all help run report test test-fast lint lock demo-data benchmark benchmark-national \
 	benchmark-readability validate publish clean distclean
 
 all: run
@@ -40,6 +40,13 @@ run: $(STAMP)
 	@flock --nonblock --conflict-exit-code 75 .snakemake/make.lock \
 	  $(BIN)/snakemake --cores $(CORES) --workflow-profile workflow/profiles/default --nolock \
 	  || { status=$$?; [ $$status -ne 75 ] || echo "Another 'make' is running the pipeline in this folder." >&2; exit $$status; }
+
+## report: the run's one self-contained HTML for reviewers (every PDF and notebook, with captions)
+REPORT ?= results/snakemake-report.html
+report: run
+	$(BIN)/snakemake --cores 1 --workflow-profile workflow/profiles/default --nolock \
+	  --report $(REPORT)
+	@echo "Reviewer report: $(REPORT)"
 
 ## test: unit tests, reference comparisons and an end-to-end run in a temporary directory
 test: $(STAMP)

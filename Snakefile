@@ -20,6 +20,10 @@ read_config_file("config/config.yaml")
 configfile: "config/config.yaml"
 
 
+# `make report`: the run's one HTML for reviewers (captions in workflow/report/).
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/provenance.smk"

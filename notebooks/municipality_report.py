@@ -30,7 +30,7 @@
 #   no statistical terms ("marge" for a 95% CI), checked by `tests/test_report_readability.py`
 #   and measured by `make benchmark-readability`. Figures and tables are numbered in the
 #   order these cells build them, so run the cells in order.
-# * **Privacy:** the section builders in `samen_sterker/reports/municipal.py` obey the JSON's
+# * **Privacy:** the section builders in `samen_sterker/reports/municipal/` obey the JSON's
 #   `publication` objects; a suppressed group shows no numbers at all.
 #
 # To rerun by hand: open this notebook anywhere inside the repository and run all cells; the
@@ -61,7 +61,7 @@ if str(root / "workflow") not in sys.path:
 
 from IPython.display import HTML, display
 
-from samen_sterker.reports import municipal
+from samen_sterker.reports import municipal, reviewer_tables
 from samen_sterker.reports.context import load_context
 
 ctx = load_context(
@@ -94,7 +94,7 @@ else:
 
 # %% tags=["reviewer-only"]
 # Unrounded values behind page 1, with their JSON path and the function that computed them.
-municipal.trace_table(ctx)
+reviewer_tables.trace_table(ctx)
 
 # %% [markdown]
 # ## Who took part, scores before and after
@@ -148,7 +148,7 @@ if not suppressed:
 
 # %% tags=["reviewer-only"]
 # Mixed-model diagnostics in full (warnings, rule applied, variance components).
-municipal.model_diagnostics_table(ctx)
+reviewer_tables.model_diagnostics_table(ctx)
 
 # %% [markdown]
 # ## Other municipalities and earlier years (from overview.json)

@@ -26,7 +26,7 @@
 # * **Privacy:** municipalities suppressed in the JSON (for their own small numbers, or
 #   secondarily to protect one) appear without numbers. Pooled totals are shown only when the
 #   suppressed municipalities together meet the thresholds, so that totals minus the public
-#   reports reveal no single one (`municipal.pooled_totals_publishable`).
+#   reports reveal no single one (`published.pooled_totals_publishable`).
 # * **Sentences** come from `samen_sterker/reports/translations.yaml`, at B1 before the
 #   appendix (`tests/test_report_readability.py`); the test whether the change differs
 #   between municipalities (a p-value) is in the appendix. Figures and tables are numbered in

@@ -21,7 +21,7 @@ import pytest
 from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.disclosure.audit import Problem, Published, Relation, audit
-from samen_sterker.reports import municipal, overview
+from samen_sterker.reports import municipal, overview, published
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.stats import analyse
 
@@ -282,7 +282,7 @@ def test_leak_1_overview_share_equals_the_municipal_decision(small_parts):
         for code, stats in small_parts["groups"].items():
             reliable = stats["outcomes"][OTHER_OUTCOME]["reliable_change"]
             ctx = ReportContext(stats=stats, lang=lang, overview=ov)
-            expected = municipal.share_text(ctx, reliable["improved"])
+            expected = published.share_text(ctx, reliable["improved"])
             assert expected in table, (code, lang)
             assert expected in _text(municipal.reliable_change_section(ctx))
     # The fixture really has a municipality whose improved count is not shown exactly.
@@ -439,7 +439,7 @@ def test_several_tiny_municipalities_are_published_together(several_tiny):
 def test_only_tiny_municipalities_nothing_pooled(only_tiny):
     ov = only_tiny["overview"]
     assert ov["publication"]["suppressed"]
-    assert not municipal.pooled_totals_publishable(ov)
+    assert not published.pooled_totals_publishable(ov)
     ctx = ReportContext(stats=ov, lang="nl")
     sections = _overview_sections(ctx)
     assert "Geen enkele gemeente had genoeg deelnemers" in _text(sections["key_figures"])
@@ -458,7 +458,7 @@ def test_only_tiny_municipalities_nothing_pooled(only_tiny):
 def test_no_suppression_shows_totals_and_every_municipality(no_suppression):
     ov = no_suppression["overview"]
     assert not any(e["suppressed"] for e in ov["municipalities"])
-    assert municipal.pooled_totals_publishable(ov)
+    assert published.pooled_totals_publishable(ov)
     sections = _overview_sections(ReportContext(stats=ov, lang="nl"))
     part = ov["outcomes"][PRIMARY]["participation"]
     assert f"met samen {part['participants']} deelnemers" in _text(sections["key_figures"])

@@ -218,8 +218,46 @@ def test_dates_are_written_in_words_not_iso():
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
 
 
-# The CSI-4 axis with decimals on a whole-number scale: tests/test_formatting.py,
-# test_score_axes_have_whole_number_ticks.
+def test_dates_in_every_demo_report_are_written_in_words_in_both_languages(demo):
+    provenance = {"data_date": "2024-07-10T12:00:00+00:00"}
+    for lang, written in (("nl", "10 juli 2024"), ("en", "10 July 2024")):
+        contexts = [
+            ReportContext(demo[code], lang=lang, overview=demo["overview"], provenance=provenance)
+            for code in demo["codes"]
+        ]
+        texts = [_text(municipal_html(ctx)) for ctx in contexts]
+        texts.append(
+            _text(overview_html(ReportContext(demo["overview"], lang=lang, provenance=provenance)))
+        )
+        for text in texts:
+            assert written in text, lang
+            assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), lang
+
+
+def test_whole_number_scales_get_whole_number_axes_in_the_report(demo, monkeypatch):
+    """The CSI-4 (0-21) and the rating (0-10) are whole points: no '2,5' on their axes.
+    tests/test_formatting.py checks the chart function; this checks the report's own charts."""
+    from samen_sterker.reports import figures
+
+    drawn = []
+    draw = figures.before_after_chart
+
+    def keep(*args, **kwargs):
+        drawn.append((kwargs["scale"], draw(*args, **kwargs)))
+        return drawn[-1][1]
+
+    monkeypatch.setattr(figures, "before_after_chart", keep)
+    stats = demo[demo["codes"][0]]
+    for lang in ("nl", "en"):
+        municipal.ratings_section(ReportContext(stats, lang=lang, overview=demo["overview"]))
+    scales = {(o["scale_min"], o["scale_max"]) for o in stats["outcomes"].values()}
+    assert {scale for scale, _ in drawn} == scales and (0, 21) in scales
+    for (low, high), fig in drawn:
+        axis = fig.axes[0]
+        ticks = [tick for tick in axis.get_xticks() if low <= tick <= high]
+        assert len(ticks) >= 3 and all(float(tick).is_integer() for tick in ticks), ticks
+        labels = [label.get_text() for label in axis.get_xticklabels()]
+        assert not any(re.search(r"\d[,.]\d", label) for label in labels), labels
 
 
 def test_overview_says_u_not_je(demo):

@@ -16,7 +16,7 @@ import pytest
 
 from samen_sterker import simulate
 from samen_sterker.config import load_config
-from samen_sterker.reports import blocks, figures, municipal, overview
+from samen_sterker.reports import blocks, figures, municipal, overview, published
 from samen_sterker.reports.context import ReportContext, source_date
 from samen_sterker.stats import analyse
 from samen_sterker.stats import change as analyse_change
@@ -337,7 +337,7 @@ def test_overview_pools_the_published_municipalities_and_counts_the_others(cohor
     """Kleindorp (3 couples) is in no published group; Súdwest-Nergensdorp meets the
     thresholds and keeps its row; the totals are those two published ones only."""
     ov = cohort["overview"]
-    assert municipal.primarily_suppressed(ov) == [SMALL]
+    assert published.primarily_suppressed(ov) == [SMALL]
     assert not [e for e in ov["municipalities"] if e["suppression"] == "secondary"]
     ctx = ReportContext(stats=ov, lang="nl")
     text = _text(_all_overview_html(ctx))

@@ -221,7 +221,10 @@ def test_suppressed_municipality_pdf_says_too_few_and_shows_no_numbers(stats_fil
     result = _render(tmp_path, paths, "municipality", SMALL, "nl")
     first_page = _flat(result["reader"].pages[0].extract_text())
     assert "Te weinig deelnemers om te rapporteren" in first_page
-    body = first_page.split("Pagina")[0]
+    # The report before its appendix (which may start on the same page): no numbers but the
+    # year and the thresholds. The appendix holds references (years, DOIs), no data.
+    assert "Bijlage: hoe dit rapport is gemaakt" in first_page
+    body = first_page.split("Bijlage: hoe dit rapport is gemaakt")[0]
     assert set(re.findall(r"\d+(?:[.,]\d+)?", body)) <= {"2024", "10", "5"}
     # Its stats file has no participation counts at all; nor has the report.
     assert "participation" not in files[SMALL]["outcomes"]["relationship_rating"]

@@ -9,8 +9,18 @@ checkpoint clean_year:
         schema="workflow/schemas/exports.schema.yaml",
     output:
         measurements="results/clean/{year}/measurements.csv",
-        exclusions="results/clean/{year}/exclusions.csv",
-        data_quality="results/clean/{year}/data_quality.csv",
+        exclusions=for_report(
+            "results/clean/{year}/exclusions.csv",
+            "exclusions.rst",
+            "Data checks",
+            file="exclusions",
+        ),
+        data_quality=for_report(
+            "results/clean/{year}/data_quality.csv",
+            "data_quality.rst",
+            "Data checks",
+            file="data quality",
+        ),
         dropped_columns="results/clean/{year}/dropped_columns.csv",
         manifest="results/clean/{year}/manifest.json",
     log:

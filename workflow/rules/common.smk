@@ -155,3 +155,36 @@ def staged_reports(wildcards, input, output):
         f"{input[0]}/{Path(path).parent.parent.name}/{Path(path).name}"
         for path in output
     ]
+
+
+# `make report` (snakemake --report): one self-contained HTML in which a reviewer finds every
+# PDF and executed notebook of the run, and each year's data checks, with their captions
+# (workflow/report/). Only published documents and logs of checks are marked: never the
+# measurements.
+def for_report(path, caption, category, **labels):
+    """`path` marked for the run's report, under `category` and its cohort year."""
+    return report(
+        path,
+        caption=f"../report/{caption}",
+        category=category,
+        subcategory="{year}",
+        labels=labels,
+    )
+
+
+def reported_report_files(files, caption, report_name):
+    """A report group's files (targets.report_files) with its PDFs and reviewer notebooks
+    marked for the run's report, labelled by report and language."""
+    languages = plan.report_languages(config)
+    marked = dict(files)
+    for kind, category, caption_of_kind in (
+        ("pdfs", "Reports (PDF)", caption),
+        ("reviewer_html", "Reviewer notebooks", "reviewer_notebook.rst"),
+    ):
+        marked[kind] = [
+            for_report(
+                path, caption_of_kind, category, report=report_name, language=language
+            )
+            for path, language in zip(files[kind], languages)
+        ]
+    return marked

@@ -8,7 +8,12 @@ rule provenance:
         # Its latest_response_date per export gives the date of the data (report dates).
         data_quality="results/clean/{year}/data_quality.csv",
     output:
-        "results/provenance/{year}.json",
+        for_report(
+            "results/provenance/{year}.json",
+            "provenance.rst",
+            "Data checks",
+            file="provenance",
+        ),
     log:
         "logs/provenance/{year}.log",
     conda:

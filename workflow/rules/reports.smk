@@ -65,7 +65,11 @@ rule municipality_report:
     input:
         report_batch_of_municipality,
     output:
-        **report_files("{year}", "{municipality}", LANGUAGE_SUFFIXES),
+        **reported_report_files(
+            report_files("{year}", "{municipality}", LANGUAGE_SUFFIXES),
+            "municipal_report.rst",
+            report_name="{municipality}",
+        ),
     log:
         "logs/reports/{year}/{municipality}.log",
     conda:
@@ -86,7 +90,11 @@ rule overview_report:
         data_quality="results/clean/{year}/data_quality.csv",
         exclusions="results/clean/{year}/exclusions.csv",
     output:
-        **report_files("{year}", "overview", LANGUAGE_SUFFIXES),
+        **reported_report_files(
+            report_files("{year}", "overview", LANGUAGE_SUFFIXES),
+            "overview_report.rst",
+            report_name="overview",
+        ),
     log:
         "logs/reports/{year}/overview.log",
     retries: 2

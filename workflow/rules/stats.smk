@@ -8,7 +8,12 @@ rule disclosure:
     input:
         measurements="results/clean/{year}/measurements.csv",
     output:
-        audit="results/disclosure/{year}.csv",
+        audit=for_report(
+            "results/disclosure/{year}.csv",
+            "disclosure_audit.rst",
+            "Data checks",
+            file="disclosure audit",
+        ),
         decisions="results/disclosure/{year}.json",
     log:
         "logs/disclosure/{year}.log",

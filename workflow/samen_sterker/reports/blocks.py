@@ -35,11 +35,22 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def heading(text: str, level: int = 2, *, new_page: bool = False, id: str | None = None) -> str:
-    """A heading (h1-h4); new_page starts it on a fresh page in the PDF."""
+def heading(
+    text: str,
+    level: int = 2,
+    *,
+    new_page: bool = False,
+    needs_room: bool = False,
+    id: str | None = None,
+) -> str:
+    """A heading (h1-h4). In the PDF, new_page always starts it on a fresh page; needs_room
+    only when little of the page is left (report.css, `.room-check`), so a part that starts
+    a new topic gets a good start without leaving most of a page empty."""
     if level not in (1, 2, 3, 4):
         raise ValueError(f"heading level must be 1-4, got {level}")
-    return render("heading", text=text, level=level, new_page=new_page, id=id)
+    return render(
+        "heading", text=text, level=level, new_page=new_page, needs_room=needs_room, id=id
+    )
 
 
 def paragraph(text: str, css_class: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """Everything a report notebook loads, in one object, plus the shared formatting helpers.
 
-The notebooks call `load_context(...)` once; section builders in `municipal.py` and
+The notebooks call `load_context(...)` once; section builders in `municipal/` and
 `overview.py` read from it. Loading is cheap: JSON and small CSVs, no statistics.
 """
 

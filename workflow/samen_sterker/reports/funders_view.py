@@ -3,7 +3,7 @@
 Rendered from `outcomes.<primary>.year_model`, `.funnel` and `.change_trend` of overview.json
 (docs/stats-json.md). Hooked into `overview.py`'s sections with one line each. Minimal and
 honest: estimates with intervals, no league table (municipalities alphabetical), and only
-municipalities that are not suppressed (`municipal.suppressed_codes`) get a row; pooled
+municipalities that are not suppressed (`published.suppressed_codes`) get a row; pooled
 figures only when the pooled totals are publishable.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 from samen_sterker.reports import blocks
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.reports.municipal import (
-    _available,
+from samen_sterker.reports.published import (
+    available,
     pooled_totals_publishable,
     suppressed_codes,
 )
@@ -36,7 +36,7 @@ def model_block(ctx: ReportContext) -> str:
         return ""
     if model.get("fallback") == "fixed_effects":
         return blocks.paragraph(t("fv_fallback", count=model["n_municipalities"]), "note")
-    if not _available(model):
+    if not available(model):
         return ""
     label = ctx.outcome_label(primary)
     change, spread = model["pooled_change"], model["sd_change_between_municipalities"]
@@ -106,7 +106,7 @@ def funnel_verdict(ctx: ReportContext) -> str:
         funnel = outcome.get("funnel") or {}
         # Only the year model's common-threshold funnel has a threshold and a verdict.
         if (
-            not _available(funnel)
+            not available(funnel)
             or "threshold" not in funnel
             or not pooled_totals_publishable(stats, name)
         ):
@@ -122,7 +122,7 @@ def funnel_verdict(ctx: ReportContext) -> str:
             )
         )
         dispersion = funnel.get("overdispersion") or {}
-        if not _available(dispersion):
+        if not available(dispersion):
             continue
         points = [p for p in funnel["points"] if not p["suppressed"]]
         outside = sum(p["outside_95"] for p in points)
@@ -148,7 +148,7 @@ def trend_block(ctx: ReportContext) -> str:
     primary = stats["primary_outcome"]
     trend = stats["outcomes"][primary].get("change_trend") or {}
     pooled = trend.get("pooled") or {}
-    if not _available(trend) or not _available(pooled) or not pooled_totals_publishable(stats):
+    if not available(trend) or not available(pooled) or not pooled_totals_publishable(stats):
         return ""
     years = [row["year"] for row in pooled["years"]]
     return blocks.paragraph(

@@ -12,24 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from samen_sterker.reports import blocks, figures, funders_view
-from samen_sterker.reports.context import ReportContext
-from samen_sterker.reports.municipal import (
-    _available,
-    _outcomes_in_order,
-    before_after_figure,
-    completion_figure,
+from samen_sterker.reports import blocks, figures, funders_view, headline
+from samen_sterker.reports.appendix import (
     data_quality_appendix,
     methods_appendix,
-    pooled_totals_publishable,
     provenance_appendix,
+)
+from samen_sterker.reports.context import ReportContext
+from samen_sterker.reports.headline import (
+    before_after_figure,
+    completion_figure,
     reliable_figure,
+)
+from samen_sterker.reports.published import (
+    available,
+    outcomes_in_order,
+    pooled_totals_publishable,
     share_text,
     suppressed_codes,
     withheld_legend,
-)
-from samen_sterker.reports.municipal import (
-    meaning as municipal_meaning,
 )
 
 Json = Mapping[str, Any]
@@ -82,13 +83,13 @@ def key_figures(ctx: ReportContext) -> str:
     ]
     headline: list[blocks.KeyFigure] = []  # the change comes first, as in the municipal report
     course = outcome["paired"]["course"]
-    if _available(course):
+    if available(course):
         headline.append(
             before_after_figure(ctx, primary, course, headline=outcome.get("headline_change"))
         )
-    for name, other in _outcomes_in_order(stats):
+    for name, other in outcomes_in_order(stats):
         reliable = other.get("reliable_change") or {}
-        if not _available(reliable):
+        if not available(reliable):
             continue
         label = ctx.outcome_label(name, other)
         headline.append(reliable_figure(ctx, label, reliable))
@@ -118,7 +119,7 @@ def meaning(ctx: ReportContext) -> str:
     """What the pooled change means (only when pooled totals may be shown)."""
     if not pooled_totals_publishable(ctx.stats):
         return ""
-    return municipal_meaning(ctx)
+    return headline.meaning(ctx)
 
 
 def privacy_note(ctx: ReportContext) -> str:
@@ -184,7 +185,7 @@ def municipalities_section(ctx: ReportContext) -> str:
         (
             name
             for name, outcome in stats["outcomes"].items()
-            if _available(outcome.get("reliable_change"))
+            if available(outcome.get("reliable_change"))
         ),
         None,
     )
@@ -264,9 +265,9 @@ def funnel_section(ctx: ReportContext) -> str:
     stats, t = ctx.stats, ctx.t
     out: list[str] = []
     shown = False
-    for name, outcome in _outcomes_in_order(stats):
+    for name, outcome in outcomes_in_order(stats):
         funnel = outcome.get("funnel") or {}
-        if not _available(funnel):
+        if not available(funnel):
             continue
         # The stats stage put in only groups whose improved count is shown exactly.
         drawable = [p for p in funnel["points"] if not p["suppressed"] and p["n"] > 0]
@@ -316,7 +317,7 @@ def funnel_section(ctx: ReportContext) -> str:
         out.append(blocks.paragraph(t("funnel_none")))
     out.append(funders_view.funnel_verdict(ctx))
     # A new page for one sentence would leave half a page empty (issue 13).
-    return blocks.heading(t("funnel_heading"), 2, new_page=shown) + "".join(out)
+    return blocks.heading(t("funnel_heading"), 2, needs_room=shown) + "".join(out)
 
 
 def completers_section(ctx: ReportContext) -> str:
@@ -329,12 +330,12 @@ def completers_section(ctx: ReportContext) -> str:
     roles = stats["timepoints"]
     baseline, course_end = roles["baseline"], roles["course_end"]
     rows = []
-    for name, outcome in _outcomes_in_order(stats):
+    for name, outcome in outcomes_in_order(stats):
         if not pooled_totals_publishable(stats, name):
             continue
         label = ctx.outcome_label(name, outcome)
         course = outcome["paired"]["course"]
-        if _available(course):
+        if available(course):
             rows.append(
                 [
                     label,
@@ -360,7 +361,7 @@ def completers_section(ctx: ReportContext) -> str:
         # The dyadic model on all pooled measurements (pooled_model holds per-municipality
         # changes, shown nowhere individually).
         model = outcome.get("mixed_model") or {}
-        contrast = (model.get("contrasts") or {}).get(course_end) if _available(model) else None
+        contrast = (model.get("contrasts") or {}).get(course_end) if available(model) else None
         if contrast and "estimate" in contrast:
             rows.append(
                 [
@@ -399,7 +400,7 @@ def trend_section(ctx: ReportContext) -> str:
     out = [blocks.heading(t("trend_heading_overview"), 2)]
     trend = stats.get("trend") or {}
     rows = []
-    if _available(trend) and pooled_totals_publishable(stats):
+    if available(trend) and pooled_totals_publishable(stats):
         rows = [
             row
             for row in (trend.get("pooled") or {}).get(primary, [])
@@ -433,7 +434,7 @@ def cost_section(ctx: ReportContext) -> str:
     stats, t = ctx.stats, ctx.t
     cost = stats.get("cost") or {}
     out = [blocks.heading(t("cost_heading"), 2)]
-    if not _available(cost):
+    if not available(cost):
         out.append(blocks.paragraph(t("cost_unavailable")))
     elif not pooled_totals_publishable(stats):
         out.append(blocks.paragraph(t("flow_hidden")))

@@ -1,0 +1,136 @@
+"""No half-empty page in a report's PDF (issue 13: page 5 was three-quarters empty).
+
+The demo cohort's statistics (`simulate.demo_truth()`, what data/raw/2024 cleans into) go
+through the real route (papermill template → executed notebook → the published HTML that
+WeasyPrint prints), for both demo municipalities and the overview in Dutch and English.
+WeasyPrint lays each HTML out again here and the test reads the layout boxes: every page but
+the last is filled to at least FILL_MIN of its height, and no page ends on a heading.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from samen_sterker import simulate
+from samen_sterker.config import load_config
+from samen_sterker.reports import build
+from samen_sterker.stats import analyse
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = {
+    "municipality": ROOT / "notebooks" / "municipality_report.ipynb",
+    "overview": ROOT / "notebooks" / "overview_report.ipynb",
+}
+LANGUAGES = ("nl", "en")
+# A page before the last is at least this full: more than a third left blank reads as a
+# mistake (the old page 5 was about a quarter full).
+FILL_MIN = 0.55
+HEADINGS = {"h1", "h2", "h3", "h4"}
+
+
+@pytest.fixture(scope="module")
+def published_html(tmp_path_factory):
+    """The published HTML of every demo report: {(report, lang): path}."""
+    out = tmp_path_factory.mktemp("layout")
+    config = load_config(ROOT / "config" / "config.yaml")
+    measurements = simulate.demo_truth()
+    year = int(measurements["year"].max())
+    stats = {"overview": analyse.analyse_year(measurements, config, year)}
+    for code in sorted(measurements["municipality_code"].unique()):
+        stats[code] = analyse.analyse_group(measurements, config, year, code)
+    for key, data in stats.items():
+        (out / f"{key}.json").write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    provenance = out / "provenance.json"
+    provenance.write_text(json.dumps({"data_date": f"{year}-07-10T00:00:00Z"}), encoding="utf-8")
+    found = {}
+    for key in stats:
+        kind = "overview" if key == "overview" else "municipality"
+        parameters, files = {}, {}
+        for lang in LANGUAGES:
+            parameters[lang] = {
+                "stats_path": str(out / f"{key}.json"),
+                "overview_path": str(out / "overview.json") if kind == "municipality" else "",
+                "provenance_path": str(provenance),
+                "data_quality_path": "",
+                "exclusions_path": "",
+                "language": lang,
+            }
+            if kind == "municipality":
+                parameters[lang]["measurements_path"] = ""
+            stem = out / f"{key}.{lang}"
+            files[lang] = build.ReportFiles(
+                notebook=f"{stem}.ipynb",
+                reviewer_html=f"{stem}.reviewer.html",
+                html=f"{stem}.html",
+                pdf=f"{stem}.pdf",
+            )
+            found[(key, lang)] = Path(files[lang].html)
+        build.build_report(TEMPLATES[kind], parameters, files, timeout=180, cwd=ROOT)
+    return found
+
+
+def _lines(box, found: list) -> list:
+    """The line boxes and images of a layout box, in reading order."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+        found.append(box)
+        return found  # a line's inline children lie within it
+    for child in getattr(box, "children", []):
+        _lines(child, found)
+    return found
+
+
+def page_layout(html: Path) -> list[dict]:
+    """Per page: how full it is (0-1, bottom of its last line over the content height) and the
+    element its last line belongs to."""
+    import weasyprint
+
+    pages = []
+    for page in weasyprint.HTML(filename=str(html)).render().pages:
+        page_box = page._page_box  # the layout boxes: WeasyPrint has no public API for them
+        root = page_box.children[0]  # the <html> box; the other children are the margin boxes
+        lines = _lines(root, [])
+        top, height = page_box.content_box_y(), page_box.height
+        if not lines:  # an empty page
+            pages.append({"fill": 0.0, "last": None})
+            continue
+        bottom = max(line.position_y + line.margin_height() for line in lines)
+        pages.append({"fill": (bottom - top) / height, "last": lines[-1].element_tag})
+    return pages
+
+
+def test_every_page_but_the_last_is_filled_and_none_ends_on_a_heading(published_html):
+    problems = []
+    for (report, lang), html in sorted(published_html.items()):
+        pages = page_layout(html)
+        assert len(pages) >= 3, (report, lang)  # the reports were laid out at all
+        for number, page in enumerate(pages[:-1], start=1):
+            if page["fill"] < FILL_MIN:
+                problems.append(f"{report}.{lang} page {number}: {page['fill']:.0%} full")
+            if page["last"] in HEADINGS:
+                problems.append(f"{report}.{lang} page {number} ends on its {page['last']}")
+    assert not problems, problems
+
+
+def test_the_layout_reader_sees_a_half_empty_page_and_a_heading_at_the_bottom(tmp_path):
+    """The check itself: a forced break after a short paragraph, and a heading pushed to the
+    bottom of a page by a spacer (so the test above can fail)."""
+    from samen_sterker.reports import render
+
+    body = (
+        "<p>Kort.</p><h2 class='new-page'>Twee</h2>"
+        "<div style='height: 200mm'></div><h2 style='break-after: auto'>Kop</h2>"
+        "<div style='height: 100mm; break-inside: avoid; border: 1pt solid'></div>"
+    )
+    html = tmp_path / "check.html"
+    html.write_text(render.html_document(body, title="t", lang="nl", epoch=0), "utf-8")
+    pages = page_layout(html)
+    assert len(pages) == 3
+    assert pages[0]["fill"] < 0.1 and pages[0]["last"] == "p"
+    assert pages[1]["fill"] > 0.8 and pages[1]["last"] == "h2"
