@@ -63,8 +63,8 @@ BIN = Path(sys.executable).parent
 # kernel) count towards its stage.
 STAGES = {
     "clean_exports.py": "cleaning",
-    "compute_stats.py": "statistics (per municipality)",
-    "compute_overview_stats.py": "statistics (overview)",
+    "compute_disclosure.py": "disclosure",
+    "compute_year_stats.py": "statistics",
     "write_provenance.py": "provenance",
     "render_report.py": "reports",
     "write_checksums.py": "checksums",

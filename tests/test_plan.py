@@ -138,7 +138,7 @@ def test_fingerprints_change_with_the_code_they_cover(tmp_path, monkeypatch):
     def fingerprints():
         plan.code_fingerprint.cache_clear()
         return {
-            "stats": plan.code_fingerprint(str(scripts / "compute_stats.py")),
+            "stats": plan.code_fingerprint(str(scripts / "compute_year_stats.py")),
             "reports": plan.code_fingerprint(str(scripts / "render_report.py")),
         }
 
@@ -178,3 +178,22 @@ def test_params_round_trip():
     assert isinstance(plan.entry_params(entries)[0], dict)
     assert pd.DataFrame(plan.entry_params(entries)).shape == (2, 7)
     assert Path(plan.PACKAGE_DIR).name == "samen_sterker"
+
+
+def test_report_jobs_share_out_a_years_municipalities():
+    from samen_sterker.targets import REPORTS_PER_JOB, report_batch_of, report_batches
+
+    assert report_batches([]) == []
+    assert report_batches(["b"]) == [["b"]]
+    # Two municipalities: a job each, so two cores share even a small year.
+    assert report_batches(["b", "a"]) == [["a"], ["b"]]
+    assert report_batches(["c", "a", "b"]) == [["a", "c"], ["b"]]
+    # National size: 342 in 18 jobs of 19, every municipality in exactly one.
+    slugs = [f"m{i:03d}" for i in range(342)]
+    batches = report_batches(reversed(slugs))
+    assert len(batches) == 18 and {len(batch) for batch in batches} == {19}
+    assert sorted(slug for batch in batches for slug in batch) == slugs
+    assert max(len(b) for b in report_batches(slugs[:REPORTS_PER_JOB + 1])) <= REPORTS_PER_JOB
+    assert all(slug in batches[report_batch_of(slug, slugs)] for slug in slugs)
+    with pytest.raises(ValueError, match="no data"):
+        report_batch_of("m999", slugs)

@@ -38,9 +38,9 @@ COHORT_2025 = SimulationParameters(
 )
 MAPPING_2025 = "qualtrics_2025"
 CLEANING = {"clean_year", "multi_year_cohorts"}
-STATISTICS = {"municipality_stats", "overview_stats"}
+STATISTICS = {"year_stats", "municipality_stats"}
 PROVENANCE = {"provenance"}
-REPORTS = {"municipality_report", "overview_report"}
+REPORTS = {"municipality_reports", "municipality_report", "overview_report"}
 BOOKKEEPING = {"publication_checksums", "all"}
 JOB = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")

@@ -172,23 +172,32 @@ def test_rerun_gives_identical_notebook_and_pdf(dutch, stats_files, tmp_path):
 
 def test_one_kernel_for_every_language_gives_what_fresh_kernels_give(dutch, stats_files,
                                                                      tmp_path):
-    """build_report (the report job: both languages in one kernel, reset between them) writes
-    the same notebook, reviewer HTML and PDF bytes as a fresh kernel per language, and the
+    """build_reports (a report job: several municipalities and both languages in one kernel,
+    reset between notebooks) writes the same notebook, reviewer HTML and PDF bytes as a fresh
+    kernel per report, also after another municipality's reports ran in that kernel, and the
     published HTML is the document the PDF was printed from."""
     paths, _, _ = stats_files
     english = _render(tmp_path / "fresh", paths, "municipality", BIG, "en")
     shared = tmp_path / "shared"
-    files = {lang: build.ReportFiles(shared / f"{lang}.ipynb", shared / f"{lang}.review.html",
-                                     shared / f"{lang}.html", shared / f"{lang}.pdf")
-             for lang in ("nl", "en")}
-    parameters = {
-        lang: {"stats_path": str(paths[BIG]), "overview_path": str(paths["overview"]),
-               "provenance_path": str(paths["provenance"]), "data_quality_path": "",
-               "exclusions_path": "", "language": lang,
-               "measurements_path": str(paths["measurements"])}
-        for lang in ("nl", "en")
-    }
-    build.build_report(TEMPLATES["municipality"], parameters, files, timeout=120, cwd=ROOT)
+    groups, done = [], []
+    for code in (SMALL, BIG):  # the small municipality's reports first, in the same kernel
+        files = {lang: build.ReportFiles(shared / f"{code}.{lang}.ipynb",
+                                         shared / f"{code}.{lang}.review.html",
+                                         shared / f"{code}.{lang}.html",
+                                         shared / f"{code}.{lang}.pdf")
+                 for lang in ("nl", "en")}
+        parameters = {
+            lang: {"stats_path": str(paths[code]), "overview_path": str(paths["overview"]),
+                   "provenance_path": str(paths["provenance"]), "data_quality_path": "",
+                   "exclusions_path": "", "language": lang,
+                   "measurements_path": str(paths["measurements"])}
+            for lang in ("nl", "en")
+        }
+        groups.append(build.ReportGroup(code, parameters, files))
+    build.build_reports(TEMPLATES["municipality"], groups, timeout=120, cwd=ROOT,
+                        on_group_done=lambda group: done.append(group.name))
+    assert done == [SMALL, BIG]
+    files = groups[1].files_by_language
     for lang, fresh in (("nl", dutch), ("en", english)):
         assert files[lang].notebook.read_bytes() == fresh["notebook"].read_bytes(), lang
         assert files[lang].reviewer_html.read_bytes() == fresh["html"].read_bytes(), lang

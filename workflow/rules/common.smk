@@ -1,6 +1,7 @@
 # Shared by every rule: the sheet of exports per cohort year, what each job depends on
 # (samen_sterker.plan) and the targets of a cohort year.
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ from samen_sterker.provenance import package_versions
 from samen_sterker.targets import (
     MUNICIPAL_TABLES,
     OVERVIEW_TABLES,
+    report_batch_of,
+    report_batches,
     report_groups,
     where_the_reports_are,
     year_outputs,
@@ -41,7 +44,11 @@ CODE = plan.stage_fingerprints()
 
 wildcard_constraints:
     year=r"\d{4}",
-    municipality=r"[a-z0-9]+(?:-[a-z0-9]+)*",
+    # Never "overview": the overview's files are made by its own rules, and no municipality
+    # may take that slug (samen_sterker.config).
+    municipality=r"(?!overview[./])[a-z0-9]+(?:-[a-z0-9]+)*",
+    # The number of a report job within its year (samen_sterker.targets.report_batches).
+    batch=r"\d+",
     # '' for the primary language, '.en' for English beside it (see plan.language_suffixes).
     language_suffix=r"(?:\.[a-z]{2})?",
 
@@ -86,6 +93,13 @@ def municipality_code(slug):
 def groups_of_year(year):
     """Municipality slugs with data in a cohort year (waits for that year's cleaning)."""
     measurements = checkpoints.clean_year.get(year=year).output.measurements
+    return groups_in(measurements, os.stat(measurements).st_mtime_ns)
+
+
+@functools.lru_cache
+def groups_in(measurements, mtime_ns):
+    """The slugs of a measurements table, read once per version of the file: every report
+    job and every municipality's link job asks (issue 14: 342 municipalities)."""
     return [slug for _, slug in report_groups(measurements, MUNICIPALITIES)]
 
 
@@ -98,6 +112,49 @@ def outputs_of_year(wildcards):
 def pdfs_of_year(wildcards):
     """The publishable PDFs of one cohort year, in every report language."""
     return [path for path in outputs_of_year(wildcards) if path.endswith(".pdf")]
+
+
+def stats_of_report_batch(wildcards):
+    """The stats JSONs of the municipalities whose reports one report job makes."""
+    batch = report_batches(groups_of_year(wildcards.year))[int(wildcards.batch)]
+    return [f"results/stats/{wildcards.year}/{slug}.json" for slug in batch]
+
+
+def report_batch_of_municipality(wildcards):
+    """The staging folder of the report job that makes this municipality's reports."""
+    number = report_batch_of(wildcards.municipality, groups_of_year(wildcards.year))
+    return f"results/staging/reports/{wildcards.year}/{number}"
+
+
+# Issue 14: one job computes the statistics of a whole year, and one job makes the reports of
+# up to 20 municipalities, each into a staging folder (a declared directory output). Each
+# file then gets its own declared path through a local job per municipality that runs this
+# command: a hard link, so the file is stored once (a copy where the filesystem has none),
+# touched to be newer than the staging folder, as a job's output is. params.staged lists
+# the staged file of each output, in the outputs' order.
+LINK_STAGED = (
+    "(staged=({params.staged}); published=({output});"
+    " for i in ${{!published[@]}}; do"
+    " ln -f ${{staged[$i]}} ${{published[$i]}} 2> /dev/null"
+    " || cp -f ${{staged[$i]}} ${{published[$i]}}; done;"
+    " touch {output}) 2> {log}"
+)
+
+
+def staged_stats(wildcards, input, output):
+    """The staged files (by CBS code) of a municipality's stats JSON and tables."""
+    code = municipality_code(wildcards.municipality)
+    return [f"{input[0]}/{code}.json"] + [
+        f"{input[0]}/{code}/{Path(path).name}" for path in output.tables
+    ]
+
+
+def staged_reports(wildcards, input, output):
+    """The staged files of a municipality's reports: notebooks/… and reports/… of its job."""
+    return [
+        f"{input[0]}/{Path(path).parent.parent.name}/{Path(path).name}"
+        for path in output
+    ]
 
 
 # `make report` (snakemake --report): one self-contained HTML in which a reviewer finds every

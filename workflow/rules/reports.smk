@@ -1,16 +1,17 @@
-# Stage 3, reports: one job per report group (a municipality, or the overview) and cohort
-# year makes the group's files in every report language, in one process and one Jupyter
-# kernel (issue 14: start-up was most of a report's cost): per language the executed notebook
-# (a reviewer can rerun it) with its HTML copy, the published HTML and the PDF printed from
-# it. The primary language's files are {group}.pdf etc.; each other language's are beside
-# them as {group}.{language}.pdf. Every file is a declared output, so a job killed halfway is
-# rerun whole. workflow/scripts/render_report.py runs them.
+# Stage 3, reports: each municipality's report in every report language: per language the
+# executed notebook (a reviewer can rerun it) with its HTML copy, the published HTML and the
+# PDF printed from it. The primary language's files are {group}.pdf etc.; each other
+# language's are beside them as {group}.{language}.pdf. workflow/scripts/render_report.py
+# makes them.
+#
+# Issue 14: a job's start (interpreter, Jupyter kernel, imports, fonts) was a third of a
+# report's cost, so one job (municipality_reports) makes the reports of up to 20
+# municipalities of a year in one process and one kernel, into a staging folder;
+# municipality_report links each municipality's files to their declared paths. Each report
+# still depends on its own stats JSON (through its job), and a job killed halfway leaves its
+# staging folder incomplete, so it is rerun whole.
 
 from samen_sterker.targets import report_files
-
-
-ruleorder: overview_report > municipality_report
-
 
 # Files every report reads besides its data: sentences, layout and the renderer's code.
 REPORT_FILES = {
@@ -23,12 +24,12 @@ REPORT_FILES = {
 }
 
 
-rule municipality_report:
-    """The municipal report of one municipality and year, in every report language."""
+rule municipality_reports:
+    """The municipal reports of up to 20 municipalities of one year, in every report language."""
     input:
         **REPORT_FILES,
         template="notebooks/municipality_report.ipynb",
-        stats="results/stats/{year}/{municipality}.json",
+        stats=stats_of_report_batch,
         # The comparison with other municipalities comes from the pooled overview.
         overview="results/stats/{year}/overview.json",
         provenance="results/provenance/{year}.json",
@@ -37,6 +38,33 @@ rule municipality_report:
         # Only for the reviewer-only slope plot; never reaches the PDF.
         measurements="results/clean/{year}/measurements.csv",
     output:
+        staging=directory("results/staging/reports/{year}/{batch}"),
+    log:
+        "logs/reports/{year}/batch-{batch}.log",
+    # Kernels started in parallel can collide on ZMQ ports; a retry starts a fresh kernel.
+    retries: 2
+    conda:
+        "../../environment.yml"
+    params:
+        languages=plan.report_languages(config),
+        language_suffixes=LANGUAGE_SUFFIXES,
+        # A hung kernel fails the job instead of blocking the workflow.
+        timeout=600,
+        code=CODE["reports"],
+    script:
+        "../scripts/render_report.py"
+
+
+# A hard link, so it runs in Snakemake's own host (never a cluster job).
+localrules:
+    municipality_report,
+
+
+rule municipality_report:
+    """One municipality's report files at their declared paths (copied from its report job)."""
+    input:
+        report_batch_of_municipality,
+    output:
         **reported_report_files(
             report_files("{year}", "{municipality}", LANGUAGE_SUFFIXES),
             "municipal_report.rst",
@@ -44,17 +72,12 @@ rule municipality_report:
         ),
     log:
         "logs/reports/{year}/{municipality}.log",
-    # Kernels started in parallel can collide on ZMQ ports; a retry starts a fresh kernel.
-    retries: 2
     conda:
         "../../environment.yml"
     params:
-        languages=plan.report_languages(config),
-        # A hung kernel fails the job instead of blocking the workflow.
-        timeout=600,
-        code=CODE["reports"],
-    script:
-        "../scripts/render_report.py"
+        staged=staged_reports,
+    shell:
+        LINK_STAGED
 
 
 rule overview_report:
@@ -79,6 +102,7 @@ rule overview_report:
         "../../environment.yml"
     params:
         languages=plan.report_languages(config),
+        language_suffixes=LANGUAGE_SUFFIXES,
         timeout=600,
         code=CODE["reports"],
     script:

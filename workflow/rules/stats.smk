@@ -2,9 +2,6 @@
 # and written as JSON + tidy CSVs.
 
 
-ruleorder: overview_stats > municipality_stats
-
-
 rule disclosure:
     """Which count and statistic each publication of the year shows, and the audit that no
     withheld count can be worked out from them (fails the run when one can)."""
@@ -30,12 +27,46 @@ rule disclosure:
         "../scripts/compute_disclosure.py"
 
 
-rule municipality_stats:
-    """Participation, descriptives, paired tests, reliable change and the dyadic mixed model."""
+rule year_stats:
+    """Every statistic of one cohort year in one process: the pooled year (all municipalities,
+    the municipality × time model, funnel and trend), then each municipality's participation,
+    descriptives, paired tests, reliable change and dyadic mixed model. Every municipality's
+    statistics read the whole year's measurements and decisions, so they rerun together
+    anyway; one process spares a Python start and the imports per municipality (issue 14).
+    """
     input:
         # This year's and earlier years' measurements (the trend over cohort years).
         measurements=measurements_up_to,
         decisions="results/disclosure/{year}.json",
+    output:
+        json="results/stats/{year}/overview.json",
+        tables=[
+            f"results/stats/{{year}}/overview/{name}.csv" for name in OVERVIEW_TABLES
+        ],
+        # Per CBS code; municipality_stats gives each file its declared path.
+        municipalities=directory("results/staging/stats/{year}"),
+    log:
+        "logs/stats/{year}/year.log",
+    conda:
+        "../../environment.yml"
+    params:
+        settings=plan.analysis_settings(config),
+        code=CODE["stats"],
+        packages=package_versions(plan.NUMERIC_PACKAGES),
+    script:
+        "../scripts/compute_year_stats.py"
+
+
+# A hard link, so it runs in Snakemake's own host (never a cluster job).
+localrules:
+    municipality_stats,
+
+
+rule municipality_stats:
+    """One municipality's stats JSON and tidy CSVs at their own paths (what year_stats
+    computed), so each report depends on its own municipality's file."""
+    input:
+        "results/staging/stats/{year}",
     output:
         json="results/stats/{year}/{municipality}.json",
         tables=[
@@ -47,31 +78,6 @@ rule municipality_stats:
     conda:
         "../../environment.yml"
     params:
-        municipality_code=lambda wildcards: municipality_code(wildcards.municipality),
-        settings=plan.analysis_settings(config),
-        code=CODE["stats"],
-        packages=package_versions(plan.NUMERIC_PACKAGES),
-    script:
-        "../scripts/compute_stats.py"
-
-
-rule overview_stats:
-    """The pooled year: all municipalities, the municipality × time model, funnel and trend."""
-    input:
-        measurements=measurements_up_to,
-        decisions="results/disclosure/{year}.json",
-    output:
-        json="results/stats/{year}/overview.json",
-        tables=[
-            f"results/stats/{{year}}/overview/{name}.csv" for name in OVERVIEW_TABLES
-        ],
-    log:
-        "logs/stats/{year}/overview.log",
-    conda:
-        "../../environment.yml"
-    params:
-        settings=plan.analysis_settings(config),
-        code=CODE["stats"],
-        packages=package_versions(plan.NUMERIC_PACKAGES),
-    script:
-        "../scripts/compute_overview_stats.py"
+        staged=staged_stats,
+    shell:
+        LINK_STAGED

@@ -277,8 +277,7 @@ def stage_files(entry_points: Iterable[str | Path]) -> list[Path]:
 STAGE_ENTRY_POINTS = {
     "clean": ("workflow/scripts/clean_exports.py",),
     "stats": (
-        "workflow/scripts/compute_stats.py",
-        "workflow/scripts/compute_overview_stats.py",
+        "workflow/scripts/compute_year_stats.py",
         "workflow/scripts/compute_disclosure.py",
     ),
     "reports": (

@@ -36,6 +36,31 @@ def report_groups(measurements_csv: str | Path,
     return sorted({(int(year), slugs[code]) for year, code in pairs.itertuples(index=False)})
 
 
+# At most this many municipalities' reports per report job: the job's start (interpreter,
+# kernel, imports, fonts) is shared by them, and there are still jobs for every core and
+# cluster node at national size (342 municipalities: 18 jobs).
+REPORTS_PER_JOB = 20
+
+
+def report_batches(slugs: Iterable[str]) -> list[list[str]]:
+    """The municipalities of a cohort year split into report jobs: at most REPORTS_PER_JOB
+    each and at least two when there are two (so two cores share even a small year), dealt
+    round the sorted slugs so each job gets a similar mix. Only the year's set of
+    municipalities decides it, and a change to that set changes the overview every report
+    reads anyway."""
+    ordered = sorted(slugs)
+    count = max(min(len(ordered), 2), -(-len(ordered) // REPORTS_PER_JOB))
+    return [ordered[start::count] for start in range(count)]
+
+
+def report_batch_of(slug: str, slugs: Iterable[str]) -> int:
+    """The number of the report job (report_batches) that makes this municipality's reports."""
+    for number, batch in enumerate(report_batches(slugs)):
+        if slug in batch:
+            return number
+    raise ValueError(f"{slug!r} has no data in this cohort year")
+
+
 def stats_tables(year: int | str, group: str) -> list[str]:
     """The CSV tables beside a stats JSON ('overview' or a municipality slug)."""
     names = OVERVIEW_TABLES if group == OVERVIEW else MUNICIPAL_TABLES

@@ -1,6 +1,6 @@
 """From stats JSON to executed notebook (+ reviewer HTML) and from notebook to PDF.
 
-`build_report` makes one report group's files in every language in one process and one
+`build_reports` makes several report groups' files in every language in one process and one
 kernel (one Snakemake job; issue 14): per language the executed notebook (a reviewer can
 rerun it) and its reviewer HTML, then the published HTML and the PDF printed from it. What
 the PDF step needs (language, fixed date) travels in the executed notebook's metadata under
@@ -10,7 +10,7 @@ the PDF step needs (language, fixed date) travels in the executed notebook's met
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,39 +80,56 @@ class ReportFiles:
     pdf: str | Path
 
 
-def build_report(
+@dataclass(frozen=True)
+class ReportGroup:
+    """One report group (a municipality or the overview): per language its papermill
+    parameters and its files."""
+
+    name: str
+    parameters_by_language: Mapping[str, Mapping[str, Any]]
+    files_by_language: Mapping[str, ReportFiles]
+
+
+def build_reports(
     template: str | Path,
-    parameters_by_language: Mapping[str, Mapping[str, Any]],
-    files_by_language: Mapping[str, ReportFiles],
+    groups: Sequence[ReportGroup],
     *,
     log_path: str | Path | None = None,
     timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
     cwd: str | Path | None = None,
+    on_group_done: Callable[[ReportGroup], None] | None = None,
 ) -> None:
-    """Every language of one report group in one kernel: notebook, reviewer HTML, HTML, PDF.
+    """Every language of several report groups of one cohort year in one kernel: per report
+    the notebook, reviewer HTML, HTML and PDF (issue 14: kernel start, imports and fonts were
+    a third of a report's cost). The kernel is reset before each notebook, so each equals a
+    fresh kernel's. `on_group_done` is called after each group's last file (progress).
 
-    All languages share the cohort year's date of the data, so one kernel serves them all.
+    All reports of a cohort year share its date of the data, so one kernel serves them all.
     """
     epochs = {
         report_epoch(p["stats_path"], p.get("provenance_path"))
-        for p in parameters_by_language.values()
+        for group in groups
+        for p in group.parameters_by_language.values()
     }
     if len(epochs) != 1:
-        raise render.ReportRenderError(f"one report's languages have different dates: {epochs}")
+        raise render.ReportRenderError(f"reports of one job have different dates: {epochs}")
     with render.shared_kernel(cwd=cwd, source_date_epoch_value=epochs.pop()) as kernel:
-        for language, parameters in parameters_by_language.items():
-            files = files_by_language[language]
-            nb = build_notebook(
-                template,
-                files.notebook,
-                parameters,
-                html=files.reviewer_html,
-                log_path=log_path,
-                timeout=timeout,
-                cwd=cwd,
-                kernel=kernel,
-            )
-            print_report(nb, files.pdf, html=files.html, source=files.notebook)
+        for group in groups:
+            for language, parameters in group.parameters_by_language.items():
+                files = group.files_by_language[language]
+                nb = build_notebook(
+                    template,
+                    files.notebook,
+                    parameters,
+                    html=files.reviewer_html,
+                    log_path=log_path,
+                    timeout=timeout,
+                    cwd=cwd,
+                    kernel=kernel,
+                )
+                print_report(nb, files.pdf, html=files.html, source=files.notebook)
+            if on_group_done is not None:
+                on_group_done(group)
 
 
 def build_pdf(notebook: str | Path, pdf: str | Path, *, html: str | Path | None = None) -> Path:

@@ -31,6 +31,9 @@ SCHEMA_VERSION = "1.0"
 # Default of config `smallest_effect_of_interest` (workflow/schemas/config.schema.yaml).
 DEFAULT_SMALLEST_EFFECT = 0.5
 log = logging.getLogger(__name__)
+# One line per step of a year's statistics, with counts (issue 14: a national or 100k-row
+# year must not run silently); the statistics job shows them on the console.
+progress = logging.getLogger("samen_sterker.progress")
 
 
 def check_measurements(measurements: pd.DataFrame, config: Mapping) -> None:
@@ -484,6 +487,8 @@ def analyse_year(
     names = frame.groupby("municipality_code")["municipality"].first()
 
     # Per-municipality statistics feed the comparison table, the funnel and the decisions.
+    progress.info("%d overview: results of %d municipalities (%d rows)", year, len(codes),
+                  len(frame))
     per_municipality = {
         code: outcome_results(frame[frame["municipality_code"] == code], config)
         for code in codes
@@ -522,6 +527,8 @@ def analyse_year(
         if pooled_frame.empty:
             outcomes = _withheld_outcomes(config, municipalities)
             break
+        progress.info("%d overview, %s: pooled analysis of %d rows", year, name,
+                      len(pooled_frame))
         pooled = analyse_outcome(
             pooled_frame,
             name,
@@ -542,6 +549,7 @@ def analyse_year(
         # The funder's view (issue 12) over the published groups only, like every pooled
         # figure; a municipality gets its own row only when it is published on its own.
         own = {code for code, entry in groups["municipalities"].items() if entry["group"] == code}
+        progress.info("%d overview, %s: year model of %d municipalities", year, name, len(own))
         view = funders_view(
             measurements[measurements["municipality_code"].isin(own)],
             pooled_frame,
