@@ -9,8 +9,8 @@ Each scale is MUNICIPALITIESxCOUPLES (per municipality), one cohort year, simula
 package's seeded simulator; every fifth municipality gets 2 couples only (below the
 thresholds), so the decisions have small groups, an "other municipalities" group and
 secondary suppression to work on. Columns: the rule `disclosure` (decisions + audit, one per
-year), the mean `municipality_stats` job (analyse_group with the decisions) and the
-`overview_stats` job (analyse_year with the decisions).
+year), and the two parts of the `year_stats` job: the mean municipality (analyse_group with the
+decisions) and the overview (analyse_year with the decisions).
 """
 
 from __future__ import annotations

@@ -35,6 +35,23 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def notebook_parameters(stats_path: Path, kind: str, lang: str, provenance_path: Path) -> dict:
+    """Papermill parameters of a report template ('municipality' or 'overview') for a stats
+    JSON written by a test beside its overview.json, without the clean tables."""
+    parameters = {
+        "stats_path": str(stats_path),
+        "overview_path": str(stats_path.parent / "overview.json") if kind == "municipality"
+        else "",
+        "provenance_path": str(provenance_path),
+        "data_quality_path": "",
+        "exclusions_path": "",
+        "language": lang,
+    }
+    if kind == "municipality":
+        parameters["measurements_path"] = ""
+    return parameters
+
+
 def snakemake_arguments(project: Path) -> list[str]:
     """Snakemake's arguments as `make` gives them (the workflow profile), on `project`."""
     return ["--cores", "2", "--directory", str(project), "--snakefile", str(project / "Snakefile"),

@@ -26,6 +26,7 @@ from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.reports import build, render
 from samen_sterker.stats import analyse
+from tests.conftest import notebook_parameters
 
 pytestmark = pytest.mark.slow
 
@@ -74,16 +75,7 @@ def reports(tmp_path_factory):
     files = {}
     for kind in ("municipality", "overview"):
         for lang in ("nl", "en"):
-            parameters = {
-                "stats_path": str(out / f"{kind}.json"),
-                "overview_path": str(out / "overview.json") if kind == "municipality" else "",
-                "provenance_path": str(provenance),
-                "data_quality_path": "",
-                "exclusions_path": "",
-                "language": lang,
-            }
-            if kind == "municipality":
-                parameters["measurements_path"] = ""
+            parameters = notebook_parameters(out / f"{kind}.json", kind, lang, provenance)
             notebook = out / f"{kind}.{lang}.ipynb"
             build.build_notebook(TEMPLATES[kind], notebook, parameters, timeout=180, cwd=ROOT)
             meta = nbformat.read(notebook, as_version=4).metadata[build.METADATA_KEY]

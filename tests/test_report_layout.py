@@ -18,6 +18,7 @@ from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.reports import build
 from samen_sterker.stats import analyse
+from tests.conftest import notebook_parameters
 
 pytestmark = pytest.mark.slow
 
@@ -47,21 +48,12 @@ def published_html(tmp_path_factory):
         (out / f"{key}.json").write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
     provenance = out / "provenance.json"
     provenance.write_text(json.dumps({"data_date": f"{year}-07-10T00:00:00Z"}), encoding="utf-8")
-    found = {}
+    found, groups = {}, {kind: [] for kind in TEMPLATES}
     for key in stats:
         kind = "overview" if key == "overview" else "municipality"
         parameters, files = {}, {}
         for lang in LANGUAGES:
-            parameters[lang] = {
-                "stats_path": str(out / f"{key}.json"),
-                "overview_path": str(out / "overview.json") if kind == "municipality" else "",
-                "provenance_path": str(provenance),
-                "data_quality_path": "",
-                "exclusions_path": "",
-                "language": lang,
-            }
-            if kind == "municipality":
-                parameters[lang]["measurements_path"] = ""
+            parameters[lang] = notebook_parameters(out / f"{key}.json", kind, lang, provenance)
             stem = out / f"{key}.{lang}"
             files[lang] = build.ReportFiles(
                 notebook=f"{stem}.ipynb",
@@ -70,7 +62,9 @@ def published_html(tmp_path_factory):
                 pdf=f"{stem}.pdf",
             )
             found[(key, lang)] = Path(files[lang].html)
-        build.build_report(TEMPLATES[kind], parameters, files, timeout=180, cwd=ROOT)
+        groups[kind].append(build.ReportGroup(key, parameters, files))
+    for kind, template in TEMPLATES.items():
+        build.build_reports(template, groups[kind], timeout=180, cwd=ROOT)
     return found
 
 

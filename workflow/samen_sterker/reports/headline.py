@@ -9,7 +9,7 @@ from typing import Any
 
 from samen_sterker.reports import blocks
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.reports.published import available, count_exact, share_text
+from samen_sterker.reports.published import available, count_exact, share_text, withheld_legend
 
 Json = Mapping[str, Any]
 
@@ -106,3 +106,16 @@ def meaning(ctx: ReportContext) -> str:
     sentences.append(ctx.t("meaning_no_control"))
     text = " ".join(sentences)
     return blocks.box(text, "meaning")
+
+
+def privacy_note(ctx: ReportContext, *rules: str) -> str:
+    """The publication rule, the report's own further rules (translation keys) and the one
+    legend for counts not shown exactly: the note on page 1 of every report."""
+    thresholds = ctx.stats["thresholds"]
+    rule = ctx.t(
+        "disclosure_rule",
+        min_respondents=thresholds["min_respondents"],
+        min_couples=thresholds["min_couples"],
+    )
+    sentences = [rule, *(ctx.t(key) for key in rules), withheld_legend(ctx)]
+    return blocks.paragraph(" ".join(sentences), "note")

@@ -4,10 +4,10 @@ that the group is too small to publish.
 
 from __future__ import annotations
 
-from samen_sterker.reports import blocks
+from samen_sterker.reports import blocks, headline
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.reports.headline import before_after_figure, completion_figure, reliable_figure
-from samen_sterker.reports.published import available, published_outcomes, withheld_legend
+from samen_sterker.reports.published import available, published_outcomes
 
 
 def title_block(ctx: ReportContext) -> str:
@@ -75,18 +75,8 @@ def key_figures(ctx: ReportContext) -> str:
 
 
 def privacy_note(ctx: ReportContext) -> str:
-    """The publication rule and the legend for counts not shown exactly, in every report."""
-    thresholds = ctx.stats["thresholds"]
-    return blocks.paragraph(
-        ctx.t(
-            "disclosure_rule",
-            min_respondents=thresholds["min_respondents"],
-            min_couples=thresholds["min_couples"],
-        )
-        + " "
-        + withheld_legend(ctx),
-        "note",
-    )
+    """The publication rule and the legend for counts not shown exactly."""
+    return headline.privacy_note(ctx)
 
 
 def report_title(ctx: ReportContext) -> str:

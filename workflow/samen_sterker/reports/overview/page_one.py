@@ -15,7 +15,6 @@ from samen_sterker.reports.published import (
     available,
     outcomes_in_order,
     pooled_totals_publishable,
-    withheld_legend,
 )
 
 
@@ -106,17 +105,5 @@ def meaning(ctx: ReportContext) -> str:
 
 
 def privacy_note(ctx: ReportContext) -> str:
-    """The publication rule and how small municipalities are protected."""
-    thresholds = ctx.stats["thresholds"]
-    return blocks.paragraph(
-        ctx.t(
-            "disclosure_rule",
-            min_respondents=thresholds["min_respondents"],
-            min_couples=thresholds["min_couples"],
-        )
-        + " "
-        + ctx.t("overview_pooled_rule")
-        + " "
-        + withheld_legend(ctx),
-        "note",
-    )
+    """The publication rule, how small municipalities are protected, and the legend."""
+    return headline.privacy_note(ctx, "overview_pooled_rule")
