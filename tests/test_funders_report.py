@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html as html_module
 import re
 from pathlib import Path
@@ -101,6 +102,12 @@ def test_overview_shows_the_funnel_verdict_and_its_test(balanced, lang):
     assert (verdict in text) is (not dispersion["overdispersed"])
     assert ("2 gemeente(n) staan niet in de grafiek" if lang == "nl"
             else "2 municipality(ies) are not in the chart") in text
+    # The points stand at their effective n (partners are alike), and the axis says so.
+    assert all(p["n_effective"] < p["n"] for p in funnel["points"])
+    html = overview.funnel_section(ctx)
+    svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", html)[1])
+    axis = "gewogen voor stellen" if lang == "nl" else "weighted for couples"
+    assert axis in svg.decode("utf-8")
     appendix = _text(overview.appendix(ctx))
     assert f"χ²({dispersion['df']})" in appendix and dispersion["df"] == 3
     assert ("niet verbreed" if lang == "nl" else "not widened") in appendix

@@ -140,7 +140,12 @@ def funnel_section(ctx: ReportContext) -> str:
             [row["upper_998"] for row in limits],
             funnel["pooled_share"],
             points,
-            axis_label_x=t("axis_funnel_n"),
+            # Partners are alike, so a couple counts as less than two (the effective n).
+            axis_label_x=t(
+                "axis_funnel_n_effective"
+                if any("n_effective" in p for p in drawable)
+                else "axis_funnel_n"
+            ),
             axis_label_y=t("axis_funnel_share"),
             legend_labels=(t("legend_pooled_share"), t("legend_limits_95"), t("legend_limits_998")),
             lang=ctx.lang,
