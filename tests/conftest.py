@@ -35,6 +35,31 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def write_demo_stats(out: Path, codes=None) -> tuple[dict[str, Path], Path]:
+    """The demo cohort's stats JSONs as the stats stage writes them: overview.json and
+    {code}.json for each municipality (all unless `codes`), and a provenance.json with the
+    date of the data. Returns (path by 'overview' or code, provenance path)."""
+    import json
+
+    from samen_sterker import simulate
+    from samen_sterker.config import load_config
+    from samen_sterker.stats import analyse
+
+    config = load_config(REPO / "config" / "config.yaml")
+    measurements = simulate.demo_truth()
+    year = int(measurements["year"].max())
+    stats = {"overview": analyse.analyse_year(measurements, config, year)}
+    for code in sorted(codes or measurements["municipality_code"].unique()):
+        stats[code] = analyse.analyse_group(measurements, config, year, code)
+    paths = {}
+    for key, data in stats.items():
+        paths[key] = out / f"{key}.json"
+        paths[key].write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    provenance = out / "provenance.json"
+    provenance.write_text(json.dumps({"data_date": f"{year}-07-10T00:00:00Z"}), encoding="utf-8")
+    return paths, provenance
+
+
 def notebook_parameters(stats_path: Path, kind: str, lang: str, provenance_path: Path) -> dict:
     """Papermill parameters of a report template ('municipality' or 'overview') for a stats
     JSON written by a test beside its overview.json, without the clean tables."""

@@ -23,10 +23,8 @@ import pypdf
 import pytest
 
 from samen_sterker import simulate
-from samen_sterker.config import load_config
 from samen_sterker.reports import build, render
-from samen_sterker.stats import analyse
-from tests.conftest import notebook_parameters
+from tests.conftest import notebook_parameters, write_demo_stats
 
 pytestmark = pytest.mark.slow
 
@@ -60,22 +58,13 @@ def _missing() -> str | None:
 def reports(tmp_path_factory):
     """HTML and PDF of a demo municipality and the overview, in Dutch and English."""
     out = tmp_path_factory.mktemp("a11y")
-    config = load_config(ROOT / "config" / "config.yaml")
-    measurements = simulate.demo_truth()
-    year = int(measurements["year"].max())
-    code = min(measurements["municipality_code"].unique())
-    stats = {
-        "municipality": analyse.analyse_group(measurements, config, year, code),
-        "overview": analyse.analyse_year(measurements, config, year),
-    }
-    for key, data in stats.items():
-        (out / f"{key}.json").write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    provenance = out / "provenance.json"
-    provenance.write_text(json.dumps({"data_date": f"{year}-07-10T00:00:00Z"}), encoding="utf-8")
+    municipality = min(simulate.demo_truth()["municipality_code"].unique())
+    stats, provenance = write_demo_stats(out, [municipality])
+    stats["municipality"] = stats.pop(municipality)
     files = {}
     for kind in ("municipality", "overview"):
         for lang in ("nl", "en"):
-            parameters = notebook_parameters(out / f"{kind}.json", kind, lang, provenance)
+            parameters = notebook_parameters(stats[kind], kind, lang, provenance)
             notebook = out / f"{kind}.{lang}.ipynb"
             build.build_notebook(TEMPLATES[kind], notebook, parameters, timeout=180, cwd=ROOT)
             meta = nbformat.read(notebook, as_version=4).metadata[build.METADATA_KEY]

@@ -9,16 +9,12 @@ the last is filled to at least FILL_MIN of its height, and no page ends on a hea
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from samen_sterker import simulate
-from samen_sterker.config import load_config
 from samen_sterker.reports import build
-from samen_sterker.stats import analyse
-from tests.conftest import notebook_parameters
+from tests.conftest import notebook_parameters, write_demo_stats
 
 pytestmark = pytest.mark.slow
 
@@ -38,22 +34,13 @@ HEADINGS = {"h1", "h2", "h3", "h4"}
 def published_html(tmp_path_factory):
     """The published HTML of every demo report: {(report, lang): path}."""
     out = tmp_path_factory.mktemp("layout")
-    config = load_config(ROOT / "config" / "config.yaml")
-    measurements = simulate.demo_truth()
-    year = int(measurements["year"].max())
-    stats = {"overview": analyse.analyse_year(measurements, config, year)}
-    for code in sorted(measurements["municipality_code"].unique()):
-        stats[code] = analyse.analyse_group(measurements, config, year, code)
-    for key, data in stats.items():
-        (out / f"{key}.json").write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    provenance = out / "provenance.json"
-    provenance.write_text(json.dumps({"data_date": f"{year}-07-10T00:00:00Z"}), encoding="utf-8")
+    stats, provenance = write_demo_stats(out)
     found, groups = {}, {kind: [] for kind in TEMPLATES}
     for key in stats:
         kind = "overview" if key == "overview" else "municipality"
         parameters, files = {}, {}
         for lang in LANGUAGES:
-            parameters[lang] = notebook_parameters(out / f"{key}.json", kind, lang, provenance)
+            parameters[lang] = notebook_parameters(stats[key], kind, lang, provenance)
             stem = out / f"{key}.{lang}"
             files[lang] = build.ReportFiles(
                 notebook=f"{stem}.ipynb",
