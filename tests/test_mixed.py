@@ -4,7 +4,6 @@ tests/fixtures/reference/make_reference_mixed.R on the committed fixture CSVs)."
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ import pytest
 import scipy.stats
 import statsmodels.formula.api as smf
 from scipy.optimize import approx_fprime
-from statsmodels.regression.mixed_linear_model import MixedLM
 
 from samen_sterker.stats.mixed import MixedModelInputError, fit_dyadic_model, fit_pooled_model
 from samen_sterker.stats.satterthwaite import (
@@ -402,46 +400,68 @@ def test_single_partner_couples_leave_out_couple_term():
 
 
 def test_non_convergence_gives_null_estimates_with_reason(monkeypatch):
-    def failing_fit(self, *args, **kwargs):
-        raise np.linalg.LinAlgError("Singular matrix")
+    # Every optimizer stops without converging: no number may come from such a fit.
+    original = scipy.optimize.minimize
 
-    monkeypatch.setattr(MixedLM, "fit", failing_fit)
+    def unconverged(*args, **kwargs):
+        result = original(*args, **{**kwargs, "options": {"maxiter": 1}})
+        result.success, result.message = False, "stopped after one iteration"
+        return result
+
+    monkeypatch.setattr(scipy.optimize, "minimize", unconverged)
     data, reference = load_case("basic")
     result = fit_dyadic_model(data, reference["timepoints"], "pre")
     assert result["available"] is False
     assert result["converged"] is False
-    assert "lbfgs, bfgs, powell, nm" in result["reason"]
+    assert "L-BFGS-B, Powell, Nelder-Mead" in result["reason"]
     assert "contrasts" not in result and "intercept" not in result
-    assert len(result["warnings"]) == 4
+    assert result["warnings"] == [
+        f"{method}: stopped after one iteration" for method in ("L-BFGS-B", "Powell", "Nelder-Mead")
+    ]
 
 
-def test_guard_against_statsmodels_zero_coefficients(monkeypatch):
-    # statsmodels issue #10239: fe_params silently 0.0. Simulate it; GLS values must be reported.
-    original_fit = MixedLM.fit
+def test_a_derivative_free_optimizer_takes_over_when_lbfgsb_stops(monkeypatch):
+    original = scipy.optimize.minimize
 
-    def zeroed_fit(self, *args, **kwargs):
-        result = original_fit(self, *args, **kwargs)
-        result.fe_params = np.zeros_like(result.fe_params)
+    def lbfgsb_fails(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if kwargs["method"] == "L-BFGS-B":
+            result.success, result.message = False, "ABNORMAL_TERMINATION_IN_LNSRCH"
         return result
 
-    monkeypatch.setattr(MixedLM, "fit", zeroed_fit)
+    monkeypatch.setattr(scipy.optimize, "minimize", lbfgsb_fails)
     data, reference = load_case("basic")
     result = fit_dyadic_model(data, reference["timepoints"], "pre", shared_change=False)
-    assert any("#10239" in w for w in result["warnings"])
+    assert result["optimizer"] == "Powell"
+    assert result["warnings"] == ["L-BFGS-B: ABNORMAL_TERMINATION_IN_LNSRCH"]
     assert_matches_r(result, reference["reml"])
 
 
-def test_warnings_of_the_fit_are_kept_as_data(reml_results):
+def test_boundary_fit_is_reported_as_data(reml_results):
     result, _ = reml_results["boundary"]
-    assert any("boundary" in w for w in result["warnings"])
-    json.dumps(result)  # the whole result is JSON-able
+    assert result["singular"] is True
+    assert "boundary" in result["rule_applied"]
+    json.dumps(result, allow_nan=False)  # the whole result is JSON
 
 
-def test_per_report_model_fits_well_under_a_second():
-    data, reference = load_case("basic")
-    started = time.perf_counter()
-    fit_dyadic_model(data, reference["timepoints"], "pre")
-    assert time.perf_counter() - started < 1.0
+def test_profiled_reml_reaches_statsmodels_optimum_or_beyond():
+    # An independent optimizer (statsmodels MixedLM, its own likelihood code) on the
+    # two-intercept model: our REML log-likelihood is at least its, and the variances agree.
+    data, reference = load_case("missing_post")
+    result = fit_dyadic_model(data, reference["timepoints"], "pre", shared_change=False)
+    sorted_data = data.sort_values("couple_id", kind="mergesort")
+    other = smf.mixedlm(
+        "value ~ C(timepoint, Treatment('pre'))",
+        sorted_data,
+        groups="couple_id",
+        re_formula="1",
+        vc_formula={"participant": "0 + C(participant_id)"},
+    ).fit(reml=True, method=["lbfgs"])
+    assert result["log_likelihood"] >= other.llf - 1e-8
+    assert result["variance_components"]["residual"] == pytest.approx(other.scale, rel=1e-3)
+    assert result["variance_components"]["couple"] == pytest.approx(
+        float(other.cov_re.iloc[0, 0]), rel=1e-2
+    )
 
 
 def test_constant_values_are_unavailable_with_reason():

@@ -94,7 +94,6 @@ def _diagnostics(fit: Fit) -> dict:
         "warnings": list(fit.warnings),
         "rule_applied": "; ".join(fit.rule_applied) if fit.rule_applied else None,
         "log_likelihood": float(fit.loglik),
-        "refinement_loglik_gain": float(fit.refinement_loglik_gain),
     }
 
 

@@ -1,8 +1,9 @@
 """Fitting core of the dyadic mixed models: input checks, random terms, the boundary rule.
 
 Split from `mixed.py` (which assembles the results): this module turns a long table into the
-numpy design, fits one random-effects structure with statsmodels MixedLM, refines it to lme4's
-bounded REML/ML optimum and applies the one boundary rule (docs/methods.md, "Mixed models").
+numpy design, fits one random-effects structure by profiled (RE)ML as lme4 does (block algebra
+by couple, `satterthwaite.py`) and applies the one boundary rule (docs/methods.md, "Mixed
+models").
 
 Random intercepts, all nested within the couple, by name:
 
@@ -15,14 +16,12 @@ Random intercepts, all nested within the couple, by name:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.stats
-from statsmodels.regression.mixed_linear_model import MixedLM, VCSpec
 
 from samen_sterker.stats.satterthwaite import (
     THETA_UPPER_BOUND,
@@ -36,13 +35,13 @@ from samen_sterker.stats.satterthwaite import (
 
 REQUIRED_COLUMNS = ("couple_id", "participant_id", "timepoint", "value")
 RANDOM_TERMS = ("couple", "participant", "couple_timepoint")
-# Tried in this order until one converges (statsmodels' own list, plus two derivative-free).
-OPTIMIZERS = ("lbfgs", "bfgs", "powell", "nm")
+# Tried in this order until one converges: the analytic gradient first, then two
+# derivative-free methods (scipy.optimize names, all bounded to theta >= 0).
+OPTIMIZERS = ("L-BFGS-B", "Powell", "Nelder-Mead")
+# lme4's start: every relative SD theta = sd / sigma at 1.
+THETA_START = 1.0
 # lme4::isSingular(tol = 1e-4): a relative SD theta = sd / sigma below this is a boundary fit.
 SINGULAR_TOLERANCE = 1e-4
-# statsmodels' fixed effects and llf must agree with the numpy GLS/REML to this relative
-# tolerance, else the discrepancy is reported (guard for statsmodels issue #10239).
-CROSS_CHECK_TOLERANCE = 1e-6
 CONFIDENCE = 0.95
 ZERO_RESIDUAL_REASON = (
     "the residual variance is estimated at zero: the values do not vary beyond what the "
@@ -67,7 +66,6 @@ class Fit:
     warnings: list[str] = field(default_factory=list)
     rule_applied: list[str] = field(default_factory=list)
     singular: bool = False
-    refinement_loglik_gain: float = 0.0
     # Wanted terms the data cannot identify (left out before fitting, not estimated at 0).
     unidentified: tuple[str, ...] = ()
 
@@ -203,78 +201,18 @@ def identifiable_terms(codes: Mapping[str, np.ndarray], wanted: Sequence[str]) -
     return terms, notes
 
 
-def _statsmodels_variances(
-    y: np.ndarray,
-    X: np.ndarray,
-    codes: Mapping[str, np.ndarray],
-    terms: tuple[str, ...],
-    reml: bool,
-) -> tuple[dict[str, float], np.ndarray, float, bool, str | None, list[str]]:
-    """Fit MixedLM with the given random terms; return variances, fe, llf and diagnostics."""
+def _least_squares_fit(y, X, codes: Mapping[str, np.ndarray], reml: bool) -> Fit:
+    """No random terms: ordinary least squares, whose (RE)ML variance is closed-form."""
     n = len(y)
-    couples = codes["couple"]
-    if not terms:
-        # No random terms: ordinary least squares, whose (RE)ML variance is closed-form.
-        beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-        rss = float(np.sum((y - X @ beta) ** 2))
-        residual = rss / (n - X.shape[1] if reml else n)
-        if not residual > 1e-12 * max(1.0, float(np.var(y))):
-            raise FitFailed(ZERO_RESIDUAL_REASON, [], converged=True)
-        return {"residual": residual}, beta, np.nan, True, None, []
-    if terms == ("couple",):
-        model = MixedLM(y, X, groups=couples, exog_re=np.ones((n, 1)))
-    elif terms == ("participant",):
-        model = MixedLM(y, X, groups=codes["participant"], exog_re=np.ones((n, 1)))
-    else:
-        # groups = couple; the couple intercept (if kept) is the group's random intercept
-        # (re_formula "1"), every other term a variance component within the couple: without
-        # the couple intercept no couple term would be fitted. VCSpec lists one matrix per
-        # couple in sorted order (MixedLM's group_labels), rows in data order within the
-        # couple (MixedLM's row_indices).
-        components = [t for t in terms if t != "couple"]
-        names, matrices = [], []
-        for term in components:
-            per_couple = [indicator_matrix(codes[term][couples == c]) for c in sorted(set(couples))]
-            matrices.append(per_couple)
-            names.append([[str(j) for j in range(m.shape[1])] for m in per_couple])
-        exog_vc = VCSpec(components, names, matrices)
-        exog_re = np.ones((n, 1)) if "couple" in terms else None
-        model = MixedLM(y, X, groups=couples, exog_re=exog_re, exog_vc=exog_vc)
-    captured: list[str] = []
-    result = None
-    zero_residual = False
-    for method in OPTIMIZERS:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                attempt = model.fit(reml=reml, method=[method])
-            except (np.linalg.LinAlgError, ValueError, FloatingPointError) as error:
-                captured.append(f"{method}: {type(error).__name__}: {error}")
-                attempt = None
-        captured.extend(f"{method}: {w.category.__name__}: {w.message}" for w in caught)
-        if attempt is not None and attempt.converged:
-            if np.isfinite(attempt.scale) and attempt.scale > 0:
-                result = attempt
-                break
-            zero_residual = True
-    if result is None:
-        if zero_residual:
-            raise FitFailed(ZERO_RESIDUAL_REASON, captured, converged=True)
-        raise FitFailed(
-            f"MixedLM did not converge with any of the optimizers {', '.join(OPTIMIZERS)}",
-            captured,
-        )
-    variances = {"residual": float(result.scale)}
-    if terms in (("couple",), ("participant",)):
-        variances[terms[0]] = float(np.asarray(result.cov_re)[0, 0])
-    else:
-        if "couple" in terms:
-            variances["couple"] = float(np.asarray(result.cov_re)[0, 0])
-        for index, term in enumerate(t for t in terms if t != "couple"):
-            variances[term] = float(result.vcomp[index])
-    # statsmodels may return a slightly negative variance at the boundary; clip to the space.
-    variances = {k: max(v, 0.0) for k, v in variances.items()}
-    return variances, np.asarray(result.fe_params), float(result.llf), True, method, captured
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    rss = float(np.sum((y - X @ beta) ** 2))
+    residual = rss / (n - X.shape[1] if reml else n)
+    if not residual > 1e-12 * max(1.0, float(np.var(y))):
+        raise FitFailed(ZERO_RESIDUAL_REASON, [], converged=True)
+    design = _design(y, X, codes, ())
+    variances = {"residual": residual}
+    loglik = log_likelihood(design, np.array([residual]), reml)
+    return Fit((), variances, design, loglik, True, "closed form")
 
 
 def _design(y, X, codes: Mapping[str, np.ndarray], terms) -> MixedDesign:
@@ -283,53 +221,42 @@ def _design(y, X, codes: Mapping[str, np.ndarray], terms) -> MixedDesign:
 
 
 def _fit_terms(y, X, codes: Mapping[str, np.ndarray], terms: tuple[str, ...], reml: bool) -> Fit:
-    """Fit one random-effects structure: statsmodels, then a bounded numpy refinement."""
-    variances, fe_params, llf, converged, method, captured = _statsmodels_variances(
-        y, X, codes, terms, reml
-    )
+    """Fit one random-effects structure by profiled (RE)ML over theta >= 0, as lme4 does.
+
+    lme4 minimises the deviance profiled over beta and sigma from theta = 1 for every term;
+    so does this, with the analytic gradient (L-BFGS-B), and falls back to derivative-free
+    optimizers when that stops without converging.
+    """
+    if not terms:
+        return _least_squares_fit(y, X, codes, reml)
     design = _design(y, X, codes, terms)
-    fit = Fit(terms, variances, design, np.nan, converged, method, list(captured))
-    vector = fit.variance_vector()
-    statsmodels_loglik = log_likelihood(design, vector, reml)
-    beta, _ = gls(design, vector)
-    if np.any(np.abs(beta - fe_params) > CROSS_CHECK_TOLERANCE * (1.0 + np.abs(beta))):
-        # statsmodels issue #10239: coefficients silently 0.0 when a variance is zero. The GLS
-        # estimate at the same variances is the (RE)ML estimate; only GLS values are reported.
-        fit.warnings.append(
-            "statsmodels fixed effects differ from GLS at the same variances (statsmodels issue "
-            "#10239 guard); the GLS values are reported"
-        )
-    if np.isfinite(llf) and abs(llf - statsmodels_loglik) > CROSS_CHECK_TOLERANCE * max(
-        1.0, abs(llf)
-    ):
-        fit.warnings.append("statsmodels log-likelihood differs from the numpy (RE)ML likelihood")
-    fit.loglik = statsmodels_loglik
-    fit.refinement_loglik_gain = 0.0
-    if terms:
-        # statsmodels stops short of the optimum near the boundary (REML log-likelihood 0.1 low
-        # and SEs 1% off on the boundary fixture); lme4's bounded optimum over theta >= 0 is
-        # found from statsmodels' estimate by L-BFGS-B on the profiled deviance.
-        theta_start = np.sqrt(vector[:-1] / vector[-1])
+    captured: list[str] = []
+    for method in OPTIMIZERS:
         try:
-            theta, sigma2, success = optimise_theta(design, theta_start, reml)
-            refined = np.append(theta**2 * sigma2, sigma2)
-            refined_loglik = log_likelihood(design, refined, reml)
+            theta, sigma2, success, message = optimise_theta(
+                design, np.full(len(terms), THETA_START), reml, method
+            )
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as error:
-            # Extreme variance ratios on tiny data; statsmodels' converged estimate stands.
-            fit.warnings.append(f"numpy refinement failed ({type(error).__name__})")
-            refined_loglik, success = -np.inf, True
-        if np.isfinite(refined_loglik) and refined_loglik >= statsmodels_loglik:
-            fit.variances = {t: float(v) for t, v in zip(terms, refined[:-1])}
-            fit.variances["residual"] = float(sigma2)
-            fit.refinement_loglik_gain = refined_loglik - statsmodels_loglik
-            fit.loglik = refined_loglik
-        if not success:
-            fit.warnings.append("numpy refinement of the variance estimates did not converge")
-        elif (
-            fit.variances["residual"] > 0
-            and max(theta_of(fit, t) for t in terms) >= 0.999 * THETA_UPPER_BOUND
-        ):
-            fit.warnings.append("a random-effect SD reached 1000 times the residual SD")
+            # The type only: messages of numerical code may quote data.
+            captured.append(f"{method}: {type(error).__name__}")
+            continue
+        if success and np.isfinite(sigma2):
+            break
+        captured.append(f"{method}: {message}")
+    else:
+        raise FitFailed(
+            f"the (RE)ML optimisation did not converge with any of the optimizers "
+            f"{', '.join(OPTIMIZERS)}",
+            captured,
+        )
+    if not sigma2 > 1e-12 * max(1.0, float(np.var(y))):
+        raise FitFailed(ZERO_RESIDUAL_REASON, captured, converged=True)
+    variances = {t: float(v) for t, v in zip(terms, theta**2 * sigma2)}
+    variances["residual"] = float(sigma2)
+    loglik = log_likelihood(design, np.array([*variances.values()]), reml)
+    fit = Fit(terms, variances, design, loglik, True, method, captured)
+    if max(theta) >= 0.999 * THETA_UPPER_BOUND:
+        fit.warnings.append("a random-effect SD reached 1000 times the residual SD")
     return fit
 
 

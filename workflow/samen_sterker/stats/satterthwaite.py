@@ -160,13 +160,26 @@ class _Workspace:
         return -0.5 * (n * np.log(2 * np.pi) + self.log_det_V + self.quadratic)
 
     @cached_property
-    def _terms(self) -> dict[str, np.ndarray]:
-        """Traces, quadratic forms and p x p matrices per variance (random terms, residual)."""
+    def _score_terms(self) -> dict[str, np.ndarray]:
+        """Traces, quadratic forms and W'S_iW per variance: what the score needs."""
         K1 = self.design.k + 1
         p = self.design.p
         trace_V_inv_S = np.zeros(K1)
         squared_u = np.zeros(K1)
         G = np.zeros((K1, p, p))  # W' S_i W
+        for part in self.parts:
+            V_inv, W, Py, S = part["V_inv"], part["W"], part["Py"], part["S"]
+            for i in range(K1):
+                trace_V_inv_S[i] += float(np.sum(V_inv * S[i]))
+                squared_u[i] += float(np.einsum("ma,mab,mb->", Py, S[i], Py))
+                G[i] += _quad(W, S[i] @ W)
+        return {"trace_V_inv_S": trace_V_inv_S, "squared_u": squared_u, "G": G}
+
+    @cached_property
+    def _terms(self) -> dict[str, np.ndarray]:
+        """The score's terms plus the second-order ones the Hessian needs."""
+        K1 = self.design.k + 1
+        p = self.design.p
         M = np.zeros((K1, K1, p, p))  # W' S_i V^-1 S_j W
         T = np.zeros((K1, K1))  # tr(V^-1 S_i V^-1 S_j)
         a_V_a = np.zeros((K1, K1))  # a_i' V^-1 a_j with a_i = S_i P y
@@ -179,27 +192,16 @@ class _Workspace:
             BW = [Bi @ W for Bi in B]
             V_inv_a = [np.einsum("mab,mb->ma", V_inv, ai) for ai in a]
             for i in range(K1):
-                trace_V_inv_S[i] += float(np.sum(V_inv * S[i]))
-                squared_u[i] += float(np.sum(Py * a[i]))
-                G[i] += _quad(W, SW[i])
                 W_a[i] += np.einsum("msp,ms->p", W, a[i])
                 for j in range(K1):
                     T[i, j] += float(np.einsum("mab,mba->", B[i], B[j]))
                     M[i, j] += _quad(SW[i], BW[j])
                     a_V_a[i, j] += float(np.sum(a[i] * V_inv_a[j]))
-        return {
-            "trace_V_inv_S": trace_V_inv_S,
-            "squared_u": squared_u,
-            "G": G,
-            "M": M,
-            "T": T,
-            "a_V_a": a_V_a,
-            "W_a": W_a,
-        }
+        return {**self._score_terms, "M": M, "T": T, "a_V_a": a_V_a, "W_a": W_a}
 
     def score(self, reml: bool) -> np.ndarray:
         """Gradient of the log-likelihood with respect to the variances phi."""
-        t = self._terms
+        t = self._score_terms
         trace = t["trace_V_inv_S"].copy()
         if reml:
             # tr(P S_i) = tr(V^-1 S_i) - tr(C W' S_i W)
@@ -299,10 +301,8 @@ def satterthwaite(
     }
 
 
-def profiled_deviance(
-    design: MixedDesign, theta: np.ndarray, reml: bool = True
-) -> tuple[float, np.ndarray, float]:
-    """Return -2 log L profiled over sigma, its gradient in theta, and sigma^2 (lme4's scale)."""
+def _profiled(design: MixedDesign, theta: np.ndarray, reml: bool) -> tuple[float, np.ndarray, float]:
+    """Profiled deviance, its gradient in rho = theta^2, and sigma^2 at theta."""
     theta = np.asarray(theta, dtype=float)
     ws = _Workspace(design, np.append(theta**2, 1.0))  # V_1 = V / sigma^2
     dof = design.n - design.p if reml else design.n
@@ -314,31 +314,59 @@ def profiled_deviance(
     deviance = dof * (np.log(2 * np.pi * sigma2) + 1.0) + ws.log_det_V
     if reml:
         deviance += ws.log_det_information
-    # Envelope theorem: d dev/d theta_k = -2 dl/dphi_k * d phi_k/d theta_k at sigma-hat. At
-    # phi = s2 * phi_1 the trace part of the score scales with 1/s2 and the quadratic part
-    # with 1/s2^2.
-    t = ws._terms
+    # Envelope theorem: d dev/d rho_k = -2 dl/dphi_k * d phi_k/d rho_k at sigma-hat, with
+    # phi_k = rho_k s2. At phi = s2 * phi_1 the trace part of the score scales with 1/s2 and
+    # the quadratic part with 1/s2^2.
+    t = ws._score_terms
     trace = t["trace_V_inv_S"][:-1].copy()
     if reml:
         trace -= np.einsum("pq,iqp->i", ws.C, t["G"][:-1])
     score = -0.5 * trace / sigma2 + 0.5 * t["squared_u"][:-1] / sigma2**2
-    gradient = -2.0 * score * 2.0 * theta * sigma2
-    return float(deviance), gradient, float(sigma2)
+    return float(deviance), -2.0 * score * sigma2, float(sigma2)
+
+
+def profiled_deviance(
+    design: MixedDesign, theta: np.ndarray, reml: bool = True
+) -> tuple[float, np.ndarray, float]:
+    """Return -2 log L profiled over sigma, its gradient in theta, and sigma^2 (lme4's scale)."""
+    deviance, gradient_rho, sigma2 = _profiled(design, theta, reml)
+    return deviance, gradient_rho * 2.0 * np.asarray(theta, dtype=float), sigma2
 
 
 def optimise_theta(
-    design: MixedDesign, theta_start: np.ndarray, reml: bool = True
-) -> tuple[np.ndarray, float, bool]:
-    """Minimise the profiled deviance over theta >= 0 (lme4's bounds); return theta, s2, success."""
-    result = scipy.optimize.minimize(
-        lambda t: profiled_deviance(design, t, reml)[:2],
-        np.asarray(theta_start, dtype=float),
-        jac=True,
-        method="L-BFGS-B",
-        # lme4 bounds theta below by 0 only; the upper bound (a random-effect SD 1000 times the
-        # residual SD) keeps V well conditioned on degenerate data and never binds otherwise.
-        bounds=[(0.0, THETA_UPPER_BOUND)] * design.k,
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
-    )
-    theta = np.asarray(result.x, dtype=float)
-    return theta, profiled_deviance(design, theta, reml)[2], bool(result.success)
+    design: MixedDesign, theta_start: np.ndarray, reml: bool = True, method: str = "L-BFGS-B"
+) -> tuple[np.ndarray, float, bool, str]:
+    """Minimise the profiled deviance over theta >= 0 (lme4's bounds).
+
+    Returns theta, sigma^2 at theta, whether the optimizer converged, and its message. With
+    the gradient (L-BFGS-B) the search runs over rho = theta^2: in theta the gradient of a
+    term at 0 is 0 whatever the data, so a search that touches the bound would stay there
+    (lme4 avoids this with the derivative-free BOBYQA); in rho it is the variance score.
+    """
+    start = np.asarray(theta_start, dtype=float)
+    # lme4 bounds theta below by 0 only; the upper bound (a random-effect SD 1000 times the
+    # residual SD) keeps V well conditioned on degenerate data and never binds otherwise.
+    if method == "L-BFGS-B":
+        result = scipy.optimize.minimize(
+            lambda rho: _profiled(design, np.sqrt(rho), reml)[:2],
+            start**2,
+            jac=True,
+            method=method,
+            bounds=[(0.0, THETA_UPPER_BOUND**2)] * design.k,
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
+        )
+        theta = np.sqrt(np.clip(result.x, 0.0, THETA_UPPER_BOUND**2))
+    else:
+        result = scipy.optimize.minimize(
+            lambda theta: _profiled(design, theta, reml)[0],
+            start,
+            method=method,
+            bounds=[(0.0, THETA_UPPER_BOUND)] * design.k,
+            options={
+                "Powell": {"xtol": 1e-10, "ftol": 1e-14, "maxiter": 20000},
+                "Nelder-Mead": {"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000},
+            }[method],
+        )
+        theta = np.clip(np.asarray(result.x, dtype=float), 0.0, THETA_UPPER_BOUND)
+    sigma2 = _profiled(design, theta, reml)[2]
+    return theta, sigma2, bool(result.success), str(result.message)
