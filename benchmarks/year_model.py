@@ -15,7 +15,10 @@ municipalities of varying size, and 342 municipalities of 80 couples (about 100,
 - before (`--before N ...`): `fit_pooled_model`, the fixed municipality x time model the
   overview fitted until now (issue 14 measured it at 13 s, 101 s and 3,273 CPU-s / 4.15 GB for
   30, 100 and 342 municipalities; run only the small sizes on a shared machine);
-- `--lme4`: R's lme4 + lmerTest on the same data, same formula (if Rscript is installed),
+- dyadic: `fit_dyadic_model`, the primary couple-level model on every row of the year (the
+  overview's pooled headline fit; issue 14 measured 440 s on a 100k-row export while it
+  started from statsmodels MixedLM);
+- `--lme4`: R's lme4 + lmerTest on the same data, same formulas (if Rscript is installed),
   timed inside R (lmer fit and summary with Satterthwaite df).
 
 Every measurement runs in its own process, so its peak RSS is its own.
@@ -48,6 +51,13 @@ co <- summary(fit, ddf = "Satterthwaite")$coefficients
 t1 <- proc.time() - t0
 cat(sprintf("%.3f %.3f %.6f\n", t1[["elapsed"]], t1[["user.self"]] + t1[["sys.self"]],
             co[2, "df"]))
+t0 <- proc.time()
+fit <- lmer(value ~ timepoint + (1 | couple_id) + (1 | couple_id:participant_id) +
+            (1 | couple_id:timepoint), data = d, REML = TRUE)
+co <- summary(fit, ddf = "Satterthwaite")$coefficients
+t1 <- proc.time() - t0
+cat(sprintf("%.3f %.3f %.6f\n", t1[["elapsed"]], t1[["user.self"]] + t1[["sys.self"]],
+            co[2, "df"]))
 """
 
 
@@ -65,7 +75,7 @@ def one(method: str, size: str) -> None:
     import numpy as np
 
     from samen_sterker.stats.funders_model import COUPLE_TERMS, fit_year_model
-    from samen_sterker.stats.mixed import fit_pooled_model
+    from samen_sterker.stats.mixed import fit_dyadic_model, fit_pooled_model
     from samen_sterker.stats.mixed_fit import identifiable_terms, level_codes, prepare
     from samen_sterker.stats.year_model import fit_year, satterthwaite
 
@@ -82,6 +92,8 @@ def one(method: str, size: str) -> None:
         out["df_change"] = fit_year_model(data, "pre", "post")["pooled_change"]["df"]
     elif method == "before":
         fit_pooled_model(data, ["pre", "post"], "pre")
+    elif method == "dyadic":
+        out["df_change"] = fit_dyadic_model(data, ["pre", "post"], "pre")["contrasts"]["post"]["df"]
     out.update(
         rows=len(data),
         wall=time.perf_counter() - wall,
@@ -93,7 +105,7 @@ def one(method: str, size: str) -> None:
 
 
 def lme4(size: str) -> dict | None:
-    """lme4's time on the same data (None without Rscript)."""
+    """lme4's times on the same data, year model then dyadic model (None without Rscript)."""
     if shutil.which("Rscript") is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,13 +119,11 @@ def lme4(size: str) -> dict | None:
             text=True,
             check=True,
         )
-    wall, cpu, df = (float(x) for x in done.stdout.split())
+    lines = [[float(x) for x in line.split()] for line in done.stdout.strip().splitlines()]
     return {
-        "wall": wall,
-        "cpu": cpu,
-        "df_change": df,
-        "peak_rss_mb": int(done.stderr.strip().splitlines()[-1]) / 1024,
-    }
+        model: {"wall": wall, "cpu": cpu, "df_change": df}
+        for model, (wall, cpu, df) in zip(("year model", "dyadic"), lines)
+    } | {"peak_rss_mb": int(done.stderr.strip().splitlines()[-1]) / 1024}
 
 
 def run(method: str, size: str) -> dict:
@@ -137,25 +147,29 @@ def main() -> None:
         one(*args.one)
         return
     print(
-        f"{'size':>5} {'rows':>7} {'method':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12}"
+        f"{'size':>5} {'rows':>7} {'method':<16} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12}"
         f" {'df(change)':>11}"
     )
     for size in args.sizes:
-        methods = ["after_fit", "after_all"] + (["before"] if size in args.before else [])
+        methods = ["after_fit", "after_all", "dyadic"] + (
+            ["before"] if size in args.before else []
+        )
         for method in methods:
             r = run(method, size)
             df = f"{r['df_change']:11.3f}" if "df_change" in r else ""
             print(
-                f"{size:>5} {r['rows']:>7} {method:<10} {r['wall']:8.2f} {r['cpu']:8.2f} "
+                f"{size:>5} {r['rows']:>7} {method:<16} {r['wall']:8.2f} {r['cpu']:8.2f} "
                 f"{r['peak_rss_mb']:12.0f} {df}",
                 flush=True,
             )
         if args.lme4 and (r := lme4(size)) is not None:
-            print(
-                f"{size:>5} {'':>7} {'lme4':<10} {r['wall']:8.2f} {r['cpu']:8.2f} "
-                f"{r['peak_rss_mb']:12.0f} {r['df_change']:11.3f}",
-                flush=True,
-            )
+            for model in ("year model", "dyadic"):
+                print(
+                    f"{size:>5} {'':>7} {'lme4 ' + model:<16} {r[model]['wall']:8.2f} "
+                    f"{r[model]['cpu']:8.2f} {r['peak_rss_mb']:12.0f} "
+                    f"{r[model]['df_change']:11.3f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

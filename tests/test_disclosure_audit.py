@@ -123,3 +123,18 @@ def test_verdict_is_relative_to_the_group_size():
     assert verdict(Interval(0, 3), Interval(0, 20), 5).startswith("disclosed: fewer")
     assert verdict(Interval(0, 4), Interval(0, 20), 5) == "safe"
     assert verdict(Interval(5, 9), Interval(0, 20), 5) == "safe"
+
+
+def test_a_fractional_lp_vertex_is_solved_as_the_integer_program():
+    # 2 a = b + 1 with b >= 0: the linear program's least a is 0.5 (b = 0); the least
+    # integer a is 1 (b = 1). The interval must be the integer one, as brute force says.
+    problem = Problem(
+        values={"a": 1, "b": 1, "one": 1},
+        relations=[Relation((("a", 2.0), ("b", -1.0), ("one", -1.0)))],
+        published={"one": Published.exact(1), "a": Published.range(0, 4),
+                   "b": Published.withheld()},
+    )
+    derived = derive(problem, problem.published, ["a", "b"])
+    expected = brute_force(problem, ceiling=7)
+    assert (derived["a"].low, derived["a"].high) == expected["a"] == (1, 4)
+    assert (derived["b"].low, derived["b"].high) == expected["b"] == (1, 7)

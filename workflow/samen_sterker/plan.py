@@ -41,7 +41,7 @@ ANALYSIS_KEYS = (
 )
 
 # Packages whose versions can change the numbers: part of the statistics' identity.
-NUMERIC_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels", "pingouin")
+NUMERIC_PACKAGES = ("numpy", "scipy", "highspy", "pandas", "statsmodels", "pingouin")
 
 
 # -- the sheet of exports, per cohort year ---------------------------------------------------

@@ -24,6 +24,7 @@ REPORTED_PACKAGES = (
     "pandas",
     "numpy",
     "scipy",
+    "highspy",
     "statsmodels",
     "pingouin",
     "pandera",

@@ -7,9 +7,9 @@ Primary model (per outcome and group), in lme4 syntax:
 timepoint treatment-coded against the baseline. The couple x timepoint intercept is the
 change both partners go through together; without it partners' changes count as independent
 and the SE of a change is too small (docs/methods.md). `shared_change=False` fits the earlier
-two-intercept model, kept as a check. Variances are estimated by statsmodels MixedLM (REML by
-default) and refined to lme4's bounded optimum (`mixed_fit.py`); fixed effects, their
-covariance (X'V^-1X)^-1 and Satterthwaite df are then computed in numpy at those variances
+two-intercept model, kept as a check. Variances are estimated by profiled REML (by default)
+over lme4's bounded parameters (`mixed_fit.py`); fixed effects, their covariance
+(X'V^-1X)^-1 and Satterthwaite df are then computed in numpy at those variances
 (`satterthwaite.py`), which reproduces lme4's vcov and lmerTest's df. See docs/methods.md,
 "Mixed models", for the boundary rule and all choices.
 """

@@ -26,8 +26,6 @@ import scipy.stats
 from samen_sterker.stats.satterthwaite import (
     THETA_UPPER_BOUND,
     MixedDesign,
-    gls,
-    indicator_matrix,
     log_likelihood,
     optimise_theta,
     satterthwaite,
@@ -132,7 +130,7 @@ def prepare(
     out = data.loc[values.notna(), list(columns)].copy()
     out["value"] = values[values.notna()].astype(float)
     out["_order"] = out["timepoint"].map(order)
-    # MixedLM's variance components need the rows grouped by couple (statsmodels trap).
+    # One order whatever the export's: the same data give the same blocks and the same numbers.
     out = out.sort_values(["couple_id", "participant_id", "_order"], kind="mergesort")
     return out.drop(columns="_order").reset_index(drop=True)
 

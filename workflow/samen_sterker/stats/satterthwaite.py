@@ -93,14 +93,6 @@ class MixedDesign:
         return groups
 
 
-def indicator_matrix(codes: np.ndarray) -> np.ndarray:
-    """Return the n x q 0/1 matrix mapping each row to its level (levels in sorted order)."""
-    _, index = np.unique(codes, return_inverse=True)
-    matrix = np.zeros((len(codes), int(index.max()) + 1 if len(codes) else 0))
-    matrix[np.arange(len(codes)), index] = 1.0
-    return matrix
-
-
 def _quad(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Sum over blocks of left_b' right_b for stacked (m, s, a) and (m, s, b) arrays."""
     return np.einsum("msa,msb->ab", left, right)
@@ -226,12 +218,6 @@ class _Workspace:
     def covariance_jacobian(self) -> np.ndarray:
         """dC/dphi_i as an array (K+1, p, p): C W' S_i W C."""
         return np.einsum("pq,iqr,rs->ips", self.C, self._terms["G"], self.C)
-
-
-def gls(design: MixedDesign, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the GLS fixed effects and their covariance (X'V^-1X)^-1 (lme4's vcov)."""
-    ws = _Workspace(design, variances)
-    return ws.beta, ws.C
 
 
 def log_likelihood(design: MixedDesign, variances: np.ndarray, reml: bool = True) -> float:
