@@ -26,6 +26,11 @@ import scipy.optimize
 # lmerTest's tolerance for a zero eigenvalue of the deviance Hessian (as_lmerModLT, tol=1e-8).
 EIGEN_TOLERANCE = 1e-8
 THETA_UPPER_BOUND = 1e3
+# L-BFGS-B's line search can stop ("ABNORMAL") when the deviance no longer changes at machine
+# precision; its point is accepted when the projected gradient in rho is at most this (the
+# first-order conditions of the bounded optimum; lme4's own check, on the scaled gradient, is
+# 2e-3).
+PROJECTED_GRADIENT_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -342,6 +347,15 @@ def optimise_theta(
             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500},
         )
         theta = np.sqrt(np.clip(result.x, 0.0, THETA_UPPER_BOUND**2))
+        if not result.success:
+            gradient = np.asarray(result.jac, dtype=float)
+            projected = np.where(
+                result.x <= 0.0,
+                np.minimum(gradient, 0.0),
+                np.where(result.x >= THETA_UPPER_BOUND**2, np.maximum(gradient, 0.0), gradient),
+            )
+            if np.all(np.abs(projected) <= PROJECTED_GRADIENT_TOLERANCE):
+                result.success = True
     else:
         result = scipy.optimize.minimize(
             lambda theta: _profiled(design, theta, reml)[0],
