@@ -365,16 +365,8 @@ def trend(
     return {"available": True, "years": years, "by_outcome": by_outcome}
 
 
-def analyse_group(
-    measurements: pd.DataFrame,
-    config: dict,
-    year: int,
-    municipality_code: str,
-    decisions: Mapping | None = None,
-) -> dict:
-    """The stats JSON of one municipality in one cohort year (see docs/stats-json.md), cut to
-    what the year's disclosure decisions publish (computed here when not given)."""
-    check_measurements(measurements, config)
+def municipal_frame(measurements: pd.DataFrame, year: int, municipality_code: str) -> pd.DataFrame:
+    """The rows of one municipality in one cohort year (an error when there are none)."""
     frame = measurements[
         (measurements["year"] == year) & (measurements["municipality_code"] == municipality_code)
     ]
@@ -382,6 +374,38 @@ def analyse_group(
         raise ValueError(
             f"measurements: no rows for municipality_code {municipality_code} and year {year}"
         )
+    return frame
+
+
+def municipal_outcomes(frame: pd.DataFrame, config: Mapping) -> dict:
+    """Every outcome's statistics of one municipality, before the disclosure decisions (its own
+    report's, and the overview's comparison rows are taken from them)."""
+    roles = timepoint_roles(config)
+    thresholds = thresholds_of(config)
+    return {
+        name: analyse_outcome(
+            frame, name, outcome, roles, thresholds,
+            smallest_effect=smallest_effect_of(config, name),
+        )
+        for name, outcome in config["outcomes"].items()
+    }
+
+
+def analyse_group(
+    measurements: pd.DataFrame,
+    config: dict,
+    year: int,
+    municipality_code: str,
+    decisions: Mapping | None = None,
+    outcomes: Mapping[str, dict] | None = None,
+) -> dict:
+    """The stats JSON of one municipality in one cohort year (see docs/stats-json.md), cut to
+    what the year's disclosure decisions publish (computed here when not given).
+
+    outcomes: its `municipal_outcomes`, when the caller has them already.
+    """
+    check_measurements(measurements, config)
+    frame = municipal_frame(measurements, year, municipality_code)
     if decisions is None:
         decisions = year_decisions(measurements, config, year)
     roles = timepoint_roles(config)
@@ -405,15 +429,11 @@ def analyse_group(
             "outcomes": blocks,
             "trend": {"available": False, "reason": "withheld"},
         }
+    if outcomes is None:
+        outcomes = municipal_outcomes(frame, config)
     outcomes = {
-        name: publishable_outcome(
-            analyse_outcome(
-                frame, name, outcome, roles, thresholds,
-                smallest_effect=smallest_effect_of(config, name),
-            ),
-            decisions, municipality_code, name,
-        )
-        for name, outcome in config["outcomes"].items()
+        name: publishable_outcome(result, decisions, municipality_code, name)
+        for name, result in outcomes.items()
     }
     primary = outcomes[primary_outcome(config)]["publication"]
     publication = group_publication(frame, roles["order"], primary, thresholds)
@@ -466,13 +486,20 @@ def _withheld_outcomes(config: Mapping, municipalities: list[dict]) -> dict:
 
 
 def analyse_year(
-    measurements: pd.DataFrame, config: dict, year: int, decisions: Mapping | None = None
+    measurements: pd.DataFrame,
+    config: dict,
+    year: int,
+    decisions: Mapping | None = None,
+    municipal: Mapping[str, dict] | None = None,
 ) -> dict:
     """The pooled overview JSON of one cohort year (see docs/stats-json.md).
 
     Pooled figures are computed over the published groups only (each published municipality,
     and "other municipalities" when those together meet the thresholds): subtracting the
     municipal reports from them never gives a withheld municipality.
+
+    municipal: `municipal_outcomes` of every published municipality, when the caller has them
+    (rule year_stats computes them once for both the overview and each municipality's JSON).
     """
     from samen_sterker.disclosure.year import group_frame, outcome_results
 
@@ -489,10 +516,13 @@ def analyse_year(
     # Per-municipality statistics feed the comparison table, the funnel and the decisions.
     progress.info("%d overview: results of %d municipalities (%d rows)", year, len(codes),
                   len(frame))
-    per_municipality = {
-        code: outcome_results(frame[frame["municipality_code"] == code], config)
-        for code in codes
-    }
+    if municipal is not None and decisions is not None:
+        per_municipality = dict(municipal)
+    else:
+        per_municipality = {
+            code: outcome_results(frame[frame["municipality_code"] == code], config)
+            for code in codes
+        }
     if decisions is None:
         from samen_sterker.disclosure.year import disclose
 
