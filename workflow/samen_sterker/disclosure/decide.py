@@ -353,6 +353,11 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
     problem.published = published
 
     # Secondary suppression: withhold the smallest exact count next to each disclosed one.
+    neighbours: dict[str, set[str]] = {}
+    for relation in problem.relations:
+        cells_of_relation = [cell for cell, _ in relation.terms]
+        for cell in cells_of_relation:
+            neighbours.setdefault(cell, set()).update(cells_of_relation)
     cache: dict = {}
     while True:
         findings = audit(problem, protected, width, cache)
@@ -363,9 +368,7 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
         for finding in disclosed:
             candidates = sorted(
                 (problem.values[c], c)
-                for relation in problem.relations
-                if any(cell == finding.cell for cell, _ in relation.terms)
-                for c, _ in relation.terms
+                for c in neighbours.get(finding.cell, ())
                 if c in protected and published[c].how == EXACT
             )
             if candidates:
