@@ -81,10 +81,10 @@ benchmark: $(STAMP) benchmark-readability
 	$(BIN)/python benchmarks/rebuilds.py
 	$(BIN)/python benchmarks/year_model.py
 
-## benchmark-national: N=342 simulated municipalities, raw exports to every PDF, vs the naive loop
+## benchmark-national: N=342 simulated municipalities, raw exports to every PDF, vs the naive loop (LANGUAGES=nl: Dutch reports only)
 N ?= 342
 benchmark-national: $(STAMP)
-	$(BIN)/python benchmarks/national.py --n $(N) --cores 2
+	$(BIN)/python benchmarks/national.py --n $(N) --cores 2 $(if $(LANGUAGES),--languages $(LANGUAGES))
 
 ## benchmark-readability: sentence length and Flesch-Douma of the built reports (runs `make` first)
 benchmark-readability: run

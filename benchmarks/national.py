@@ -281,6 +281,9 @@ def main() -> None:
                         help="municipalities the naive loop renders (every language)")
     parser.add_argument("--seed", type=int, default=20240342)
     parser.add_argument("--keep", type=Path, help="keep the project copy here (a new folder)")
+    parser.add_argument("--languages", nargs="+",
+                        help="report languages instead of config.yaml's (e.g. nl: one report "
+                             "per municipality, as when issue 14 measured its before figures)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="national-") as scratch:
@@ -288,7 +291,12 @@ def main() -> None:
         shutil.rmtree(project / "results", ignore_errors=True)
         shutil.rmtree(project / "logs", ignore_errors=True)
         cohort = write_national_project(project, args.n, args.seed)
-        config = yaml.safe_load((project / "config/config.yaml").read_text("utf-8"))
+        config_path = project / "config/config.yaml"
+        config = yaml.safe_load(config_path.read_text("utf-8"))
+        if args.languages:
+            config["languages"] = args.languages
+            config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                   encoding="utf-8")
         languages = list(config.get("languages") or [config.get("language", "nl")])
         print(f"cohort: {cohort['municipalities']} municipalities, {cohort['participants']:,} "
               f"participants (largest {cohort['largest']}), {cohort['exports']} exports, "
