@@ -22,7 +22,8 @@ from dataclasses import replace
 
 from samen_sterker.config import load_config
 from samen_sterker.simulate import SimulationParameters, simulate_measurements
-from samen_sterker.stats.analyse import analyse_group, analyse_year, year_decisions
+from samen_sterker.stats.analyse import analyse_group, year_decisions
+from samen_sterker.stats.pooled import analyse_year
 
 
 def peak_rss_mb() -> float:

@@ -17,7 +17,8 @@ import time
 
 from samen_sterker.config import load_config
 from samen_sterker.simulate import SimulationParameters, simulate_measurements
-from samen_sterker.stats.analyse import analyse_group, analyse_year
+from samen_sterker.stats.analyse import analyse_group
+from samen_sterker.stats.pooled import analyse_year
 
 
 def peak_rss_mb() -> float:

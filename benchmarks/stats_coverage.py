@@ -155,7 +155,7 @@ def estimate(data) -> dict[str, tuple]:
         )
         post = model.get("contrasts", {}).get("post", {}) if model.get("available") else {}
         out[method] = (post.get("ci_low"), post.get("ci_high"), post.get("p"))
-    # The headline: the primary model on baseline and course end only (stats/analyse.py).
+    # The headline: the primary model on baseline and course end only (stats/outcome.py).
     course = rating[rating["timepoint"].isin(["pre", "post"])].reset_index(drop=True)
     model = fit_dyadic_model(course, ["pre", "post"], "pre")
     post = model.get("contrasts", {}).get("post", {}) if model.get("available") else {}

@@ -43,12 +43,12 @@ def write_demo_stats(out: Path, codes=None) -> tuple[dict[str, Path], Path]:
 
     from samen_sterker import simulate
     from samen_sterker.config import load_config
-    from samen_sterker.stats import analyse
+    from samen_sterker.stats import analyse, pooled
 
     config = load_config(REPO / "config" / "config.yaml")
     measurements = simulate.demo_truth()
     year = int(measurements["year"].max())
-    stats = {"overview": analyse.analyse_year(measurements, config, year)}
+    stats = {"overview": pooled.analyse_year(measurements, config, year)}
     for code in sorted(codes or measurements["municipality_code"].unique()):
         stats[code] = analyse.analyse_group(measurements, config, year, code)
     paths = {}

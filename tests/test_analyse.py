@@ -10,9 +10,10 @@ import pytest
 
 from samen_sterker.config import load_config
 from samen_sterker.simulate import DEMO_PARAMETERS, SimulationParameters, simulate_measurements
-from samen_sterker.stats.analyse import analyse_group, analyse_year
+from samen_sterker.stats.analyse import analyse_group
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.output import read_measurements, tidy_tables, write_stats
+from samen_sterker.stats.pooled import analyse_year
 from samen_sterker.targets import MUNICIPAL_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]

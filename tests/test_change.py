@@ -9,13 +9,14 @@ from scipy import stats
 
 from samen_sterker.config import load_config
 from samen_sterker.simulate import DEMO_PARAMETERS, RATING, simulate_measurements
-from samen_sterker.stats.analyse import analyse_group, smallest_effect_of
+from samen_sterker.stats.analyse import analyse_group
 from samen_sterker.stats.change import (
     READINGS,
     headline_change,
     interval_reading,
     minimal_detectable_effect,
 )
+from samen_sterker.stats.outcome import smallest_effect_of
 
 ROOT = Path(__file__).resolve().parents[1]
 

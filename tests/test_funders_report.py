@@ -18,7 +18,8 @@ from samen_sterker.simulate import (
     SimulationParameters,
     simulate_measurements,
 )
-from samen_sterker.stats.analyse import analyse_group, analyse_year
+from samen_sterker.stats.analyse import analyse_group
+from samen_sterker.stats.pooled import analyse_year
 
 ROOT = Path(__file__).resolve().parents[1]
 

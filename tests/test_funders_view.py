@@ -11,7 +11,6 @@ import pytest
 
 from samen_sterker.config import load_config
 from samen_sterker.simulate import SimulationParameters, simulate_measurements
-from samen_sterker.stats.analyse import analyse_year, timepoint_roles
 from samen_sterker.stats.change_trend import couple_mean_change, slope
 from samen_sterker.stats.funnel import (
     couple_icc,
@@ -19,7 +18,9 @@ from samen_sterker.stats.funnel import (
     interpolated_limit,
     overdispersion,
 )
+from samen_sterker.stats.outcome import timepoint_roles
 from samen_sterker.stats.participation import wide_scores
+from samen_sterker.stats.pooled import analyse_year
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = json.loads((ROOT / "tests/fixtures/reference/funnel/reference.json").read_text())

@@ -23,7 +23,8 @@ from samen_sterker.config import load_config
 from samen_sterker.disclosure.audit import Problem, Published, Relation, audit
 from samen_sterker.reports import municipal, overview, published
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.stats import analyse
+from samen_sterker.stats import analyse, pooled
+from samen_sterker.stats.outcome import analyse_outcome, timepoint_roles
 
 Spec = simulate.MunicipalitySpec
 PRIMARY, OTHER_OUTCOME = "relationship_rating", "couple_satisfaction"
@@ -45,7 +46,7 @@ def _build(config, specs, seed, **params):
     }
     return {
         "groups": groups,
-        "overview": analyse.analyse_year(measurements, config, 2024, decisions),
+        "overview": pooled.analyse_year(measurements, config, 2024, decisions),
         "decisions": decisions,
         "measurements": measurements,
     }
@@ -293,9 +294,9 @@ def test_the_written_year_audit_catches_an_overview_share_beside_a_withheld_coun
     reliable = year["groups"][code]["outcomes"][OTHER_OUTCOME]["reliable_change"]
     assert reliable["improved"]["count"] is None  # withheld in the report (by hand: 1 single
     # partner, 0-4 unchanged and deteriorated, so improved is withheld to protect them)
-    truth = analyse.analyse_outcome(
+    truth = analyse_outcome(
         year["measurements"].query("municipality_code == @code"), OTHER_OUTCOME,
-        config["outcomes"][OTHER_OUTCOME], analyse.timepoint_roles(config),
+        config["outcomes"][OTHER_OUTCOME], timepoint_roles(config),
         {"min_respondents": 10, "min_couples": 5}, fit_mixed=False,
     )["reliable_change"]
     for row in year["overview"]["outcomes"][OTHER_OUTCOME]["comparison"]:
@@ -550,9 +551,9 @@ def test_small_classes_read_as_bounds_that_hold(small_parts):
     seen = set()
     measurements = small_parts["measurements"]
     for code, stats in small_parts["groups"].items():
-        truth = analyse.analyse_outcome(
+        truth = analyse_outcome(
             measurements[measurements["municipality_code"] == code],
-            OTHER_OUTCOME, config["outcomes"][OTHER_OUTCOME], analyse.timepoint_roles(config),
+            OTHER_OUTCOME, config["outcomes"][OTHER_OUTCOME], timepoint_roles(config),
             {"min_respondents": 10, "min_couples": 5}, fit_mixed=False,
         )["reliable_change"]
         reliable = stats["outcomes"][OTHER_OUTCOME]["reliable_change"]

@@ -23,7 +23,7 @@ from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.reports import municipal, overview
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.stats import analyse
+from samen_sterker.stats import analyse, pooled
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "workflow" / "samen_sterker" / "reports" / "translations.yaml"
@@ -50,7 +50,7 @@ def demo():
     year = int(measurements["year"].max())
     return {
         "codes": codes,
-        "overview": analyse.analyse_year(measurements, config, year),
+        "overview": pooled.analyse_year(measurements, config, year),
         **{code: analyse.analyse_group(measurements, config, year, code) for code in codes},
     }
 

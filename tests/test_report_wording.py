@@ -21,7 +21,7 @@ from samen_sterker.config import load_config
 from samen_sterker.reports import municipal, overview
 from samen_sterker.reports.context import ReportContext
 from samen_sterker.reports.translations import load_translations
-from samen_sterker.stats import analyse
+from samen_sterker.stats import analyse, pooled
 from samen_sterker.stats.change import READINGS
 
 # Claims the design cannot carry, as they were worded before issue 11 or could be worded again.
@@ -61,7 +61,7 @@ def cohort():
     return {
         BIG: analyse.analyse_group(measurements, config, 2024, BIG),
         OTHER: analyse.analyse_group(measurements, config, 2024, OTHER),
-        "overview": analyse.analyse_year(measurements, config, 2024),
+        "overview": pooled.analyse_year(measurements, config, 2024),
     }
 
 

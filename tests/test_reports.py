@@ -18,7 +18,7 @@ from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.reports import blocks, figures, municipal, overview, published
 from samen_sterker.reports.context import ReportContext, source_date
-from samen_sterker.stats import analyse
+from samen_sterker.stats import analyse, pooled
 from samen_sterker.stats import change as analyse_change
 
 BIG, OTHER, SMALL = "GM9999", "GM9998", "GM9997"
@@ -49,7 +49,7 @@ def cohort():
         BIG: analyse.analyse_group(measurements, config, 2024, BIG),
         OTHER: analyse.analyse_group(measurements, config, 2024, OTHER),
         SMALL: analyse.analyse_group(measurements, config, 2024, SMALL),
-        "overview": analyse.analyse_year(measurements, config, 2024),
+        "overview": pooled.analyse_year(measurements, config, 2024),
     }
 
 

@@ -18,7 +18,7 @@ import pytest
 from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.reports import build
-from samen_sterker.stats import analyse
+from samen_sterker.stats import analyse, pooled
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = {
@@ -44,7 +44,7 @@ def stats_files(tmp_path_factory):
     files = {
         BIG: analyse.analyse_group(measurements, config, 2024, BIG),
         SMALL: analyse.analyse_group(measurements, config, 2024, SMALL),
-        "overview": analyse.analyse_year(measurements, config, 2024),
+        "overview": pooled.analyse_year(measurements, config, 2024),
     }
     paths = {}
     for key, data in files.items():

@@ -10,7 +10,7 @@ from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.reports import municipal, reviewer
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.stats import analyse
+from samen_sterker.stats import analyse, pooled
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +21,7 @@ def ctx():
     measurements = simulate.demo_truth()
     code = min(measurements["municipality_code"].unique())
     stats = analyse.analyse_group(measurements, config, 2024, code)
-    return ReportContext(stats=stats, lang="nl", overview=analyse.analyse_year(measurements, config, 2024))
+    return ReportContext(stats=stats, lang="nl", overview=pooled.analyse_year(measurements, config, 2024))
 
 
 def test_every_printed_number_is_traced_with_its_text_and_json_path(ctx):

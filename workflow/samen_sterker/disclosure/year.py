@@ -17,8 +17,8 @@ from samen_sterker.disclosure.decide import (
     publication_cell,
     thresholds_of,
 )
-from samen_sterker.stats.analyse import analyse_outcome, timepoint_roles
 from samen_sterker.stats.funnel import common_threshold_classes, common_threshold_counts
+from samen_sterker.stats.outcome import analyse_outcome, timepoint_roles
 
 AUDIT_COLUMNS = ["cell", "published_as", "derivable_low", "derivable_high", "prior_low",
                  "prior_high", "verdict"]

@@ -1,6 +1,6 @@
 """The funder's view of one outcome in the overview: year model, funnel and trend (issue 12).
 
-Called from `analyse.analyse_year`; every per-municipality row is keyed by
+Called from `pooled.analyse_year`; every per-municipality row is keyed by
 `municipality_code`, so disclosure rules can drop withheld municipalities before reporting.
 """
 

@@ -45,7 +45,7 @@ def _flat(prefix: str, obj: dict) -> dict:
 
 def _year_model_rows(outcome: str, model: dict) -> list[dict]:
     """One row per municipality of the year model: raw and pooled change, rank interval.
-    Only municipalities published on their own have rows (stats/analyse.py cuts the rest)."""
+    Only municipalities published on their own have rows (stats/pooled.py cuts the rest)."""
     if not model.get("available"):
         return []
     rows = []

@@ -15,12 +15,12 @@ import pandas as pd
 
 from samen_sterker.stats.analyse import (
     analyse_group,
-    analyse_year,
     municipal_frame,
     municipal_outcomes,
     progress,
 )
 from samen_sterker.stats.output import write_stats
+from samen_sterker.stats.pooled import analyse_year
 from samen_sterker.targets import MUNICIPAL_TABLES
 
 

@@ -74,7 +74,7 @@ def comparison_section(ctx: ReportContext) -> str:
 def _pooled_estimate(ctx: ReportContext, primary: str) -> str:
     """The municipality's own change beside its partially pooled one from the overview's year
     model, with one sentence on shrinkage. The overview JSON holds a row only for a
-    municipality published on its own (stats/analyse.py), so nothing else can be shown."""
+    municipality published on its own (stats/pooled.py), so nothing else can be shown."""
     overview, t = ctx.overview or {}, ctx.t
     model = overview.get("outcomes", {}).get(primary, {}).get("year_model") or {}
     if not model or not pooled_totals_publishable(overview):
