@@ -505,3 +505,20 @@ def test_tiny_or_degenerate_samples_give_valid_json(seed):
     result = fit_dyadic_model(subset, reference["timepoints"], "pre")
     json.dumps(result, allow_nan=False)
     assert result["available"] is False or "intercept" in result
+
+
+def test_no_residual_variation_beyond_the_persons_is_unavailable():
+    # Each person's scores are their own level plus the same change: the participant term fits
+    # them exactly, the REML likelihood rises without bound as the residual variance goes to
+    # 0 (theta at its bound of 1000). No finite estimate exists, so no SE may be reported.
+    levels = {"c1A": 4.0, "c1B": 6.0, "c2A": 5.0, "c2B": 8.0, "c3A": 3.0, "c3B": 7.5}
+    rows = [
+        {"couple_id": person[:2], "participant_id": person, "timepoint": timepoint,
+         "value": level + (1.5 if timepoint == "post" else 0.0)}
+        for person, level in levels.items()
+        for timepoint in ("pre", "post")
+    ]
+    result = fit_dyadic_model(pd.DataFrame(rows), ["pre", "post"], "pre")
+    assert result["available"] is False
+    assert "residual variance is estimated at zero" in result["reason"]
+    assert "contrasts" not in result

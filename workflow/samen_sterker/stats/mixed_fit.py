@@ -247,15 +247,15 @@ def _fit_terms(y, X, codes: Mapping[str, np.ndarray], terms: tuple[str, ...], re
             f"{', '.join(OPTIMIZERS)}",
             captured,
         )
-    if not sigma2 > 1e-12 * max(1.0, float(np.var(y))):
+    # A random-effect SD at its bound of 1000 residual SDs: the likelihood still rises as the
+    # residual variance goes to 0 (a handful of couples whose values the random terms fit
+    # exactly), so there is no finite estimate and its SEs would be meaningless.
+    if not sigma2 > 1e-12 * max(1.0, float(np.var(y))) or max(theta) >= 0.999 * THETA_UPPER_BOUND:
         raise FitFailed(ZERO_RESIDUAL_REASON, captured, converged=True)
     variances = {t: float(v) for t, v in zip(terms, theta**2 * sigma2)}
     variances["residual"] = float(sigma2)
     loglik = log_likelihood(design, np.array([*variances.values()]), reml)
-    fit = Fit(terms, variances, design, loglik, True, method, captured)
-    if max(theta) >= 0.999 * THETA_UPPER_BOUND:
-        fit.warnings.append("a random-effect SD reached 1000 times the residual SD")
-    return fit
+    return Fit(terms, variances, design, loglik, True, method, captured)
 
 
 def theta_of(fit: Fit, term: str) -> float:
