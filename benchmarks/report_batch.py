@@ -215,16 +215,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20240342)
     parser.add_argument("--keep", type=Path, help="keep the project copy here (a new folder)")
     parser.add_argument("--reuse", type=Path, help="a project kept by --keep")
+    parser.add_argument("--out", type=Path, help="keep the batch's files here (to compare)")
     parser.add_argument("--profile", choices=("parent", "kernel"))
+    parser.add_argument("--profile-out", type=Path, help="also write the parent's pstats here")
     args = parser.parse_args()
     for key, value in ENVIRONMENT.items():
         os.environ.setdefault(key, value)
 
     with tempfile.TemporaryDirectory(prefix="report-batch-") as scratch:
         project = prepare_project(args, Path(scratch))
-        staging = Path(scratch) / "staging"
+        staging = args.out or Path(scratch) / "staging"
         for folder in ("notebooks", "reports"):
-            (staging / folder).mkdir(parents=True)
+            (staging / folder).mkdir(parents=True, exist_ok=True)
         sys.path.insert(0, str(project / "workflow"))
         groups = batch_groups(project, staging)
         if args.profile == "kernel":
@@ -237,7 +239,8 @@ def main() -> None:
         timer = instrument(clock)
         marks: list[float] = []
         started_cpu, started_wall = clock(), time.perf_counter()
-        profiler = cProfile.Profile() if args.profile == "parent" else None
+        # CPU time, not wall time: waiting for the kernel is not this process's cost.
+        profiler = cProfile.Profile(time.process_time) if args.profile == "parent" else None
         if profiler:
             profiler.enable()
         os.chdir(project)
@@ -263,6 +266,8 @@ def main() -> None:
         seconds = timer.cpu[step] if step != "other" else total - sum(timer.cpu.values())
         print(f"{step:<22}{seconds:>8.1f}{seconds / reports:>12.2f}{seconds / total:>8.0%}")
     if profiler:
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
