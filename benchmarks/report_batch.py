@@ -29,6 +29,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+# This checkout's package, before any installed copy (the kernel runs the project copy's,
+# which prepare_project keeps equal to this one).
+sys.path.insert(0, str(REPO / "workflow"))
 
 from benchmarks.national import ENVIRONMENT, YEAR, write_national_project
 from tests.conftest import copy_project
@@ -57,6 +61,8 @@ class CpuClock:
     def __init__(self) -> None:
         self.me = psutil.Process()
         self.gone: dict[int, float] = {}
+        self.kernel = 0.0  # the children's part, as of the last call
+        self.kernel_rss = 0  # the kernel's largest RSS seen
 
     def __call__(self) -> float:
         total = time.process_time()
@@ -64,15 +70,19 @@ class CpuClock:
             try:
                 times = child.cpu_times()
                 self.gone[child.pid] = times.user + times.system
+                self.kernel_rss = max(self.kernel_rss, child.memory_info().rss)
             except psutil.Error:
                 pass
         # A kernel that has exited keeps its last sampled CPU (the batch shuts it down last).
-        return total + sum(self.gone.values())
+        self.kernel = sum(self.gone.values())
+        return total + self.kernel
 
 
 def prepare_project(args: argparse.Namespace, scratch: Path) -> Path:
     """A project copy with the national cohort, run up to the reports' inputs."""
-    if args.reuse:
+    if args.reuse:  # the kernel imports the project's copy of the code: this checkout's
+        for folder in ("workflow/samen_sterker", "notebooks"):
+            shutil.copytree(REPO / folder, args.reuse / folder, dirs_exist_ok=True)
         return args.reuse
     project = copy_project(args.keep or scratch / "project")
     shutil.rmtree(project / "results", ignore_errors=True)
@@ -144,26 +154,30 @@ class StepTimer:
     def __init__(self, clock: CpuClock) -> None:
         self.clock = clock
         self.cpu: dict[str, float] = defaultdict(float)
-        self.stack: list[tuple[str, float]] = []
+        self.kernel: dict[str, float] = defaultdict(float)  # the kernel's part of each step
+        self.stack: list[tuple[str, float, float]] = []
 
     def wrap(self, owner: object, name: str, step: str) -> None:
         function: Callable = getattr(owner, name)
 
-        def timed(*args, **kwargs):
+        def charge(step: str, started: float, kernel_started: float) -> tuple[float, float]:
             now = self.clock()
+            self.cpu[step] += now - started
+            self.kernel[step] += self.clock.kernel - kernel_started
+            return now, self.clock.kernel
+
+        def timed(*args, **kwargs):
+            now, kernel = self.clock(), self.clock.kernel
             if self.stack:  # pause the enclosing step
-                outer, started = self.stack[-1]
-                self.cpu[outer] += now - started
-            self.stack.append((step, now))
+                outer, started, kernel_started = self.stack[-1]
+                now, kernel = charge(outer, started, kernel_started)
+            self.stack.append((step, now, kernel))
             try:
                 return function(*args, **kwargs)
             finally:
-                now = self.clock()
-                _, started = self.stack.pop()
-                self.cpu[step] += now - started
+                now, kernel = charge(*self.stack.pop())
                 if self.stack:
-                    outer, _ = self.stack[-1]
-                    self.stack[-1] = (outer, now)
+                    self.stack[-1] = (self.stack[-1][0], now, kernel)
 
         setattr(owner, name, timed)
 
@@ -227,7 +241,6 @@ def main() -> None:
         staging = args.out or Path(scratch) / "staging"
         for folder in ("notebooks", "reports"):
             (staging / folder).mkdir(parents=True, exist_ok=True)
-        sys.path.insert(0, str(project / "workflow"))
         groups = batch_groups(project, staging)
         if args.profile == "kernel":
             profile_kernel(project, groups[0])
@@ -257,14 +270,19 @@ def main() -> None:
     print(f"batch: {len(groups)} municipalities x {languages} languages = {reports} reports "
           f"(project of {len(list((project / f'results/stats/{YEAR}').glob('*.json'))) - 1} "
           f"municipalities); load {os.getloadavg()[0]:.2f}")
-    print(f"wall {wall:.1f} s, CPU {total:.1f} s (this process and the kernel)")
+    print(f"wall {wall:.1f} s, CPU {total:.1f} s (this process and the kernel); peak RSS: "
+          f"this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
+          f"kernel {clock.kernel_rss / 2**20:.0f} MB (sampled at each step)")
     print(f"CPU per report, whole batch: {total / reports:.2f} s; first municipality "
           f"(kernel start, first imports): {first_group:.2f} s; every later report: "
           f"{steady:.2f} s")
-    print(f"{'step':<22}{'CPU s':>8}{'per report':>12}{'share':>8}")
+    print(f"{'step':<22}{'CPU s':>8}{'per report':>12}{'of it kernel':>14}{'share':>8}")
     for step in (*STEPS, "other"):
         seconds = timer.cpu[step] if step != "other" else total - sum(timer.cpu.values())
-        print(f"{step:<22}{seconds:>8.1f}{seconds / reports:>12.2f}{seconds / total:>8.0%}")
+        kernel = timer.kernel[step] if step != "other" else clock.kernel - sum(
+            timer.kernel.values())
+        print(f"{step:<22}{seconds:>8.1f}{seconds / reports:>12.2f}{kernel / reports:>14.2f}"
+              f"{seconds / total:>8.0%}")
     if profiler:
         if args.profile_out:
             profiler.dump_stats(args.profile_out)
