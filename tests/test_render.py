@@ -207,6 +207,34 @@ def test_body_html_has_stable_cell_ids():
     assert not re.search(r"random-\d", first)
 
 
+def test_reused_exporters_give_a_fresh_exporters_html_after_another_notebook(tmp_path):
+    """One exporter per kind serves a whole batch (issue 14): an export after another
+    notebook's equals that of an exporter built for it alone."""
+    from nbconvert import HTMLExporter
+
+    first, other = _report_notebook(3), _report_notebook(40)
+    other.cells[3].outputs[0]["data"]["text/html"] = "<h1>Een andere gemeente</h1>"
+    render.notebook_body_html(other)
+    render.notebook_to_reviewer_html(other, tmp_path / "other.html")
+    body = render.notebook_body_html(first)
+    reviewer = render.notebook_to_reviewer_html(first, tmp_path / "first.html").read_text("utf-8")
+
+    published_nb = _report_notebook(3)
+    published_nb.cells = [published_nb.cells[3]]
+    published_nb.cells[0].outputs = [published_nb.cells[0].outputs[i] for i in (0, 3)]
+    published_nb.cells[0]["id"] = "cell-0"
+    fresh_body, _ = HTMLExporter(template_name="basic", exclude_input=True,
+                                 exclude_input_prompt=True, exclude_output_prompt=True,
+                                 ).from_notebook_node(published_nb)
+    assert body == fresh_body and "Een andere gemeente" not in body
+    reviewer_nb = _report_notebook(3)
+    for index, cell in enumerate(reviewer_nb.cells):
+        cell["id"] = f"cell-{index}"
+    fresh_reviewer, _ = HTMLExporter(template_name="lab").from_notebook_node(reviewer_nb)
+    assert reviewer == render._EXTERNAL_SCRIPT.sub("", fresh_reviewer)
+    assert "Een andere gemeente" not in reviewer
+
+
 # --- execution ------------------------------------------------------------------------------
 
 

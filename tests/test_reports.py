@@ -469,6 +469,39 @@ def test_reviewer_slope_plot_data_are_complete_pairs_without_codes(tmp_path):
     )
 
 
+def test_slope_plot_pairs_of_each_municipality_from_one_read_and_a_changed_file_reread(
+    tmp_path,
+):
+    """A batch's kernel reads the measurements once for every municipality (issue 14): each
+    still gets its own rows only, and a rewritten file is read again."""
+    import pandas as pd
+
+    from samen_sterker.reports import reviewer
+
+    def write(values):
+        pd.DataFrame([
+            {"municipality": name, "municipality_code": code, "year": year,
+             "couple_id": f"{code}-K1", "participant_id": f"{code}-K1-A", "timepoint": time,
+             "outcome": "relationship_rating", "value": value}
+            for (name, code, year), (before, after) in values.items()
+            for time, value in (("pre", before), ("post", after))
+        ]).to_csv(path, index=False)
+
+    def pairs(code, year=2024):
+        return reviewer.paired_values(path, year=year, municipality_code=code,
+                                      outcome="relationship_rating", start="pre", end="post"
+                                      ).to_dict("records")
+
+    path = tmp_path / "measurements.csv"
+    write({("A", "0363", 2024): (4.0, 7.0), ("B", "0014", 2024): (5.0, 6.0),
+           ("A", "0363", 2023): (1.0, 2.0)})
+    assert pairs("0363") == [{"couple": 0, "partner": 0, "start": 4.0, "end": 7.0}]
+    assert pairs("0014") == [{"couple": 0, "partner": 0, "start": 5.0, "end": 6.0}]
+    assert pairs("0363", 2023) == [{"couple": 0, "partner": 0, "start": 1.0, "end": 2.0}]
+    write({("A", "0363", 2024): (3.5, 9.25), ("B", "0014", 2024): (5.0, 6.0)})
+    assert pairs("0363") == [{"couple": 0, "partner": 0, "start": 3.5, "end": 9.25}]
+
+
 def test_chart_tick_labels_follow_the_report_language():
     dutch, english = figures.LocaleFormatter("nl"), figures.LocaleFormatter("en")
     assert dutch.format_ticks([0.0, 0.5, 1.0, 1.5]) == ["0,0", "0,5", "1,0", "1,5"]

@@ -52,7 +52,7 @@ def build_notebook(
     the executed notebook as written. `kernel`: a started kernel (render.shared_kernel).
     """
     epoch = report_epoch(parameters["stats_path"], parameters.get("provenance_path"))
-    notebook = render.execute_notebook(
+    nb = render.run_notebook(
         template,
         notebook,
         parameters,
@@ -61,10 +61,8 @@ def build_notebook(
         cwd=cwd,
         source_date_epoch_value=epoch,
         kernel=kernel,
+        metadata={METADATA_KEY: {"lang": parameters["language"], "source_date_epoch": epoch}},
     )
-    nb = nbformat.read(notebook, as_version=4)
-    nb.metadata[METADATA_KEY] = {"lang": parameters["language"], "source_date_epoch": epoch}
-    render.write_atomically(notebook, nbformat.writes(nb).encode("utf-8") + b"\n")
     if html is not None:
         render.notebook_to_reviewer_html(nb, html)
     return nb

@@ -9,6 +9,7 @@ notebook + same SOURCE_DATE_EPOCH => same bytes.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import html
 import os
@@ -191,7 +192,9 @@ def shared_kernel(
     if source_date_epoch_value is not None:
         env["SOURCE_DATE_EPOCH"] = str(int(source_date_epoch_value))
     manager = KernelManager(kernel_name=kernel_name)
-    manager.start_kernel(cwd=str(cwd) if cwd is not None else None, env=env)
+    manager.start_kernel(
+        cwd=str(cwd) if cwd is not None else None, env=env, extra_arguments=_KERNEL_ARGUMENTS
+    )
     try:
         yield manager
     finally:
@@ -201,10 +204,17 @@ def shared_kernel(
 # Run silently (no history, no execution count) before each notebook in a shared kernel: an
 # empty namespace and a new history session whose execution count starts at 1 again (only
 # resetting the count makes IPython's history database complain, in the notebook's output).
+# The reset ends with a full garbage collection, which walked every object of pandas,
+# matplotlib and the report code each time (0.14 of a report's 1.8 CPU-s, issue 14); what
+# survives it is live, so it is frozen out of later collections (gc.freeze) and each reset
+# only walks what the previous report made.
 _RESET_KERNEL = (
     "import matplotlib.pyplot\nmatplotlib.pyplot.close('all')\n"
-    "get_ipython().reset(new_session=True)\n"
+    "get_ipython().reset(new_session=True)\n__import__('gc').freeze()\n"
 )
+# The shared kernel keeps its input history in memory: not in the home folder's SQLite file,
+# which every notebook's new session wrote to (and two report jobs at once contend for).
+_KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
 
 def _reset_kernel(manager: Any, timeout: int) -> None:
@@ -240,6 +250,30 @@ def execute_notebook(
     left at output, and NotebookExecutionError names the cell. `kernel` (from shared_kernel)
     runs it in an already started kernel, reset first; its cwd and date are the kernel's.
     """
+    run_notebook(
+        template, output, parameters, log_path=log_path, timeout=timeout,
+        kernel_name=kernel_name, cwd=cwd, source_date_epoch_value=source_date_epoch_value,
+        kernel=kernel,
+    )
+    return Path(output)
+
+
+def run_notebook(
+    template: str | Path,
+    output: str | Path,
+    parameters: Mapping[str, Any],
+    *,
+    log_path: str | Path | None = None,
+    timeout: int = DEFAULT_EXECUTION_TIMEOUT,
+    kernel_name: str = "python3",
+    cwd: str | Path | None = None,
+    source_date_epoch_value: int | None = None,
+    kernel: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> nbformat.NotebookNode:
+    """`execute_notebook`, returning the executed notebook as written; `metadata` is added to
+    the notebook's metadata before it is written (once: reading and writing a notebook
+    validates it against its schema, a tenth of a report's cost at national size)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -275,6 +309,7 @@ def execute_notebook(
             )
         nb = nbformat.read(tmp_path, as_version=4)
         normalise_executed_notebook(nb)
+        nb.metadata.update(copy.deepcopy(dict(metadata or {})))
         write_atomically(output, nbformat.writes(nb).encode("utf-8") + b"\n")
     except PapermillExecutionError as error:
         message, details = _describe_failure(error, template)
@@ -285,7 +320,7 @@ def execute_notebook(
         raise
     finally:
         tmp_path.unlink(missing_ok=True)
-    return output
+    return nb
 
 
 def _append_log(log_path: str | Path | None, text: str) -> None:
@@ -320,8 +355,6 @@ def notebook_body_html(
     remove_cell_tags: frozenset[str] | set[str] = PDF_REMOVE_CELL_TAGS,
 ) -> str:
     """Return the outputs of a notebook as an HTML fragment: no input cells, no prompts."""
-    from nbconvert import HTMLExporter
-
     remove = set(remove_cell_tags)
     nb = _read_notebook(notebook)
     # Markdown cells are the reviewer's commentary; every sentence of the report itself is an
@@ -341,14 +374,30 @@ def notebook_body_html(
             and output.get("output_type") != "stream"  # print() is for the reviewer
         ]
     _stable_cell_ids(nb)
-    exporter = HTMLExporter(
+    body, _ = _published_exporter().from_notebook_node(nb)
+    return body
+
+
+# One exporter per kind and process: building one loads and compiles its Jinja2 templates,
+# which cost more than the export itself (issue 14: a batch exports 2 x 40 notebooks).
+# An export starts from fresh resources, so a reused exporter gives the same bytes (tested).
+@functools.cache
+def _published_exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
         template_name="basic",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nb)
-    return body
+
+
+@functools.cache
+def _reviewer_exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab")
 
 
 def html_document(
@@ -419,12 +468,9 @@ def notebook_to_reviewer_html(
     notebook: str | Path | nbformat.NotebookNode, output: str | Path
 ) -> Path:
     """Write the reviewer's HTML copy of an executed notebook: code, outputs and all."""
-    from nbconvert import HTMLExporter
-
     nb = _read_notebook(notebook)
     _stable_cell_ids(nb)
-    exporter = HTMLExporter(template_name="lab")
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _reviewer_exporter().from_notebook_node(nb)
     # No scripts from CDNs: the copy must open offline and tell no third party who reads it.
     body = _EXTERNAL_SCRIPT.sub("", body)
     output = Path(output)

@@ -11,6 +11,7 @@ printed and unrounded, with the stats JSON paths that hold it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,16 +40,12 @@ def paired_values(
 
     Codes are replaced by anonymous numbers in sorted order, so nothing identifying leaves.
     """
-    table = pd.read_csv(
-        measurements_csv,
-        dtype={"municipality_code": str, "couple_id": str, "participant_id": str},
+    stat = Path(measurements_csv).stat()
+    by_group = _measurements_by_group(
+        str(Path(measurements_csv).resolve()), stat.st_mtime_ns, stat.st_size
     )
-    group = table[
-        (table["year"] == int(year))
-        & (table["municipality_code"] == municipality_code)
-        & (table["outcome"] == outcome)
-        & (table["timepoint"].isin([start, end]))
-    ]
+    table = by_group.get((int(year), municipality_code), _NO_MEASUREMENTS)
+    group = table[(table["outcome"] == outcome) & (table["timepoint"].isin([start, end]))]
     wide = group.pivot_table(
         index=["couple_id", "participant_id"], columns="timepoint", values="value"
     ).dropna(subset=[c for c in (start, end)], how="any")
@@ -59,6 +56,28 @@ def paired_values(
     return wide.rename(columns={start: "start", end: "end"})[
         ["couple", "partner", "start", "end"]
     ].reset_index(drop=True)
+
+
+_NO_MEASUREMENTS = pd.DataFrame(
+    columns=["year", "municipality_code", "couple_id", "participant_id", "timepoint",
+             "outcome", "value"]
+)
+
+
+# A batch's kernel makes the reports of many municipalities (issue 14): it reads the year's
+# table once, not once per report (71,000 rows at national size), and keeps each group's rows.
+# The key holds the file's size and modification time, so a changed file is read again.
+@functools.lru_cache(maxsize=1)
+def _measurements_by_group(
+    path: str, mtime_ns: int, size: int
+) -> dict[tuple[int, str], pd.DataFrame]:
+    table = pd.read_csv(
+        path, dtype={"municipality_code": str, "couple_id": str, "participant_id": str}
+    )
+    return {
+        (int(year), str(code)): rows
+        for (year, code), rows in table.groupby(["year", "municipality_code"], sort=False)
+    }
 
 
 def slope_chart(
