@@ -22,8 +22,8 @@ single process from rusage, and the peak of the summed RSS of the pipeline's pro
 sampled), and the pipeline's CPU per stage (each job process and its children, sampled every
 0.2 s and attributed to the stage by the script the job runs).
 
-At N=342 the pooled overview statistics took about 55 minutes before the block-algebra
-rewrite; stay at N <= 60 unless that has landed (the per-stage split shows its share).
+At N=342 the whole run takes about a quarter of an hour on 2 idle cores (README, "Speed at
+national size"); N=20-40 takes a few minutes.
 """
 
 from __future__ import annotations

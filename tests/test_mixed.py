@@ -239,16 +239,21 @@ def test_profiled_deviance_gradient_equals_finite_differences(reml):
     np.testing.assert_allclose(gradient, numeric, rtol=1e-5)
 
 
-def test_numpy_reml_likelihood_equals_statsmodels_llf():
-    data, _ = load_case("missing_post")
-    data = data.sort_values("couple_id", kind="mergesort")
-    result = smf.mixedlm(
+def statsmodels_two_intercept_fit(data: pd.DataFrame):
+    """statsmodels MixedLM's REML fit of the two-intercept model (an independent implementation)."""
+    return smf.mixedlm(
         "value ~ C(timepoint, Treatment('pre'))",
         data,
         groups="couple_id",
         re_formula="1",
         vc_formula={"participant": "0 + C(participant_id)"},
     ).fit(reml=True, method=["lbfgs"])
+
+
+def test_numpy_reml_likelihood_equals_statsmodels_llf():
+    data, _ = load_case("missing_post")
+    data = data.sort_values("couple_id", kind="mergesort")
+    result = statsmodels_two_intercept_fit(data)
     design = MixedDesign(
         data["value"].to_numpy(float),
         np.asarray(result.model.exog),
@@ -472,14 +477,7 @@ def test_profiled_reml_reaches_statsmodels_optimum_or_beyond():
     # two-intercept model: our REML log-likelihood is at least its, and the variances agree.
     data, reference = load_case("missing_post")
     result = fit_dyadic_model(data, reference["timepoints"], "pre", shared_change=False)
-    sorted_data = data.sort_values("couple_id", kind="mergesort")
-    other = smf.mixedlm(
-        "value ~ C(timepoint, Treatment('pre'))",
-        sorted_data,
-        groups="couple_id",
-        re_formula="1",
-        vc_formula={"participant": "0 + C(participant_id)"},
-    ).fit(reml=True, method=["lbfgs"])
+    other = statsmodels_two_intercept_fit(data.sort_values("couple_id", kind="mergesort"))
     assert result["log_likelihood"] >= other.llf - 1e-8
     assert result["variance_components"]["residual"] == pytest.approx(other.scale, rel=1e-3)
     assert result["variance_components"]["couple"] == pytest.approx(

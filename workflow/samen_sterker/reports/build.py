@@ -52,7 +52,7 @@ def build_notebook(
     the executed notebook as written. `kernel`: a started kernel (render.shared_kernel).
     """
     epoch = report_epoch(parameters["stats_path"], parameters.get("provenance_path"))
-    nb = render.run_notebook(
+    nb = render.execute_notebook(
         template,
         notebook,
         parameters,

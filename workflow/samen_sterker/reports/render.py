@@ -242,38 +242,18 @@ def execute_notebook(
     cwd: str | Path | None = None,
     source_date_epoch_value: int | None = None,
     kernel: Any = None,
-) -> Path:
-    """Execute a report template with papermill and write the executed notebook atomically.
+    metadata: Mapping[str, Any] | None = None,
+) -> nbformat.NotebookNode:
+    """Execute a report template with papermill, write the executed notebook atomically and
+    return it as written.
 
     Parameters go in as a dict (never papermill's `-p` strings, which turn '0363' into 363).
     On failure the failing cell and its traceback are appended to log_path, no notebook is
     left at output, and NotebookExecutionError names the cell. `kernel` (from shared_kernel)
     runs it in an already started kernel, reset first; its cwd and date are the kernel's.
-    """
-    run_notebook(
-        template, output, parameters, log_path=log_path, timeout=timeout,
-        kernel_name=kernel_name, cwd=cwd, source_date_epoch_value=source_date_epoch_value,
-        kernel=kernel,
-    )
-    return Path(output)
-
-
-def run_notebook(
-    template: str | Path,
-    output: str | Path,
-    parameters: Mapping[str, Any],
-    *,
-    log_path: str | Path | None = None,
-    timeout: int = DEFAULT_EXECUTION_TIMEOUT,
-    kernel_name: str = "python3",
-    cwd: str | Path | None = None,
-    source_date_epoch_value: int | None = None,
-    kernel: Any = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> nbformat.NotebookNode:
-    """`execute_notebook`, returning the executed notebook as written; `metadata` is added to
-    the notebook's metadata before it is written (once: reading and writing a notebook
-    validates it against its schema, a tenth of a report's cost at national size)."""
+    `metadata` is added to the notebook's metadata before it is written (once: reading and
+    writing a notebook validates it against its schema, a tenth of a report's cost at
+    national size)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
