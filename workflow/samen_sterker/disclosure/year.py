@@ -18,7 +18,7 @@ from samen_sterker.disclosure.decide import (
     thresholds_of,
 )
 from samen_sterker.stats.funnel import common_threshold_classes, common_threshold_counts
-from samen_sterker.stats.outcome import analyse_outcome, timepoint_roles
+from samen_sterker.stats.outcome import every_outcome, timepoint_roles
 
 AUDIT_COLUMNS = ["cell", "published_as", "derivable_low", "derivable_high", "prior_low",
                  "prior_high", "verdict"]
@@ -74,12 +74,7 @@ def group_frame(frame_year: pd.DataFrame, groups: Mapping, group: str) -> pd.Dat
 
 def outcome_results(frame: pd.DataFrame, config: Mapping) -> dict:
     """analyse_outcome of every configured outcome of a group, without mixed models."""
-    roles = timepoint_roles(config)
-    thresholds = thresholds_of(config)
-    return {
-        name: analyse_outcome(frame, name, outcome, roles, thresholds, fit_mixed=False)
-        for name, outcome in config["outcomes"].items()
-    }
+    return every_outcome(frame, config, fit_mixed=False)
 
 
 def disclose(frame_year: pd.DataFrame, config: Mapping,

@@ -11,9 +11,8 @@ from samen_sterker.config import primary_outcome
 from samen_sterker.disclosure.apply import hidden_outcome, publishable_outcome
 from samen_sterker.disclosure.decide import thresholds_of
 from samen_sterker.stats.outcome import (
-    analyse_outcome,
     check_measurements,
-    smallest_effect_of,
+    every_outcome,
     timepoint_roles,
 )
 from samen_sterker.stats.participation import (
@@ -64,15 +63,7 @@ def municipal_frame(measurements: pd.DataFrame, year: int, municipality_code: st
 def municipal_outcomes(frame: pd.DataFrame, config: Mapping) -> dict:
     """Every outcome's statistics of one municipality, before the disclosure decisions (its own
     report's, and the overview's comparison rows are taken from them)."""
-    roles = timepoint_roles(config)
-    thresholds = thresholds_of(config)
-    return {
-        name: analyse_outcome(
-            frame, name, outcome, roles, thresholds,
-            smallest_effect=smallest_effect_of(config, name),
-        )
-        for name, outcome in config["outcomes"].items()
-    }
+    return every_outcome(frame, config)
 
 
 def analyse_group(

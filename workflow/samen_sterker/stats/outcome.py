@@ -12,6 +12,7 @@ import pandas as pd
 
 from samen_sterker.canonical import MEASUREMENT_COLUMNS
 from samen_sterker.config import primary_outcome
+from samen_sterker.disclosure.decide import thresholds_of
 from samen_sterker.stats.attrition import tipping_point
 from samen_sterker.stats.change import headline_change
 from samen_sterker.stats.descriptives import describe
@@ -244,3 +245,16 @@ def _regression_to_the_mean(
         outcome.get("population_mean"),
         bool(outcome.get("higher_is_better", True)),
     )
+
+
+def every_outcome(frame: pd.DataFrame, config: Mapping, fit_mixed: bool = True) -> dict:
+    """analyse_outcome of every configured outcome of one group (see fit_mixed there)."""
+    roles = timepoint_roles(config)
+    thresholds = thresholds_of(config)
+    return {
+        name: analyse_outcome(
+            frame, name, outcome, roles, thresholds, fit_mixed=fit_mixed,
+            smallest_effect=smallest_effect_of(config, name),
+        )
+        for name, outcome in config["outcomes"].items()
+    }
