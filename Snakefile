@@ -13,6 +13,7 @@ min_version("9.0")
 # no line, so the file is read once by the package first (line and column of the error).
 sys.path.insert(0, str(Path(workflow.main_snakefile).resolve().parent / "workflow"))
 from samen_sterker.config import read_config_file
+from samen_sterker.snakemake_exit import cancel_reevaluation_timers
 
 read_config_file("config/config.yaml")
 
@@ -39,5 +40,12 @@ rule all:
         ],
 
 
+# Both hooks first cancel the job rate limiter's pending timers, so Snakemake exits when the
+# last job ends (samen_sterker.snakemake_exit; max-jobs-per-timespan in the default profile).
 onsuccess:
+    cancel_reevaluation_timers()
     print(where_the_reports_are(LANGUAGE_SUFFIXES))
+
+
+onerror:
+    cancel_reevaluation_timers()
