@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 from samen_sterker.config import load_config
-from samen_sterker.simulate import DEMO_PARAMETERS, SimulationParameters, simulate_measurements
+from samen_sterker.simulate import (
+    DEMO_PARAMETERS,
+    MunicipalitySpec,
+    SimulationParameters,
+    simulate_measurements,
+)
 from samen_sterker.stats.analyse import analyse_group
 from samen_sterker.stats.descriptives import describe
 from samen_sterker.stats.output import read_measurements, tidy_tables, write_stats
@@ -372,3 +377,26 @@ def test_course_versus_waiting_change_by_hand(demo, config):
     assert contrast["mean_change"] == pytest.approx(difference.mean())
     assert contrast["sd_change"] == pytest.approx(difference.std(ddof=1))
     assert contrast["from_timepoint"] == "waiting_change"
+
+
+def test_statistics_in_worker_processes_equal_those_computed_in_one(config):
+    """Rules disclosure and year_stats share the municipalities out over processes; what comes
+    back is what one process computes, in the same order, with and without mixed models."""
+    from samen_sterker.stats.outcome import every_outcome, every_outcome_of_groups
+
+    params = SimulationParameters(municipalities=tuple(
+        MunicipalitySpec(code=f"GM{9100 + index}", name=f"Testgemeente {index}",
+                         couples=couples, timepoints=timepoints)
+        for index, (couples, timepoints) in enumerate(
+            [(12, ("pre", "post")), (30, ("pre", "post", "followup")), (8, ("pre", "post")),
+             (20, ("pre", "post"))])
+    ))
+    measurements = simulate_measurements(params, 11)
+    frames = {code: rows for code, rows in measurements.groupby("municipality_code")}
+    assert len(frames) == 4
+    for fit_mixed in (True, False):
+        serial = {code: every_outcome(rows, config, fit_mixed=fit_mixed)
+                  for code, rows in frames.items()}
+        parallel = list(every_outcome_of_groups(frames, config, fit_mixed=fit_mixed, workers=2))
+        assert [code for code, _ in parallel] == list(frames)
+        assert json.dumps(dict(parallel), sort_keys=True) == json.dumps(serial, sort_keys=True)

@@ -208,6 +208,17 @@ def largest_memory_request_mb(project: Path) -> int:
     return max(requests)
 
 
+def fit_cpu_requests_to_the_node(project: Path) -> None:
+    """The profile's CPUs per job, at most the test node's (SLURM would never start a job that
+    asks for more CPUs than any node has)."""
+    path = project / PROFILE / "config.yaml"
+    profile = yaml.safe_load(path.read_text())
+    for resources in profile["set-resources"].values():
+        if resources.get("cpus_per_task", 1) > NODE_CPUS:
+            resources["cpus_per_task"] = NODE_CPUS
+    path.write_text(yaml.safe_dump(profile, sort_keys=False))
+
+
 def run_through_slurm(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Snakemake with the cluster profile, as a researcher runs it on a login node; the test
     cluster has no accounting (squeue tracks the jobs) and no accounts."""
@@ -223,6 +234,7 @@ def run_through_slurm(project: Path, env: dict[str, str]) -> subprocess.Complete
 @pytest.fixture(scope="module")
 def slurm_run(slurm_env, tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("slurm-project"))
+    fit_cpu_requests_to_the_node(project)
     if largest_memory_request_mb(project) > node_memory_mb():
         pytest.skip(f"this machine's {node_memory_mb()} MB cannot hold the profile's largest "
                     f"job ({largest_memory_request_mb(project)} MB)")

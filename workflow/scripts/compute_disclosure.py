@@ -16,7 +16,7 @@ with log_to(snakemake.log[0]) as log:
     measurements = read_measurements(snakemake.input.measurements)
     year = int(snakemake.wildcards.year)
     decisions = disclose(measurements[measurements["year"] == year],
-                         dict(snakemake.params.settings))
+                         dict(snakemake.params.settings), workers=snakemake.threads)
     table = neutralise_formulas(audit_table(decisions))
     Path(snakemake.output.audit).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(snakemake.output.audit, index=False, lineterminator="\n")

@@ -29,4 +29,5 @@ with log_to(snakemake.log[0]):
         snakemake.output.json,
         snakemake.output.tables,
         snakemake.output.municipalities,
+        workers=snakemake.threads,
     )

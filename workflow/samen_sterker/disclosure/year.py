@@ -18,7 +18,7 @@ from samen_sterker.disclosure.decide import (
     thresholds_of,
 )
 from samen_sterker.stats.funnel import common_threshold_classes, common_threshold_counts
-from samen_sterker.stats.outcome import every_outcome, timepoint_roles
+from samen_sterker.stats.outcome import every_outcome, every_outcome_of_groups, timepoint_roles
 
 AUDIT_COLUMNS = ["cell", "published_as", "derivable_low", "derivable_high", "prior_low",
                  "prior_high", "verdict"]
@@ -78,22 +78,26 @@ def outcome_results(frame: pd.DataFrame, config: Mapping) -> dict:
 
 
 def disclose(frame_year: pd.DataFrame, config: Mapping,
-             per_municipality: Mapping[str, dict] | None = None) -> dict:
+             per_municipality: Mapping[str, dict] | None = None, workers: int = 1) -> dict:
     """Decisions and audit of one cohort year (raises DisclosureError when it fails).
 
     per_municipality: outcome_results already computed per municipality code (the overview
-    job has them), else computed here.
+    job has them), else computed here, in `workers` processes
+    (stats.outcome.every_outcome_of_groups).
     """
     groups = year_groups(frame_year, config)
-    results = {}
-    for code in groups["municipalities"]:
-        results[code] = (per_municipality or {}).get(code) or outcome_results(
-            frame_year[frame_year["municipality_code"] == code], config
-        )
-    if groups["other"]["published"]:
-        results[OTHER] = outcome_results(group_frame(frame_year, groups, OTHER), config)
+    given = per_municipality or {}
+    frames = {}
+    # The pooled group first: the largest, so that the other workers share out the rest.
     if groups["shown_groups"]:
-        results[POOLED] = outcome_results(group_frame(frame_year, groups, POOLED), config)
+        frames[POOLED] = group_frame(frame_year, groups, POOLED)
+    if groups["other"]["published"]:
+        frames[OTHER] = group_frame(frame_year, groups, OTHER)
+    frames.update({code: frame_year[frame_year["municipality_code"] == code]
+                   for code in groups["municipalities"] if not given.get(code)})
+    computed = dict(every_outcome_of_groups(frames, config, fit_mixed=False, workers=workers))
+    results = {code: given.get(code) or computed[code] for code in groups["municipalities"]}
+    results.update({key: computed[key] for key in (OTHER, POOLED) if key in computed})
     common = funnel_counts(frame_year, config, groups, results.get(POOLED, {}))
     decisions = decide_year(results, groups, timepoint_roles(config), thresholds_of(config),
                             primary_outcome(config), common)

@@ -16,9 +16,9 @@ import pandas as pd
 from samen_sterker.stats.analyse import (
     analyse_group,
     municipal_frame,
-    municipal_outcomes,
     progress,
 )
+from samen_sterker.stats.outcome import every_outcome_of_groups
 from samen_sterker.stats.output import write_stats
 from samen_sterker.stats.pooled import analyse_year
 from samen_sterker.targets import MUNICIPAL_TABLES
@@ -32,10 +32,12 @@ def write_year_stats(
     overview_json: str | Path,
     overview_tables: Iterable[str | Path],
     staging: str | Path,
+    workers: int = 1,
 ) -> None:
     """The overview's JSON and tables at their paths; each municipality's as
     {staging}/{code}.json and {staging}/{code}/{table}.csv. Logs a line per step to the
-    `samen_sterker.progress` logger."""
+    `samen_sterker.progress` logger. workers: processes for the municipalities' statistics
+    (stats.outcome.every_outcome_of_groups)."""
     started = time.perf_counter()
     this_year = measurements[measurements["year"] == year]
     rows = this_year.groupby("municipality_code").size()
@@ -44,18 +46,20 @@ def write_year_stats(
     # Each published municipality's statistics, computed once: its own JSON and the
     # overview's comparison rows both come from them.
     entries = decisions["groups"]["municipalities"]
+    published = {code: municipal_frame(this_year, year, code)
+                 for code in rows.index if entries[code]["published"]}
+    progress.info("%d: %d municipalities suppressed for publication", year,
+                  len(rows) - len(published))
     municipal = {}
-    for done, (code, count) in enumerate(rows.items(), start=1):
-        if entries[code]["published"]:
-            municipal[code] = municipal_outcomes(municipal_frame(this_year, year, code), settings)
+    for code, outcomes in every_outcome_of_groups(published, settings, workers=workers):
+        municipal[code] = outcomes
         progress.info(
-            "%d %s (%d/%d): %d rows, suppressed for publication: %s (%.1f s)",
+            "%d %s (%d/%d published): %d rows (%.1f s)",
             year,
             code,
-            done,
-            len(rows),
-            count,
-            not entries[code]["published"],
+            len(municipal),
+            len(published),
+            rows[code],
             time.perf_counter() - started,
         )
 
