@@ -17,7 +17,7 @@ from typing import Any
 
 import nbformat
 
-from samen_sterker.reports import render
+from samen_sterker.reports import execution, render
 from samen_sterker.reports.context import source_date
 from samen_sterker.reports.translations import Translator
 
@@ -42,17 +42,17 @@ def build_notebook(
     *,
     html: str | Path | None = None,
     log_path: str | Path | None = None,
-    timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
+    timeout: int = execution.DEFAULT_EXECUTION_TIMEOUT,
     cwd: str | Path | None = None,
     kernel: Any = None,
 ) -> nbformat.NotebookNode:
     """Execute a report template with papermill; record language and date for the PDF step.
 
     parameters must hold stats_path and language (and provenance_path, optional). Returns
-    the executed notebook as written. `kernel`: a started kernel (render.shared_kernel).
+    the executed notebook as written. `kernel`: a started kernel (execution.shared_kernel).
     """
     epoch = report_epoch(parameters["stats_path"], parameters.get("provenance_path"))
-    nb = render.execute_notebook(
+    nb = execution.execute_notebook(
         template,
         notebook,
         parameters,
@@ -93,7 +93,7 @@ def build_reports(
     groups: Sequence[ReportGroup],
     *,
     log_path: str | Path | None = None,
-    timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
+    timeout: int = execution.DEFAULT_EXECUTION_TIMEOUT,
     cwd: str | Path | None = None,
     on_group_done: Callable[[ReportGroup], None] | None = None,
 ) -> None:
@@ -111,7 +111,7 @@ def build_reports(
     }
     if len(epochs) != 1:
         raise render.ReportRenderError(f"reports of one job have different dates: {epochs}")
-    with render.shared_kernel(cwd=cwd, source_date_epoch_value=epochs.pop()) as kernel:
+    with execution.shared_kernel(cwd=cwd, source_date_epoch_value=epochs.pop()) as kernel:
         for group in groups:
             for language, parameters in group.parameters_by_language.items():
                 files = group.files_by_language[language]
