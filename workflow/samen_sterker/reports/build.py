@@ -10,7 +10,7 @@ the PDF step needs (language, fixed date) travels in the executed notebook's met
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,57 @@ class ReportGroup:
     name: str
     parameters_by_language: Mapping[str, Mapping[str, Any]]
     files_by_language: Mapping[str, ReportFiles]
+
+
+def report_parameters(
+    languages: Iterable[str],
+    stats_path: str,
+    *,
+    overview_path: str,
+    provenance_path: str,
+    data_quality_path: str,
+    exclusions_path: str,
+    measurements_path: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The papermill parameters of one report group in every language (a ReportGroup's
+    parameters_by_language). measurements_path feeds the municipal report's reviewer-only
+    slope plot; without it the parameter is left out."""
+    parameters = {}
+    for language in languages:
+        parameters[language] = {
+            "stats_path": stats_path,
+            "overview_path": overview_path,
+            "provenance_path": provenance_path,
+            "data_quality_path": data_quality_path,
+            "exclusions_path": exclusions_path,
+            "language": language,
+        }
+        if measurements_path is not None:
+            parameters[language]["measurements_path"] = measurements_path
+    return parameters
+
+
+# A batch job's staging folder holds each municipality's files under their final names; rule
+# municipality_report links them from there to their declared paths (common.smk).
+def staged_files(
+    staging: Path, slug: str, languages: Iterable[str], language_suffixes: Iterable[str]
+) -> dict[str, ReportFiles]:
+    """A municipality's report files in its batch's staging folder, by language."""
+    return {
+        language: ReportFiles(
+            notebook=staging / "notebooks" / f"{slug}{suffix}.ipynb",
+            reviewer_html=staging / "notebooks" / f"{slug}{suffix}.html",
+            html=staging / "reports" / f"{slug}{suffix}.html",
+            pdf=staging / "reports" / f"{slug}{suffix}.pdf",
+        )
+        for language, suffix in zip(languages, language_suffixes, strict=True)
+    }
+
+
+def make_staging_folders(staging: Path) -> None:
+    """The folders staged_files puts a batch's files in."""
+    for folder in ("notebooks", "reports"):
+        (staging / folder).mkdir(parents=True, exist_ok=True)
 
 
 def build_reports(
