@@ -111,7 +111,7 @@ def batch_groups(project: Path, staging: Path) -> list:
     """The first report batch of the year, as render_report.py builds its groups."""
     from samen_sterker import plan
     from samen_sterker.config import validate_config
-    from samen_sterker.reports.build import ReportFiles, ReportGroup
+    from samen_sterker.reports.build import ReportGroup, report_parameters, staged_files
     from samen_sterker.targets import report_batches
 
     config = validate_config(yaml.safe_load((project / "config/config.yaml").read_text("utf-8")))
@@ -123,28 +123,17 @@ def batch_groups(project: Path, staging: Path) -> list:
     clean = f"results/clean/{YEAR}"
     groups = []
     for slug in slugs:
-        parameters = {
-            language: {
-                "stats_path": f"results/stats/{YEAR}/{slug}.json",
-                "overview_path": f"results/stats/{YEAR}/overview.json",
-                "provenance_path": f"results/provenance/{YEAR}.json",
-                "data_quality_path": f"{clean}/data_quality.csv",
-                "exclusions_path": f"{clean}/exclusions.csv",
-                "language": language,
-                "measurements_path": f"{clean}/measurements.csv",
-            }
-            for language in languages
-        }
-        files = {
-            language: ReportFiles(
-                notebook=staging / "notebooks" / f"{slug}{suffix}.ipynb",
-                reviewer_html=staging / "notebooks" / f"{slug}{suffix}.html",
-                html=staging / "reports" / f"{slug}{suffix}.html",
-                pdf=staging / "reports" / f"{slug}{suffix}.pdf",
-            )
-            for language, suffix in zip(languages, suffixes, strict=True)
-        }
-        groups.append(ReportGroup(slug, parameters, files))
+        # The paths of rule municipality_reports' inputs.
+        parameters = report_parameters(
+            languages,
+            f"results/stats/{YEAR}/{slug}.json",
+            overview_path=f"results/stats/{YEAR}/overview.json",
+            provenance_path=f"results/provenance/{YEAR}.json",
+            data_quality_path=f"{clean}/data_quality.csv",
+            exclusions_path=f"{clean}/exclusions.csv",
+            measurements_path=f"{clean}/measurements.csv",
+        )
+        groups.append(ReportGroup(slug, parameters, staged_files(staging, slug, languages, suffixes)))
     return groups
 
 
@@ -239,8 +228,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="report-batch-") as scratch:
         project = prepare_project(args, Path(scratch))
         staging = args.out or Path(scratch) / "staging"
-        for folder in ("notebooks", "reports"):
-            (staging / folder).mkdir(parents=True, exist_ok=True)
+        from samen_sterker.reports.build import make_staging_folders
+
+        make_staging_folders(staging)
         groups = batch_groups(project, staging)
         if args.profile == "kernel":
             profile_kernel(project, groups[0])

@@ -123,6 +123,7 @@ def test_stage_files_follow_imports():
     assert "stats/mixed.py" in stats and "config.py" in stats
     assert not any(name.startswith(("reports/", "cleaning/", "reading/")) for name in stats)
     assert {"reports/translations.yaml", "reports/report.css", "reports/figures/style.py"} <= reports
+    assert {"reports/execution.py", "reports/render.py"} <= reports
     assert not any(name.startswith(("stats/", "cleaning/")) for name in reports)
     # Loaded by name (importlib), found because a subpackage counts whole.
     assert "cleaning/privacy/scan.py" in clean and "reading/qualtrics.py" in clean

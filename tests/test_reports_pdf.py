@@ -209,8 +209,8 @@ def test_one_kernel_for_every_language_gives_what_fresh_kernels_give(dutch, stat
     from samen_sterker.reports import render
 
     nb = nbformat.read(files["en"].notebook, as_version=4)
-    with render._environment(SOURCE_DATE_EPOCH=str(nb.metadata[build.METADATA_KEY]
-                                                    ["source_date_epoch"])):
+    epoch = nb.metadata[build.METADATA_KEY]["source_date_epoch"]
+    with render.temporary_environment(SOURCE_DATE_EPOCH=str(epoch)):
         reprinted.write_bytes(render.html_to_pdf_bytes(published))
     assert reprinted.read_bytes() == files["en"].pdf.read_bytes()
 

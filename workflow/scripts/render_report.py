@@ -19,7 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-from samen_sterker.reports.build import ReportFiles, ReportGroup, build_reports
+from samen_sterker.reports.build import (
+    ReportFiles,
+    ReportGroup,
+    build_reports,
+    make_staging_folders,
+    report_parameters,
+    staged_files,
+)
 from samen_sterker.runtime import log_to
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
@@ -31,19 +38,16 @@ suffixes = snakemake.params.language_suffixes
 
 
 def parameters_of(stats_path):
-    parameters = {}
-    for language in languages:
-        parameters[language] = {
-            "stats_path": stats_path,
-            "overview_path": inputs.get("overview", ""),
-            "provenance_path": inputs.provenance,
-            "data_quality_path": inputs.data_quality,
-            "exclusions_path": inputs.exclusions,
-            "language": language,
-        }
-        if hasattr(inputs, "measurements"):  # reviewer-only slope plot (municipal report)
-            parameters[language]["measurements_path"] = inputs.measurements
-    return parameters
+    return report_parameters(
+        languages,
+        stats_path,
+        overview_path=inputs.get("overview", ""),
+        provenance_path=inputs.provenance,
+        data_quality_path=inputs.data_quality,
+        exclusions_path=inputs.exclusions,
+        # Only the municipal report's rule has it (reviewer-only slope plot).
+        measurements_path=getattr(inputs, "measurements", None),
+    )
 
 
 if hasattr(output, "staging"):  # a batch of municipalities
@@ -51,18 +55,9 @@ if hasattr(output, "staging"):  # a batch of municipalities
     groups = []
     for stats_path in inputs.stats:
         slug = Path(stats_path).stem
-        files = {
-            language: ReportFiles(
-                notebook=staging / "notebooks" / f"{slug}{suffix}.ipynb",
-                reviewer_html=staging / "notebooks" / f"{slug}{suffix}.html",
-                html=staging / "reports" / f"{slug}{suffix}.html",
-                pdf=staging / "reports" / f"{slug}{suffix}.pdf",
-            )
-            for language, suffix in zip(languages, suffixes, strict=True)
-        }
+        files = staged_files(staging, slug, languages, suffixes)
         groups.append(ReportGroup(slug, parameters_of(stats_path), files))
-    for folder in ("notebooks", "reports"):
-        (staging / folder).mkdir(parents=True, exist_ok=True)
+    make_staging_folders(staging)
 else:  # the overview
     files = {
         language: ReportFiles(

@@ -10,14 +10,14 @@ the PDF step needs (language, fixed date) travels in the executed notebook's met
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
-from samen_sterker.reports import render
+from samen_sterker.reports import execution, render
 from samen_sterker.reports.context import source_date
 from samen_sterker.reports.translations import Translator
 
@@ -42,17 +42,17 @@ def build_notebook(
     *,
     html: str | Path | None = None,
     log_path: str | Path | None = None,
-    timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
+    timeout: int = execution.DEFAULT_EXECUTION_TIMEOUT,
     cwd: str | Path | None = None,
     kernel: Any = None,
 ) -> nbformat.NotebookNode:
     """Execute a report template with papermill; record language and date for the PDF step.
 
     parameters must hold stats_path and language (and provenance_path, optional). Returns
-    the executed notebook as written. `kernel`: a started kernel (render.shared_kernel).
+    the executed notebook as written. `kernel`: a started kernel (execution.shared_kernel).
     """
     epoch = report_epoch(parameters["stats_path"], parameters.get("provenance_path"))
-    nb = render.execute_notebook(
+    nb = execution.execute_notebook(
         template,
         notebook,
         parameters,
@@ -88,12 +88,63 @@ class ReportGroup:
     files_by_language: Mapping[str, ReportFiles]
 
 
+def report_parameters(
+    languages: Iterable[str],
+    stats_path: str,
+    *,
+    overview_path: str,
+    provenance_path: str,
+    data_quality_path: str,
+    exclusions_path: str,
+    measurements_path: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The papermill parameters of one report group in every language (a ReportGroup's
+    parameters_by_language). measurements_path feeds the municipal report's reviewer-only
+    slope plot; without it the parameter is left out."""
+    parameters = {}
+    for language in languages:
+        parameters[language] = {
+            "stats_path": stats_path,
+            "overview_path": overview_path,
+            "provenance_path": provenance_path,
+            "data_quality_path": data_quality_path,
+            "exclusions_path": exclusions_path,
+            "language": language,
+        }
+        if measurements_path is not None:
+            parameters[language]["measurements_path"] = measurements_path
+    return parameters
+
+
+# A batch job's staging folder holds each municipality's files under their final names; rule
+# municipality_report links them from there to their declared paths (common.smk).
+def staged_files(
+    staging: Path, slug: str, languages: Iterable[str], language_suffixes: Iterable[str]
+) -> dict[str, ReportFiles]:
+    """A municipality's report files in its batch's staging folder, by language."""
+    return {
+        language: ReportFiles(
+            notebook=staging / "notebooks" / f"{slug}{suffix}.ipynb",
+            reviewer_html=staging / "notebooks" / f"{slug}{suffix}.html",
+            html=staging / "reports" / f"{slug}{suffix}.html",
+            pdf=staging / "reports" / f"{slug}{suffix}.pdf",
+        )
+        for language, suffix in zip(languages, language_suffixes, strict=True)
+    }
+
+
+def make_staging_folders(staging: Path) -> None:
+    """The folders staged_files puts a batch's files in."""
+    for folder in ("notebooks", "reports"):
+        (staging / folder).mkdir(parents=True, exist_ok=True)
+
+
 def build_reports(
     template: str | Path,
     groups: Sequence[ReportGroup],
     *,
     log_path: str | Path | None = None,
-    timeout: int = render.DEFAULT_EXECUTION_TIMEOUT,
+    timeout: int = execution.DEFAULT_EXECUTION_TIMEOUT,
     cwd: str | Path | None = None,
     on_group_done: Callable[[ReportGroup], None] | None = None,
 ) -> None:
@@ -111,7 +162,7 @@ def build_reports(
     }
     if len(epochs) != 1:
         raise render.ReportRenderError(f"reports of one job have different dates: {epochs}")
-    with render.shared_kernel(cwd=cwd, source_date_epoch_value=epochs.pop()) as kernel:
+    with execution.shared_kernel(cwd=cwd, source_date_epoch_value=epochs.pop()) as kernel:
         for group in groups:
             for language, parameters in group.parameters_by_language.items():
                 files = group.files_by_language[language]
