@@ -37,11 +37,12 @@ rule disclosure:
 
 
 rule year_stats:
-    """Every statistic of one cohort year in one process: the pooled year (all municipalities,
-    the municipality × time model, funnel and trend), then each municipality's participation,
-    descriptives, paired tests, reliable change and dyadic mixed model. Every municipality's
+    """Every statistic of one cohort year in one job: each published municipality's
+    participation, descriptives, paired tests, reliable change and dyadic mixed model (shared
+    out over the job's processes), then the pooled year (all municipalities, the municipality
+    × time model, funnel and trend) and every municipality's files. Every municipality's
     statistics read the whole year's measurements and decisions, so they rerun together
-    anyway; one process spares a Python start and the imports per municipality (issue 14).
+    anyway; one job spares a Python start and the imports per municipality (issue 14).
     """
     input:
         # This year's and earlier years' measurements (the trend over cohort years).
