@@ -24,10 +24,10 @@ rule disclosure:
         decisions="results/disclosure/{year}.json",
     log:
         "logs/disclosure/{year}.log",
-    # Processes for the statistics of every municipality (scaled down to --cores locally).
-    threads: STATS_PROCESSES
     conda:
         "../../environment.yml"
+    # Processes for the statistics of every municipality (scaled down to --cores locally).
+    threads: STATS_PROCESSES
     params:
         settings=plan.analysis_settings(config),
         code=CODE["stats"],
@@ -57,9 +57,9 @@ rule year_stats:
         municipalities=directory("results/staging/stats/{year}"),
     log:
         "logs/stats/{year}/year.log",
-    threads: STATS_PROCESSES
     conda:
         "../../environment.yml"
+    threads: STATS_PROCESSES
     params:
         settings=plan.analysis_settings(config),
         code=CODE["stats"],
