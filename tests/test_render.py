@@ -208,8 +208,9 @@ def test_body_html_has_stable_cell_ids():
 
 
 def test_reused_exporters_give_a_fresh_exporters_html_after_another_notebook(tmp_path):
-    """One exporter per kind serves a whole batch (issue 14): an export after another
-    notebook's equals that of an exporter built for it alone."""
+    """One exporter per kind serves a whole batch (issue 14), the reviewer's remembering its
+    highlighted code cells: an export after another notebook's equals that of an exporter
+    built for it alone."""
     from nbconvert import HTMLExporter
 
     first, other = _report_notebook(3), _report_notebook(40)

@@ -394,6 +394,30 @@ def test_figures_need_alt_text_and_are_deterministic():
         figures.figure_html(make(), "caption", " ")
 
 
+def test_svg_bytes_are_savefigs_own_and_leave_the_figure_as_it_was():
+    """svg_bytes runs the layout itself instead of savefig's blind draw: the same bytes."""
+    import io
+
+    def make():
+        return figures.interval_chart(
+            [figures.IntervalRow(f"Gemeente {i}", i / 10, i / 10 - 1, i / 10 + 1, i == 3)
+             for i in range(8)],
+            axis_label="verandering",
+            reference_label="geen verandering",
+            band=(0.1, 0.4),
+            band_label="alle gemeenten",
+        )
+
+    fig = make()
+    engine, canvas, dpi = fig.get_layout_engine(), fig.canvas, fig.dpi
+    svg = figures.svg_bytes(fig)
+    assert (fig.get_layout_engine(), fig.canvas, fig.dpi) == (engine, canvas, dpi)
+    plain, fig = io.BytesIO(), make()
+    with figures.report_style():
+        fig.savefig(plain, format="svg", metadata={"Date": None, "Creator": None})
+    assert svg == plain.getvalue()
+
+
 def test_source_date_prefers_provenance_and_never_the_clock():
     assert source_date({"data_date": "2025-01-31"}, 2024) == "2025-01-31"
     assert source_date({}, 2024) == "2024-12-31T00:00:00+00:00"

@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless: reports render on servers without a display
 
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
@@ -106,9 +107,34 @@ def new_figure(width_mm: float = 170, height_mm: float = 70) -> tuple[Figure, pl
 def svg_bytes(fig: Figure) -> bytes:
     """The figure as SVG bytes without date or random ids (same figure => same bytes)."""
     buffer = io.BytesIO()
-    with report_style():
+    with report_style(), _laid_out(fig):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
+
+
+@contextmanager
+def _laid_out(fig: Figure) -> Iterator[None]:
+    """The figure's layout done, and its layout engine set aside while it is saved.
+
+    With a layout engine, savefig draws the whole figure once without output just to run the
+    layout, then draws it again: running only the layout first saves that blind draw (a fifth
+    of a chart's CPU, issue 14). The layout measures text with the SVG writer's renderer, as
+    savefig's own pass does, so the bytes are the same.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    canvas, dpi = fig.canvas, fig.dpi
+    FigureCanvasSVG(fig)
+    try:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+        yield
+    finally:
+        fig.set_layout_engine(engine)
+        fig.set_canvas(canvas)
+        fig.dpi = dpi
 
 
 def figure_html(fig: Figure, caption: str, alt: str, *, close: bool = True) -> str:
