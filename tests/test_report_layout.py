@@ -4,7 +4,8 @@ The demo cohort's statistics (`simulate.demo_truth()`, what data/raw/2024 cleans
 through the real route (papermill template → executed notebook → the published HTML that
 WeasyPrint prints), for both demo municipalities and the overview in Dutch and English.
 WeasyPrint lays each HTML out again here and the test reads the layout boxes: every page but
-the last is filled to at least FILL_MIN of its height, and no page ends on a heading.
+the last is filled to at least FILL_MIN of its height, and no page ends on a heading. And at
+national size (issue 14), the overview's table of municipalities stays within the page.
 """
 
 from __future__ import annotations
@@ -115,3 +116,71 @@ def test_the_layout_reader_sees_a_half_empty_page_and_a_heading_at_the_bottom(tm
     assert len(pages) == 3
     assert pages[0]["fill"] < 0.1 and pages[0]["last"] == "p"
     assert pages[1]["fill"] > 0.8 and pages[1]["last"] == "h2"
+
+
+def overflowing_boxes(html: Path) -> list[str]:
+    """Boxes that reach past the right edge of their page's content area (text cut off in the
+    PDF), as 'page N: <tag>'."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(weasyprint.HTML(filename=str(html)).render().pages, start=1):
+        page_box = page._page_box  # the layout boxes: WeasyPrint has no public API for them
+        right = page_box.content_box_x() + page_box.width + 0.5  # CSS px; rounding
+
+        def visit(box, number=number, right=right):
+            if (isinstance(box, boxes.TableBox | boxes.LineBox | boxes.ReplacedBox)
+                    and box.position_x + box.margin_width() > right):
+                found.append(f"page {number}: {box.element_tag}")
+                return
+            for child in getattr(box, "children", []):
+                visit(child)
+
+        visit(page_box.children[0])
+    return found
+
+
+@pytest.fixture(scope="module")
+def national_style_year():
+    """A year like the national one: long municipality names, small municipalities counted in
+    'other municipalities' (whose table rows carry a note instead of figures)."""
+    from samen_sterker import simulate
+    from samen_sterker.config import load_config
+    from samen_sterker.stats import analyse, pooled
+
+    config = load_config(ROOT / "config/config.yaml")
+    spec = simulate.MunicipalitySpec
+    specs = [spec("GM0001", "Súdwest-Fryslân", 4), spec("GM0002", "Hardinxveld-Giessendam", 4),
+             spec("GM0003", "Alphen aan den Rijn", 12), spec("GM0004", "Midden-Groningen", 11),
+             spec("GM0005", "Oldebroek", 4), spec("GM0006", "Noardeast-Fryslân", 10)]
+    measurements = simulate.simulate_measurements(
+        simulate.SimulationParameters(municipalities=tuple(specs)), 11
+    )
+    decisions = analyse.year_decisions(measurements, config, 2024)
+    return pooled.analyse_year(measurements, config, 2024, decisions)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_municipalities_table_fits_the_page(national_style_year, lang, tmp_path):
+    """Issue 14's national run: a note in a table's numeric column (never wrapped) widened
+    the table past the page, so its last column was cut off the PDF."""
+    from samen_sterker.reports import overview, render
+    from samen_sterker.reports.context import ReportContext
+
+    ctx = ReportContext(stats=national_style_year, lang=lang)
+    assert ctx.stats["publication"]["other"]["published"]  # the note rows are there
+    html = tmp_path / "table.html"
+    body = overview.municipalities_section(ctx)
+    html.write_text(render.html_document(body, title="t", lang=lang, epoch=0), "utf-8")
+    assert not overflowing_boxes(html)
+
+
+def test_the_overflow_check_sees_a_table_wider_than_the_page(tmp_path):
+    from samen_sterker.reports import render
+
+    html = tmp_path / "wide.html"
+    cell = "<td style='white-space: nowrap'>" + "breed " * 40 + "</td>"
+    body = f"<table><tr>{cell}</tr></table>"
+    html.write_text(render.html_document(body, title="t", lang="nl", epoch=0), "utf-8")
+    assert overflowing_boxes(html) == ["page 1: table"]

@@ -378,6 +378,24 @@ def test_blocks_escape_text_and_tables_check_row_length():
     assert '<th scope="row">x</th>' in html and '<td class="num">1</td>' in html
 
 
+def test_a_note_fills_the_rest_of_its_row_and_a_long_table_may_run_over_pages():
+    header = ["name", "n", "share", "change"]
+    html = blocks.table(header, [["Klein", blocks.RestOfRow("too few")], ["Groot", "12", "5%", "+1"]],
+                        caption="c", numeric_columns=[1, 2])
+    # Not in a numeric cell: those never wrap, so a note there widened the table off the page.
+    assert '<th scope="row">Klein</th><td colspan="3">too few</td></tr>' in html
+    assert '<td class="num">12</td><td class="num">5%</td><td>+1</td>' in html
+    with pytest.raises(ValueError, match="last cell"):
+        blocks.table(header, [[blocks.RestOfRow("x"), "1"]], caption="c")
+    with pytest.raises(ValueError, match="cells"):
+        blocks.table(header, [["a", "1", "2", "3", blocks.RestOfRow("x")]], caption="c")
+    rows = [["x", "1", "2", "3"]]
+    short = blocks.table(header, rows * blocks.ROWS_KEPT_ON_ONE_PAGE, caption="c", css_class="wide")
+    long = blocks.table(header, rows * (blocks.ROWS_KEPT_ON_ONE_PAGE + 1), caption="c",
+                        css_class="wide")
+    assert 'class="wide"' in short and 'class="wide long"' in long
+
+
 def test_figures_need_alt_text_and_are_deterministic():
     def make():
         return figures.share_chart(

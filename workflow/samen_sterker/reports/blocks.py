@@ -88,25 +88,55 @@ def key_figures(figures: Sequence[KeyFigure]) -> str:
     return render("key_figures", figures=list(figures))
 
 
+# A table of more rows than this may run over pages (report.css, `.long`); a shorter one is
+# kept on one page with its caption. About half a page of one-line rows.
+ROWS_KEPT_ON_ONE_PAGE = 25
+
+
+@dataclass(frozen=True)
+class RestOfRow:
+    """A table cell that fills the rest of its row: a note in place of a row's figures (in
+    a numeric column, which never wraps, it would widen the table past the page)."""
+
+    text: str
+
+
 def table(
     header: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[str | RestOfRow]],
     *,
     caption: str,
     numeric_columns: Iterable[int] = (),
     css_class: str | None = None,
     row_headers: bool = True,
 ) -> str:
-    """An accessible table: caption, header cells with scope, numbers right-aligned."""
-    for row in rows:
-        if len(row) != len(header):
-            raise ValueError(f"table row has {len(row)} cells, header has {len(header)}")
+    """An accessible table: caption, header cells with scope, numbers right-aligned. A row
+    may end in a RestOfRow cell."""
+    numeric = set(numeric_columns)
+    if len(rows) > ROWS_KEPT_ON_ONE_PAGE:
+        css_class = f"{css_class} long" if css_class else "long"
     return render(
         "table",
         header=list(header),
-        rows=[list(row) for row in rows],
+        rows=[_cells(row, len(header), numeric) for row in rows],
         caption=caption,
-        numeric=set(numeric_columns),
+        numeric=numeric,
         css_class=css_class,
         row_headers=row_headers,
     )
+
+
+def _cells(row: Sequence[str | RestOfRow], columns: int, numeric: set[int]) -> list[dict]:
+    """A row's cells for the table template: text, numeric or not, columns spanned."""
+    cells = []
+    for column, cell in enumerate(row):
+        if not isinstance(cell, RestOfRow):
+            cells.append({"text": cell, "numeric": column in numeric, "span": 1})
+        elif column != len(row) - 1:
+            raise ValueError("only the last cell of a table row can be a RestOfRow")
+        else:
+            cells.append({"text": cell.text, "numeric": False, "span": columns - column})
+    spans = bool(row) and isinstance(row[-1], RestOfRow)
+    if len(row) > columns or (not spans and len(row) != columns):
+        raise ValueError(f"table row has {len(row)} cells, header has {columns}")
+    return cells

@@ -41,8 +41,10 @@ def municipalities_section(ctx: ReportContext) -> str:
     in_other = {e["municipality_code"] for e in stats["municipalities"] if e.get("group") == "other"}
 
     def name_of(row: Json) -> str:
+        # Its members' own rows say they count in it (a list of them here made one row run
+        # over pages in a national year).
         if row["municipality_code"] == "other":
-            return t("other_municipalities", names=", ".join(row.get("members") or []))
+            return t("other_municipalities_short")
         return row["municipality"]
 
     # Alphabetical, "other municipalities" last.
@@ -52,7 +54,7 @@ def municipalities_section(ctx: ReportContext) -> str:
             short = "suppressed_short_in_other" if row["municipality_code"] in in_other else (
                 "suppressed_short"
             )
-            rows.append([name_of(row), t(short), "", "", "", ""])
+            rows.append([name_of(row), blocks.RestOfRow(t(short))])
             continue
         improved = "–"
         if reliable_name is not None:
