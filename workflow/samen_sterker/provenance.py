@@ -35,6 +35,8 @@ REPORTED_PACKAGES = (
     # WeasyPrint's PDF writer and font subsetter: the font machinery of every PDF (issue 14).
     "pydyf",
     "fonttools",
+    # Measures the text of long tables for their column widths (reports/table_widths.py).
+    "pillow",
     "pyreadstat",
     "openpyxl",
 )

@@ -1,7 +1,7 @@
 """Small HTML building blocks of the reports, from Jinja2 templates in `templates/`.
 
-Every value is escaped by the templates (autoescape); nothing is styled inline: report.css
-styles the classes.
+Every value is escaped by the templates (autoescape); nothing is styled inline but the column
+widths of a long table (`table_widths`): report.css styles the classes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jinja2
+
+from samen_sterker.reports import table_widths
 
 
 @lru_cache(maxsize=1)
@@ -111,10 +113,21 @@ def table(
     row_headers: bool = True,
 ) -> str:
     """An accessible table: caption, header cells with scope, numbers right-aligned. A row
-    may end in a RestOfRow cell."""
+    may end in a RestOfRow cell.
+
+    A long table (more than ROWS_KEPT_ON_ONE_PAGE rows) runs over pages, with column widths
+    worked out once (`table_widths`) rather than by WeasyPrint on every page.
+    """
     numeric = set(numeric_columns)
+    widths = None
     if len(rows) > ROWS_KEPT_ON_ONE_PAGE:
         css_class = f"{css_class} long" if css_class else "long"
+        widths = table_widths.column_widths(
+            header,
+            [[None if isinstance(cell, RestOfRow) else cell for cell in row] for row in rows],
+            nowrap_columns=numeric,
+            bold_first_column=row_headers,
+        )
     return render(
         "table",
         header=list(header),
@@ -123,6 +136,7 @@ def table(
         numeric=numeric,
         css_class=css_class,
         row_headers=row_headers,
+        widths=widths,
     )
 
 
