@@ -15,7 +15,7 @@ from samen_sterker.stats.outcome import add_every_mixed_model, every_outcome
 from samen_sterker.stats.output import read_group_outcomes, write_group_outcomes, write_stats
 from samen_sterker.stats.pooled import analyse_year
 from samen_sterker.stats.year_files import write_year_stats
-from samen_sterker.targets import MUNICIPAL_TABLES, stats_tables
+from samen_sterker.targets import MUNICIPAL_TABLES, stats_tables, year_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2024
@@ -112,3 +112,11 @@ def test_year_stats_on_the_disclosure_outcomes_write_what_computing_afresh_write
     assert len(files) > 20
     for relative in files:
         assert (reused / relative).read_bytes() == (afresh / relative).read_bytes(), relative
+
+
+def test_the_disclosure_outcomes_file_is_never_published():
+    """It holds the true values of withheld counts: an internal file like results/clean, not
+    one of the year's outputs (the checksums, the Snakemake report)."""
+    outputs = year_outputs(YEAR, ["eerstedorp"], ["", ".en"])
+    assert f"results/disclosure/{YEAR}.json" in outputs
+    assert not [path for path in outputs if "outcomes" in path]

@@ -153,4 +153,5 @@ def audit_table(decisions: Mapping) -> pd.DataFrame:
     return pd.DataFrame(decisions["audit"], columns=AUDIT_COLUMNS)
 
 
-__all__ = ["audit_table", "disclose", "disclose_with_outcomes", "group_frame", "publication_cell", "year_groups"]
+__all__ = ["audit_table", "disclose", "disclose_with_outcomes", "group_frame", "publication_cell",
+           "year_groups"]
