@@ -382,7 +382,8 @@ def test_course_versus_waiting_change_by_hand(demo, config):
 def test_statistics_in_worker_processes_equal_those_computed_in_one(config):
     """Rules disclosure and year_stats share the municipalities out over processes; what comes
     back is what one process computes, in the same order, with and without mixed models."""
-    from samen_sterker.stats.outcome import every_outcome, every_outcome_of_groups
+    from samen_sterker.stats.groups import every_outcome_of_groups
+    from samen_sterker.stats.outcome import every_outcome
 
     params = SimulationParameters(municipalities=tuple(
         MunicipalitySpec(code=f"GM{9100 + index}", name=f"Testgemeente {index}",

@@ -185,6 +185,18 @@ def test_analysis_edits_rerun_statistics_and_reports_not_cleaning(built, edit):
     assert not rules(jobs) & CLEANING, rules(jobs)
 
 
+def test_an_edited_disclosure_outcomes_file_reruns_that_years_statistics(built):
+    """year_stats builds on the statistics the disclosure job wrote (a declared input, issue
+    14): that file edited reruns the year's statistics and what reads them, not the
+    disclosure or anything before it."""
+    append(built / "results/disclosure/2025.outcomes.json", "\n")
+    jobs = planned_jobs(built)
+    assert ("year_stats", {"year": "2025"}) in jobs
+    assert "municipality_report" in rules(jobs)
+    assert years(jobs) == {"2025"}
+    assert not rules(jobs) & (CLEANING | {"disclosure"}), rules(jobs)
+
+
 def change_one_rating(path: Path) -> None:
     """Rewrite the first data row's 1-10 rating (Q2) of a Qualtrics export."""
     lines = path.read_bytes().split(b"\r\n")

@@ -2,7 +2,7 @@
 # and written as JSON + tidy CSVs.
 
 # Issue 14: each municipality's statistics are independent of the others', so disclosure and
-# year_stats share them out over processes (stats.outcome.every_outcome_of_groups): at 342
+# year_stats share them out over processes (stats.groups): at 342
 # municipalities that loop took a minute and a half of one core while nothing else could run.
 # Snakemake gives a job at most --cores; four is an easy cluster slot and past it the pooled
 # year, computed once, is most of what is left.
@@ -11,7 +11,12 @@ STATS_PROCESSES = 4
 
 rule disclosure:
     """Which count and statistic each publication of the year shows, and the audit that no
-    withheld count can be worked out from them (fails the run when one can)."""
+    withheld count can be worked out from them (fails the run when one can). The statistics
+    without mixed models of every published group, which the decisions are made on, go to
+    {year}.outcomes.json for year_stats to build on (issue 14: each computed once). That file
+    holds the figures of groups before disclosure control (withheld cells, the members of
+    "other municipalities"): an internal intermediate like results/clean, never published
+    (targets.year_outputs does not list it)."""
     input:
         measurements="results/clean/{year}/measurements.csv",
     output:
@@ -22,6 +27,7 @@ rule disclosure:
             file="disclosure audit",
         ),
         decisions="results/disclosure/{year}.json",
+        outcomes="results/disclosure/{year}.outcomes.json",
     log:
         "logs/disclosure/{year}.log",
     conda:
@@ -37,17 +43,19 @@ rule disclosure:
 
 
 rule year_stats:
-    """Every statistic of one cohort year in one job: each published municipality's
-    participation, descriptives, paired tests, reliable change and dyadic mixed model (shared
-    out over the job's processes), then the pooled year (all municipalities, the municipality
-    × time model, funnel and trend) and every municipality's files. Every municipality's
-    statistics read the whole year's measurements and decisions, so they rerun together
-    anyway; one job spares a Python start and the imports per municipality (issue 14).
+    """Every statistic of one cohort year in one job: the dyadic mixed models of each published
+    municipality and of the pooled groups (shared out over the job's processes), added to
+    their participation, descriptives, paired tests and reliable change from rule disclosure,
+    then the pooled year (all municipalities, the municipality × time model, funnel and
+    trend) and every municipality's files. Every municipality's statistics read the whole
+    year's measurements and decisions, so they rerun together anyway; one job spares a Python
+    start and the imports per municipality (issue 14).
     """
     input:
         # This year's and earlier years' measurements (the trend over cohort years).
         measurements=measurements_up_to,
         decisions="results/disclosure/{year}.json",
+        outcomes="results/disclosure/{year}.outcomes.json",
     output:
         json="results/stats/{year}/overview.json",
         tables=[

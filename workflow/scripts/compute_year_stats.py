@@ -1,8 +1,9 @@
-"""Snakemake script: every stats JSON and tidy CSV of one cohort year in one process (rule
-year_stats; samen_sterker.stats.year_files). Municipal files are written per CBS code into a
-staging folder; rule municipality_stats links each to its own declared path. Reads its config
-slice from params, never the whole config. One progress line per step goes to the log and to
-stderr (Snakemake's console)."""
+"""Snakemake script: every stats JSON and tidy CSV of one cohort year in one job (rule
+year_stats; samen_sterker.stats.year_files), on top of the statistics without mixed models that
+rule disclosure computed. Municipal files are written per CBS code into a staging folder; rule
+municipality_stats links each to its own declared path. Reads its config slice from params,
+never the whole config. One progress line per step goes to the log and to stderr (Snakemake's
+console)."""
 
 import json
 import logging
@@ -10,7 +11,7 @@ import sys
 
 from samen_sterker.runtime import log_to
 from samen_sterker.stats.analyse import progress
-from samen_sterker.stats.output import read_measurements_files
+from samen_sterker.stats.output import read_group_outcomes, read_measurements_files
 from samen_sterker.stats.year_files import write_year_stats
 
 snakemake = globals()["snakemake"]  # injected by Snakemake's script directive
@@ -26,6 +27,7 @@ with log_to(snakemake.log[0]):
         dict(snakemake.params.settings),
         int(snakemake.wildcards.year),
         decisions,
+        read_group_outcomes(snakemake.input.outcomes),
         snakemake.output.json,
         snakemake.output.tables,
         snakemake.output.municipalities,

@@ -18,7 +18,8 @@ from samen_sterker.disclosure.decide import (
     thresholds_of,
 )
 from samen_sterker.stats.funnel import common_threshold_classes, common_threshold_counts
-from samen_sterker.stats.outcome import every_outcome, every_outcome_of_groups, timepoint_roles
+from samen_sterker.stats.groups import every_outcome_of_groups
+from samen_sterker.stats.outcome import every_outcome, timepoint_roles
 
 AUDIT_COLUMNS = ["cell", "published_as", "derivable_low", "derivable_high", "prior_low",
                  "prior_high", "verdict"]
@@ -83,8 +84,17 @@ def disclose(frame_year: pd.DataFrame, config: Mapping,
 
     per_municipality: outcome_results already computed per municipality code (the overview
     job has them), else computed here, in `workers` processes
-    (stats.outcome.every_outcome_of_groups).
+    (stats.groups.every_outcome_of_groups).
     """
+    return disclose_with_outcomes(frame_year, config, per_municipality, workers)[0]
+
+
+def disclose_with_outcomes(frame_year: pd.DataFrame, config: Mapping,
+                           per_municipality: Mapping[str, dict] | None = None,
+                           workers: int = 1) -> tuple[dict, dict[str, dict]]:
+    """disclose(...), and the outcome_results the decisions were made on of every group
+    published: each municipality published on its own, OTHER when published and POOLED when
+    any group is (rule year_stats adds only the mixed models to them; issue 14)."""
     groups = year_groups(frame_year, config)
     given = per_municipality or {}
     frames = {}
@@ -101,7 +111,10 @@ def disclose(frame_year: pd.DataFrame, config: Mapping,
     common = funnel_counts(frame_year, config, groups, results.get(POOLED, {}))
     decisions = decide_year(results, groups, timepoint_roles(config), thresholds_of(config),
                             primary_outcome(config), common)
-    return {"year": int(frame_year["year"].iloc[0]), "groups": groups, **decisions}
+    decisions = {"year": int(frame_year["year"].iloc[0]), "groups": groups, **decisions}
+    published = {key: results[key] for key in sorted(results)
+                 if key in (OTHER, POOLED) or groups["municipalities"][key]["published"]}
+    return decisions, published
 
 
 def funnel_counts(frame_year: pd.DataFrame, config: Mapping, groups: Mapping,
@@ -140,4 +153,5 @@ def audit_table(decisions: Mapping) -> pd.DataFrame:
     return pd.DataFrame(decisions["audit"], columns=AUDIT_COLUMNS)
 
 
-__all__ = ["audit_table", "disclose", "group_frame", "publication_cell", "year_groups"]
+__all__ = ["audit_table", "disclose", "disclose_with_outcomes", "group_frame", "publication_cell",
+           "year_groups"]

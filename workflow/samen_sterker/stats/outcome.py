@@ -4,11 +4,8 @@ regression to the mean and the dyadic mixed models with the headline change."""
 
 from __future__ import annotations
 
-import functools
 import logging
-import multiprocessing
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -154,6 +151,14 @@ def mixed_model_result(fit_name: str, data: pd.DataFrame, timepoints: Sequence[s
     return result if "available" in result else {"available": True, **result}
 
 
+def _outcome_rows(frame: pd.DataFrame, name: str, roles: dict) -> tuple:
+    """One outcome's rows of a group, its scores per participant and the participants with
+    both a baseline and a course-end score."""
+    data = frame[frame["outcome"] == name]
+    wide = wide_scores(data, roles["order"])
+    return data, wide, _pairs(wide, roles["baseline"], roles["course_end"])
+
+
 def analyse_outcome(
     frame: pd.DataFrame,
     name: str,
@@ -167,13 +172,35 @@ def analyse_outcome(
 
     fit_mixed=False leaves out the mixed model and the headline change that comes from it (the
     overview's per-municipality comparison rows do not use them, and each municipality's own
-    JSON has them).
+    JSON has them); add_mixed_models adds them to such a result afterwards.
     """
+    data, wide, pairs = _outcome_rows(frame, name, roles)
+    result = _without_mixed_models(wide, pairs, outcome, roles, thresholds)
+    if fit_mixed:
+        result.update(_mixed_models(data, wide, pairs, result, roles, smallest_effect))
+    return result
+
+
+def add_mixed_models(
+    without_mixed: Mapping,
+    frame: pd.DataFrame,
+    name: str,
+    roles: dict,
+    smallest_effect: float | None = None,
+) -> dict:
+    """analyse_outcome(..., fit_mixed=True) of a group, given its fit_mixed=False result of
+    the same rows: that result with the mixed models, headline change and attrition tipping
+    point added (issue 14: rule year_stats reuses what rule disclosure computed)."""
+    data, wide, pairs = _outcome_rows(frame, name, roles)
+    return {**without_mixed, **_mixed_models(data, wide, pairs, without_mixed, roles,
+                                             smallest_effect)}
+
+
+def _without_mixed_models(
+    wide: pd.DataFrame, pairs: pd.DataFrame, outcome: Mapping, roles: dict, thresholds: dict
+) -> dict:
     order = roles["order"]
-    data = frame[frame["outcome"] == name]
-    wide = wide_scores(data, order)
     observed = [tp for tp in order if wide[tp].notna().any()]
-    pairs = _pairs(wide, roles["baseline"], roles["course_end"])
     reliable = reliable_change(
         pairs[roles["baseline"]],
         pairs[roles["course_end"]],
@@ -181,7 +208,7 @@ def analyse_outcome(
         outcome.get("reliability"),
         bool(outcome.get("higher_is_better", True)),
     )
-    result = {
+    return {
         "label": dict(outcome.get("label") or {}),
         "scale_min": outcome["min"],
         "scale_max": outcome["max"],
@@ -204,35 +231,48 @@ def analyse_outcome(
         ),
         "regression_to_the_mean": _regression_to_the_mean(wide, roles, observed, outcome),
     }
-    if fit_mixed:
-        columns = ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
-        result["mixed_model"] = mixed_model_result(
-            "fit_dyadic_model", data[columns].reset_index(drop=True), order, roles["baseline"]
-        )
-        # The headline is fitted on baseline and course end only: a couple's shared change
-        # starts with the course, and over all occasions the couple x timepoint variance is
-        # spread thin and the headline interval too narrow (docs/methods.md, validation).
-        course = [roles["baseline"], roles["course_end"]]
-        result["course_model"] = mixed_model_result(
-            "fit_dyadic_model",
-            data.loc[data["timepoint"].isin(course), columns].reset_index(drop=True),
-            course,
+
+
+def _mixed_models(
+    data: pd.DataFrame,
+    wide: pd.DataFrame,
+    pairs: pd.DataFrame,
+    without_mixed: Mapping,
+    roles: dict,
+    smallest_effect: float | None,
+) -> dict:
+    """The mixed-model part of analyse_outcome, in the order its keys are written."""
+    columns = ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
+    part = {
+        "mixed_model": mixed_model_result(
+            "fit_dyadic_model", data[columns].reset_index(drop=True), roles["order"],
             roles["baseline"],
         )
-        result["headline_change"] = headline_change(
-            result["course_model"],
-            result["couple_means"]["course"],
-            roles["course_end"],
-            smallest_effect,
-            result["higher_is_better"],
-        )
-        result["attrition_tipping_point"] = tipping_point(
-            result["headline_change"],
-            int(wide[roles["baseline"]].notna().sum()),
-            len(pairs),
-            result["higher_is_better"],
-        )
-    return result
+    }
+    # The headline is fitted on baseline and course end only: a couple's shared change
+    # starts with the course, and over all occasions the couple x timepoint variance is
+    # spread thin and the headline interval too narrow (docs/methods.md, validation).
+    course = [roles["baseline"], roles["course_end"]]
+    part["course_model"] = mixed_model_result(
+        "fit_dyadic_model",
+        data.loc[data["timepoint"].isin(course), columns].reset_index(drop=True),
+        course,
+        roles["baseline"],
+    )
+    part["headline_change"] = headline_change(
+        part["course_model"],
+        without_mixed["couple_means"]["course"],
+        roles["course_end"],
+        smallest_effect,
+        without_mixed["higher_is_better"],
+    )
+    part["attrition_tipping_point"] = tipping_point(
+        part["headline_change"],
+        int(wide[roles["baseline"]].notna().sum()),
+        len(pairs),
+        without_mixed["higher_is_better"],
+    )
+    return part
 
 
 def _regression_to_the_mean(
@@ -263,26 +303,13 @@ def every_outcome(frame: pd.DataFrame, config: Mapping, fit_mixed: bool = True) 
     }
 
 
-def every_outcome_of_groups(
-    frames: Mapping[str, pd.DataFrame], config: Mapping, *, fit_mixed: bool = True,
-    workers: int = 1,
-) -> Iterator[tuple[str, dict]]:
-    """(key, every_outcome) of each group of `frames`, in their order, each as soon as it and
-    those before it are done.
-
-    workers > 1 shares the groups out over that many processes (the threads of rules
-    disclosure and year_stats; issue 14: at 342 municipalities this loop kept one core busy
-    for a minute and a half while the other idled). Each group's statistics depend on its
-    own rows only, and a worker runs the same code on the same rows, so the results are the
-    same. The workers are forked, so their log messages reach the job's log as the parent's
-    do; where fork does not exist the groups are computed here, one after another.
-    """
-    compute = functools.partial(every_outcome, config=config, fit_mixed=fit_mixed)
-    keys = list(frames)
-    if workers <= 1 or len(keys) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for key in keys:
-            yield key, compute(frames[key])
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(keys)),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from zip(keys, pool.map(compute, (frames[key] for key in keys)))
+def add_every_mixed_model(without_mixed: Mapping[str, Mapping], frame: pd.DataFrame,
+                          config: Mapping) -> dict:
+    """every_outcome(frame, config) of one group, given its every_outcome(..., fit_mixed=False)
+    of the same rows (add_mixed_models of each outcome)."""
+    roles = timepoint_roles(config)
+    return {
+        name: add_mixed_models(without_mixed[name], frame, name, roles,
+                               smallest_effect_of(config, name))
+        for name in config["outcomes"]
+    }

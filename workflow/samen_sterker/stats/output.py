@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -203,6 +203,27 @@ def write_stats(result: dict, json_path: str | Path, table_paths: Iterable[str |
         _atomic_write(path, text)
     text = json.dumps(result, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False)
     _atomic_write(Path(json_path), text + "\n")
+
+
+def write_group_outcomes(results: Mapping[str, Mapping], path: str | Path) -> None:
+    """results/disclosure/{year}.outcomes.json: group → outcome → statistics without mixed
+    models (disclosure.year.disclose_with_outcomes), for rule year_stats to build on.
+
+    As in every stats JSON, no NaN (a statistic without a finite value is None) and floats
+    are written so that they read back exactly. The keys keep the order they were computed
+    in instead of being sorted: a group's timepoints and statistics come out of the tidy
+    tables (tidy_tables) as rows and columns in that order, so sorted keys would not give the
+    same tables back. That order comes from the code and config alone, so the same inputs
+    give the same bytes.
+    """
+    text = json.dumps(results, indent=1, allow_nan=False, ensure_ascii=False)
+    _atomic_write(Path(path), text + "\n")
+
+
+def read_group_outcomes(path: str | Path) -> dict[str, dict]:
+    """What write_group_outcomes wrote, equal to what it was given."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def read_measurements_files(paths: Iterable[str | Path]) -> pd.DataFrame:

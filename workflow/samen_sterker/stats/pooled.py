@@ -15,10 +15,9 @@ from samen_sterker.disclosure.decide import OTHER, POOLED, thresholds_of
 from samen_sterker.stats.analyse import json_header, progress
 from samen_sterker.stats.funders_view import funders_view
 from samen_sterker.stats.outcome import (
-    analyse_outcome,
     check_measurements,
+    every_outcome,
     mixed_model_result,
-    smallest_effect_of,
     timepoint_roles,
 )
 from samen_sterker.stats.paired import unavailable
@@ -95,7 +94,7 @@ def analyse_year(
     config: dict,
     year: int,
     decisions: Mapping | None = None,
-    municipal: Mapping[str, dict] | None = None,
+    group_outcomes: Mapping[str, dict] | None = None,
 ) -> dict:
     """The pooled overview JSON of one cohort year (see docs/stats-json.md).
 
@@ -103,8 +102,10 @@ def analyse_year(
     and "other municipalities" when those together meet the thresholds): subtracting the
     municipal reports from them never gives a withheld municipality.
 
-    municipal: `municipal_outcomes` of every published municipality, when the caller has them
-    (rule year_stats computes them once for both the overview and each municipality's JSON).
+    group_outcomes: every outcome's statistics of every published group, when the caller has
+    them (rule year_stats computes them once for both the overview and each municipality's
+    JSON): each published municipality's and POOLED's with mixed models (every_outcome),
+    OTHER's without (outcome_results).
     """
     from samen_sterker.disclosure.year import group_frame, outcome_results
 
@@ -121,8 +122,8 @@ def analyse_year(
     # Per-municipality statistics feed the comparison table, the funnel and the decisions.
     progress.info("%d overview: results of %d municipalities (%d rows)", year, len(codes),
                   len(frame))
-    if municipal is not None and decisions is not None:
-        per_municipality = dict(municipal)
+    if group_outcomes is not None and decisions is not None:
+        per_municipality = dict(group_outcomes)
     else:
         per_municipality = {
             code: outcome_results(frame[frame["municipality_code"] == code], config)
@@ -148,7 +149,8 @@ def analyse_year(
         )
     rows = [(entry, entry["municipality_code"]) for entry in municipalities]
     if groups["other"]["published"]:
-        per_municipality[OTHER] = outcome_results(group_frame(frame, groups, OTHER), config)
+        if OTHER not in per_municipality:
+            per_municipality[OTHER] = outcome_results(group_frame(frame, groups, OTHER), config)
         rows.append((
             {"municipality": None, "municipality_code": OTHER, "slug": OTHER,
              "suppressed": False, "group": OTHER,
@@ -156,23 +158,16 @@ def analyse_year(
             OTHER,
         ))
     pooled_frame = group_frame(frame, groups, POOLED)
+    if not pooled_frame.empty and POOLED not in per_municipality:
+        progress.info("%d overview: pooled analysis of %d rows", year, len(pooled_frame))
+        per_municipality[POOLED] = every_outcome(pooled_frame, config)
 
     outcomes = {}
     for name, outcome in config["outcomes"].items():
         if pooled_frame.empty:
             outcomes = _withheld_outcomes(config, municipalities)
             break
-        progress.info("%d overview, %s: pooled analysis of %d rows", year, name,
-                      len(pooled_frame))
-        pooled = analyse_outcome(
-            pooled_frame,
-            name,
-            outcome,
-            roles,
-            thresholds,
-            smallest_effect=smallest_effect_of(config, name),
-        )
-        pooled = publishable_outcome(pooled, decisions, POOLED, name)
+        pooled = publishable_outcome(per_municipality[POOLED][name], decisions, POOLED, name)
         comparison = []
         for entry, group in rows:
             result = None

@@ -1,9 +1,9 @@
-"""Every stats file of one cohort year, in one process (rule year_stats; issue 14: a process
-per municipality spent most of its time starting up): each published municipality's
-statistics, computed once for its own JSON and the overview's comparison alike, then the pooled
-overview, then every municipality with data that year, written per CBS code into a staging
-folder. A progress line per stage and per municipality (rows, elapsed seconds) means a national
-or 100k-row year never runs silently."""
+"""Every stats file of one cohort year, in one job (rule year_stats; issue 14: a process per
+municipality spent most of its time starting up): the mixed models of each published group,
+added to the statistics rule disclosure computed (so each is computed once, for its own JSON
+and the overview alike), then the pooled overview, then every municipality with data that year,
+written per CBS code into a staging folder. A progress line per stage and per municipality
+(rows, elapsed seconds) means a national or 100k-row year never runs silently."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from samen_sterker.disclosure.decide import OTHER, POOLED
+from samen_sterker.disclosure.year import group_frame
 from samen_sterker.stats.analyse import (
     analyse_group,
     municipal_frame,
     progress,
 )
-from samen_sterker.stats.outcome import every_outcome_of_groups
+from samen_sterker.stats.groups import mixed_models_of_groups
 from samen_sterker.stats.output import write_stats
 from samen_sterker.stats.pooled import analyse_year
 from samen_sterker.targets import MUNICIPAL_TABLES
@@ -29,6 +31,7 @@ def write_year_stats(
     settings: dict,
     year: int,
     decisions: Mapping,
+    without_mixed: Mapping[str, Mapping],
     overview_json: str | Path,
     overview_tables: Iterable[str | Path],
     staging: str | Path,
@@ -36,34 +39,44 @@ def write_year_stats(
 ) -> None:
     """The overview's JSON and tables at their paths; each municipality's as
     {staging}/{code}.json and {staging}/{code}/{table}.csv. Logs a line per step to the
-    `samen_sterker.progress` logger. workers: processes for the municipalities' statistics
-    (stats.outcome.every_outcome_of_groups)."""
+    `samen_sterker.progress` logger.
+
+    without_mixed: the statistics the decisions were made on of every published group
+    (disclosure.year.disclose_with_outcomes); only the mixed models are added to them, in
+    `workers` processes (stats.groups.mixed_models_of_groups).
+    """
     started = time.perf_counter()
     this_year = measurements[measurements["year"] == year]
     rows = this_year.groupby("municipality_code").size()
     progress.info("%d: %d rows, %d municipalities", year, len(this_year), len(rows))
 
     # Each published municipality's statistics, computed once: its own JSON and the
-    # overview's comparison rows both come from them.
-    entries = decisions["groups"]["municipalities"]
-    published = {code: municipal_frame(this_year, year, code)
-                 for code in rows.index if entries[code]["published"]}
+    # overview's comparison rows both come from them. The pooled group goes first: the
+    # largest, so that the other workers share out the rest.
+    groups = decisions["groups"]
+    frames = {POOLED: group_frame(this_year, groups, POOLED)} if POOLED in without_mixed else {}
+    frames.update({code: municipal_frame(this_year, year, code)
+                   for code in rows.index if groups["municipalities"][code]["published"]})
+    published = len(frames) - (POOLED in frames)
     progress.info("%d: %d municipalities suppressed for publication", year,
-                  len(rows) - len(published))
-    municipal = {}
-    for code, outcomes in every_outcome_of_groups(published, settings, workers=workers):
-        municipal[code] = outcomes
+                  len(rows) - published)
+    computed = {}
+    for key, outcomes in mixed_models_of_groups(frames, settings, without_mixed,
+                                                workers=workers):
+        computed[key] = outcomes
         progress.info(
-            "%d %s (%d/%d published): %d rows (%.1f s)",
+            "%d %s (%d/%d): %d rows (%.1f s)",
             year,
-            code,
-            len(municipal),
-            len(published),
-            rows[code],
+            key,
+            len(computed),
+            len(frames),
+            len(frames[key]),
             time.perf_counter() - started,
         )
+    if OTHER in without_mixed:
+        computed[OTHER] = without_mixed[OTHER]  # the overview shows no model of it
 
-    overview = analyse_year(measurements, settings, year, decisions, municipal)
+    overview = analyse_year(measurements, settings, year, decisions, computed)
     write_stats(overview, overview_json, overview_tables)
     progress.info(
         "%d overview: written; %d participants in no published group (%.1f s)",
@@ -73,7 +86,7 @@ def write_year_stats(
     )
     staging = Path(staging)
     for code in rows.index:
-        result = analyse_group(measurements, settings, year, code, decisions, municipal.get(code))
+        result = analyse_group(measurements, settings, year, code, decisions, computed.get(code))
         write_stats(
             result,
             staging / f"{code}.json",
