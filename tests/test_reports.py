@@ -572,3 +572,95 @@ def test_share_chart_draws_a_withheld_category_as_its_range():
     assert len(bars) == 1
     assert bars[0].get_x() == pytest.approx(100 * 13 / 17)
     assert bars[0].get_width() == pytest.approx(100 * 3 / 17)
+
+
+def _many_exports_year(cohort, tmp_path):
+    """A year of 30 exports (more than a page lists): 20 Qualtrics exports of GM0001 (10
+    rows read, 9 kept, 1 not a number), 8 LimeSurvey exports of GM0002 (20 read, 18 kept,
+    2 out of range), 2 exports of GM0003, which is withheld (1 not a number each)."""
+    import pandas as pd
+
+    exports = (
+        [(f"q{i:02d}", "qualtrics_csv", "GM0001", 10, 9, 1, "not_a_number") for i in range(20)]
+        + [(f"l{i:02d}", "limesurvey_csv", "GM0002", 20, 18, 2, "out_of_range") for i in range(8)]
+        + [(f"x{i:02d}", "excel_nl", "GM0003", 5, 4, 1, "not_a_number") for i in range(2)]
+    )
+    quality = pd.DataFrame(
+        [
+            {"export_id": e, "file": f"data/raw/2024/{e}.csv", "format": kind,
+             "municipality_codes": code, "rows_read": str(read), "rows_kept": str(kept),
+             "rows_excluded": str(excluded)}
+            for e, kind, code, read, kept, excluded, _ in exports
+        ]
+    )
+    exclusions = pd.DataFrame(
+        [
+            {"export_id": e, "file": f"data/raw/2024/{e}.csv", "row": str(row), "reason": reason}
+            for e, _, _, _, _, excluded, reason in exports
+            for row in range(excluded)
+        ]
+    )
+    provenance_file = tmp_path / "2024.json"
+    provenance_file.write_text(
+        '{"inputs": {' + ", ".join(f'"data/raw/2024/{e[0]}.csv": "{"0" * 64}"' for e in exports)
+        + "}}",
+        encoding="utf-8",
+    )
+    return quality, exclusions, provenance_file
+
+
+def test_a_year_of_many_exports_is_summarised_per_kind_and_reason(cohort, tmp_path):
+    """At national size the per-file lists ran to 75 of the overview's 107 pages; past a page
+    of files the appendix sums them up per kind of export and per reason instead, without
+    the withheld municipality's counts, and names where the per-file figures are."""
+    import hashlib
+    import json
+
+    quality, exclusions, provenance_file = _many_exports_year(cohort, tmp_path)
+    assert len(quality) > 25  # more than blocks.ROWS_KEPT_ON_ONE_PAGE
+    ctx = ReportContext(
+        stats=cohort["overview"], lang="nl", data_quality=quality, exclusions=exclusions,
+        provenance=json.loads(provenance_file.read_text(encoding="utf-8")),
+        provenance_sha256=hashlib.sha256(provenance_file.read_bytes()).hexdigest(),
+    )
+    text = _text(
+        municipal.data_quality_appendix(ctx, hide_municipalities={"GM0003"})
+        + municipal.provenance_appendix(ctx)
+    )
+    # Sums by hand: 20 x (10, 9, 1) and 8 x (20, 18, 2); GM0003's two exports not counted.
+    assert "limesurvey_csv 8 160 144 16" in text
+    assert "qualtrics_csv 20 200 180 20" in text
+    assert "Totaal 28 360 324 36" in text
+    assert "Er zijn 30 bestanden ingelezen" in text
+    assert "2 bestanden tellen niet mee" in text
+    # Reasons over all counted exports, the most frequent first: 20 x 1 and 8 x 2.
+    assert "Antwoord is geen getal 20 Antwoord buiten de schaal 16" in text
+    assert "q00" not in text and "x01" not in text
+    # The inputs' SHA-256s are in the provenance file, whose own SHA-256 the report states.
+    assert "0" * 64 not in text
+    assert hashlib.sha256(provenance_file.read_bytes()).hexdigest() in text
+
+
+def test_a_year_of_few_exports_lists_them_one_by_one(cohort, tmp_path):
+    quality, exclusions, _ = _many_exports_year(cohort, tmp_path)
+    few = quality[quality["export_id"].isin(["q00", "l00", "x00"])]
+    ctx = ReportContext(stats=cohort["overview"], lang="en", data_quality=few,
+                        exclusions=exclusions[exclusions["export_id"].isin(few["export_id"])])
+    text = _text(municipal.data_quality_appendix(ctx, hide_municipalities={"GM0003"}))
+    assert "l00 limesurvey_csv 20 18 2" in text
+    assert "q00 qualtrics_csv 10 9 1" in text
+    assert "x00 excel_nl – – –" in text
+    assert "l00 Answer outside the scale 2" in text
+
+
+def test_load_context_takes_the_provenance_files_sha256(cohort, tmp_path):
+    import hashlib
+    import json
+
+    from samen_sterker.reports.context import load_context
+
+    stats_file = tmp_path / "overview.json"
+    stats_file.write_text(json.dumps(cohort["overview"]), encoding="utf-8")
+    _, _, provenance_file = _many_exports_year(cohort, tmp_path)
+    ctx = load_context(stats_file, provenance_path=provenance_file)
+    assert ctx.provenance_sha256 == hashlib.sha256(provenance_file.read_bytes()).hexdigest()

@@ -7,6 +7,8 @@ technical details (samen_sterker.reports.technical_appendix) to the methods.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from samen_sterker.reports import blocks
 from samen_sterker.reports import formatting as fmt
 from samen_sterker.reports.context import ReportContext
@@ -69,13 +71,20 @@ def report_exports(ctx: ReportContext) -> list[str]:
     return sorted(export_id for export_id, codes in exports.items() if code in codes)
 
 
+# A report lists its files one by one while the list fits one page's table; a longer list (a
+# national year holds hundreds of exports) is summarised per kind of file and per reason, and
+# the per-file figures stay in data_quality.csv, exclusions.csv and provenance.json.
+FILES_LISTED_AT_MOST = blocks.ROWS_KEPT_ON_ONE_PAGE
+
+
 def data_quality_appendix(
     ctx: ReportContext,
     *,
     show_counts: bool = True,
     hide_municipalities: set[str] | frozenset[str] = frozenset(),
 ) -> str:
-    """Rows read, kept and excluded per export, and why (counts only, never values).
+    """Rows read, kept and excluded per export, and why (counts only, never values); per
+    kind of export and per reason when there are more than FILES_LISTED_AT_MOST exports.
 
     Counts of exports from hide_municipalities (suppressed ones) are not shown.
     """
@@ -92,58 +101,109 @@ def data_quality_appendix(
     export_ids = report_exports(ctx)
     if export_ids:
         quality = quality[quality["export_id"].isin(export_ids)]
-    rows = []
-    for record in quality.sort_values("export_id").to_dict("records"):
-        counts = (
-            [ctx.count(int(record[c])) for c in ("rows_read", "rows_kept", "rows_excluded")]
-            if show_counts and record["export_id"] not in hidden_exports
-            else ["–", "–", "–"]
-        )
-        rows.append([record["export_id"], record.get("format", ""), *counts])
+    listed = len(quality) <= FILES_LISTED_AT_MOST
+    shown = quality["export_id"].map(
+        lambda export_id: show_counts and export_id not in hidden_exports
+    )
     out.append(
-        blocks.table(
-            [
-                t("col_export"),
-                t("col_format"),
-                t("col_rows_read"),
-                t("col_rows_kept"),
-                t("col_rows_excluded"),
-            ],
-            rows,
-            caption=ctx.caption("table", t("data_quality_caption")),
-            numeric_columns=[2, 3, 4],
-            css_class="wide",
-        )
+        _rows_per_export(ctx, quality, shown) if listed else _rows_per_kind(ctx, quality, shown)
     )
     if not show_counts:
         out.append(blocks.paragraph(t("data_quality_counts_hidden"), "note"))
         return "".join(out)
     exclusions = ctx.exclusions
     if exclusions is not None and not exclusions.empty:
-        if export_ids:
-            exclusions = exclusions[exclusions["export_id"].isin(export_ids)]
-        exclusions = exclusions[~exclusions["export_id"].isin(hidden_exports)]
-        grouped = (
-            exclusions.groupby(["export_id", "reason"]).size().reset_index(name="count")
-            if not exclusions.empty
-            else None
-        )
-        if grouped is not None and not grouped.empty:
-            out.append(
-                blocks.table(
-                    [t("col_export"), t("col_reason"), t("col_count")],
-                    [
-                        [r["export_id"], ctx.reason_label(r["reason"]), ctx.count(int(r["count"]))]
-                        for r in grouped.to_dict("records")
-                    ],
-                    caption=ctx.caption("table", t("exclusions_caption")),
-                    numeric_columns=[2],
-                    css_class="wide",
-                )
-            )
+        exclusions = exclusions[exclusions["export_id"].isin(quality.loc[shown, "export_id"])]
+        if not exclusions.empty:
+            out.append(_exclusion_reasons(ctx, exclusions, per_export=listed))
             return "".join(out)
     out.append(blocks.paragraph(t("exclusions_none")))
     return "".join(out)
+
+
+ROW_COUNTS = ("rows_read", "rows_kept", "rows_excluded")
+
+
+def _row_count_header(ctx: ReportContext, first: list[str]) -> list[str]:
+    t = ctx.t
+    return [*first, t("col_rows_read"), t("col_rows_kept"), t("col_rows_excluded")]
+
+
+def _rows_per_export(ctx: ReportContext, quality: pd.DataFrame, shown: pd.Series) -> str:
+    rows = []
+    for record, show in zip(quality.to_dict("records"), shown, strict=True):
+        counts = [ctx.count(int(record[c])) for c in ROW_COUNTS] if show else ["–"] * 3
+        rows.append([record["export_id"], record.get("format", ""), *counts])
+    rows.sort(key=lambda row: row[0])
+    return blocks.table(
+        _row_count_header(ctx, [ctx.t("col_export"), ctx.t("col_format")]),
+        rows,
+        caption=ctx.caption("table", ctx.t("data_quality_caption")),
+        numeric_columns=[2, 3, 4],
+        css_class="wide",
+    )
+
+
+def _rows_per_kind(ctx: ReportContext, quality: pd.DataFrame, shown: pd.Series) -> str:
+    """Files and rows per kind of export, summed over the exports whose counts are shown."""
+    t = ctx.t
+    counted = quality.loc[shown, ["format", *ROW_COUNTS]]
+    counted = counted.astype({c: int for c in ROW_COUNTS})
+    per_kind = counted.groupby("format", sort=True).agg(
+        files=("format", "size"), **{c: (c, "sum") for c in ROW_COUNTS}
+    )
+    rows = [
+        [kind, ctx.count(int(row["files"])), *(ctx.count(int(row[c])) for c in ROW_COUNTS)]
+        for kind, row in per_kind.iterrows()
+    ]
+    if len(per_kind) > 1:
+        rows.append(
+            [
+                t("total"),
+                ctx.count(len(counted)),
+                *(ctx.count(int(counted[c].sum())) for c in ROW_COUNTS),
+            ]
+        )
+    note = t("data_quality_per_file_elsewhere", files=ctx.count(len(quality)))
+    not_counted = int((~shown).sum())
+    if not_counted:
+        note += " " + t("data_quality_files_not_counted", files=ctx.count(not_counted))
+    return blocks.table(
+        _row_count_header(ctx, [t("col_format"), t("col_files")]),
+        rows,
+        caption=ctx.caption("table", t("data_quality_by_kind_caption")),
+        numeric_columns=[1, 2, 3, 4],
+        css_class="wide",
+    ) + blocks.paragraph(note, "note")
+
+
+def _exclusion_reasons(ctx: ReportContext, exclusions: pd.DataFrame, *, per_export: bool) -> str:
+    """How many rows were not used, for which reason: per export, or over all exports."""
+    t = ctx.t
+    if per_export:
+        grouped = exclusions.groupby(["export_id", "reason"]).size().reset_index(name="count")
+        return blocks.table(
+            [t("col_export"), t("col_reason"), t("col_count")],
+            [
+                [r["export_id"], ctx.reason_label(r["reason"]), ctx.count(int(r["count"]))]
+                for r in grouped.to_dict("records")
+            ],
+            caption=ctx.caption("table", t("exclusions_caption")),
+            numeric_columns=[2],
+            css_class="wide",
+        )
+    grouped = exclusions.groupby("reason").size().reset_index(name="count")
+    grouped = grouped.sort_values(["count", "reason"], ascending=[False, True])
+    return blocks.table(
+        [t("col_reason"), t("col_count")],
+        [
+            [ctx.reason_label(r["reason"]), ctx.count(int(r["count"]))]
+            for r in grouped.to_dict("records")
+        ],
+        caption=ctx.caption("table", t("exclusions_by_reason_caption")),
+        numeric_columns=[1],
+        css_class="wide",
+    )
 
 
 def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -> str:
@@ -158,7 +218,17 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
         [path, sha if isinstance(sha, str) else str((sha or {}).get("sha256", ""))]
         for path, sha in sorted(inputs.items())
     ]
-    if input_rows:
+    if len(input_rows) > FILES_LISTED_AT_MOST:
+        out.append(
+            blocks.paragraph(
+                t(
+                    "provenance_inputs_elsewhere",
+                    files=ctx.count(len(input_rows)),
+                    sha256=ctx.provenance_sha256 or "–",
+                )
+            )
+        )
+    elif input_rows:
         out.append(
             blocks.table(
                 [t("col_file"), "SHA-256"],

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from samen_sterker.provenance import sha256_file
 from samen_sterker.reports import formatting as fmt
 from samen_sterker.reports.translations import Translator
 
@@ -26,6 +27,8 @@ class ReportContext:
     lang: str = "nl"
     overview: dict[str, Any] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    # Of the provenance file's bytes: a report too long to list its inputs names this file.
+    provenance_sha256: str | None = None
     data_quality: pd.DataFrame | None = None
     exclusions: pd.DataFrame | None = None
     t: Translator = field(init=False)
@@ -151,6 +154,7 @@ def load_context(
         lang=fmt.check_language(lang),
         overview=_read_json(overview_path),
         provenance=_read_json(provenance_path) or {},
+        provenance_sha256=sha256_file(provenance_path) if provenance_path else None,
         data_quality=_read_csv(data_quality_path),
         exclusions=_read_csv(exclusions_path),
     )
