@@ -112,7 +112,8 @@ def test_the_small_municipality_is_in_no_group_and_the_others_keep_their_reports
                 if not r["suppressed"]]
         pooled = overview["outcomes"]["relationship_rating"]["participation"]
         assert pooled["participants"] == sum(r["participants"] for r in rows)
-        assert overview["publication"]["unshown_participants"] > 0
+        assert overview["publication"]["unshown_municipalities"] == 1
+        assert "unshown_participants" not in overview["publication"]
         audit = pd.read_csv(scenario_run / f"results/disclosure/{year}.csv")
         assert list(audit.columns[:2]) == ["cell", "published_as"]
         assert set(audit["verdict"]) <= {"safe"}

@@ -441,8 +441,8 @@ def test_2025_like_cohort_zeist_keeps_its_report_vlieland_has_none(cohort_2025):
     assert zeist["publication"]["suppressed"] is False
     assert vlieland["publication"]["suppressed"] is True
     ov = cohort_2025["overview"]
-    for lang, unshown in (("nl", "4 deelnemers uit 1 gemeente(n) staan in geen enkele groep"),
-                          ("en", "4 participants from 1 municipality(ies) are in no group")):
+    for lang, unshown in (("nl", "De deelnemers uit 1 gemeente(n) staan in geen enkele groep"),
+                          ("en", "The participants from 1 municipality(ies) are in no group")):
         ctx = ReportContext(stats=zeist, lang=lang, overview=ov)
         text = _all_text(ctx, _municipal_sections)
         assert "19" in _numbers(text)  # its participants, on page 1
@@ -451,7 +451,9 @@ def test_2025_like_cohort_zeist_keeps_its_report_vlieland_has_none(cohort_2025):
         # Its own row in the overview, and the overview says how many are not shown.
         ov_text = _all_text(ReportContext(stats=ov, lang=lang), _overview_sections)
         assert "Zeist 19 " in ov_text
-        assert unshown in ov_text
+        # ... from how many municipalities, never how many participants: Vlieland's 4.
+        note = _text(overview.unshown_note(ReportContext(stats=ov, lang=lang)))
+        assert unshown in note and _numbers(note) == {"1"}
         # No figure of Vlieland anywhere: its row carries words only.
         row = re.search(r"Vlieland ([^A-Z]*)", _text(
             overview.municipalities_section(ReportContext(stats=ov, lang=lang)))).group(1)
@@ -474,8 +476,8 @@ def test_one_tiny_municipality_is_in_no_group_and_nobody_else_is_withheld(one_ti
     rows = [r for r in ov["outcomes"][PRIMARY]["comparison"] if not r["suppressed"]]
     part = ov["outcomes"][PRIMARY]["participation"]
     assert part["participants"] == sum(r["participants"] for r in rows)
-    klein = one_tiny["measurements"].query("municipality_code == 'GM0001'")
-    assert ov["publication"]["unshown_participants"] == klein["participant_id"].nunique()
+    assert ov["publication"]["unshown_municipalities"] == 1
+    assert "unshown_participants" not in ov["publication"]
     for lang in ("nl", "en"):
         sections = _overview_sections(ReportContext(stats=ov, lang=lang))
         assert str(part["participants"]) in _numbers(_text(sections["key_figures"]))
@@ -490,7 +492,7 @@ def test_one_tiny_municipality_is_in_no_group_and_nobody_else_is_withheld(one_ti
 def test_several_tiny_municipalities_are_published_together(several_tiny):
     ov = several_tiny["overview"]
     assert ov["publication"]["other"] == {"published": True, "members": 2}
-    assert ov["publication"]["unshown_participants"] == 0
+    assert ov["publication"]["unshown_municipalities"] == 0
     other = next(r for r in ov["outcomes"][PRIMARY]["comparison"]
                  if r["municipality_code"] == "other")
     assert other["members"] == ["Klein", "Mini"] and other["participants"] == 16
@@ -515,14 +517,14 @@ def test_only_tiny_municipalities_nothing_pooled(only_tiny):
     ctx = ReportContext(stats=ov, lang="nl")
     sections = _overview_sections(ctx)
     assert "Geen enkele gemeente had genoeg deelnemers" in _text(sections["key_figures"])
-    unshown = ov["publication"]["unshown_participants"]
-    assert f"{unshown} deelnemers uit 2 gemeente(n)" in _text(sections["key_figures"])
+    assert "De deelnemers uit 2 gemeente(n)" in _text(sections["key_figures"])
     texts = [_text(html).replace("CSI-4", "") for html in sections.values()]
     printed = set().union(*(_numbers(text) for text in texts))
-    # The year, the cost context ('minstens 3', '2 tot 2,3 miljard'), '95%' and how many
-    # are not shown (from how many municipalities); nothing per municipality.
+    # The year, the cost context ('minstens 3', '2 tot 2,3 miljard'), '95%' and from how
+    # many municipalities participants are not shown; nothing per municipality, not even
+    # their participants together (each would give the other's count away).
     # ... and figure and table numbers ('Figuur 1').
-    assert printed <= {"2024", "95", "3", "2,3", str(unshown), "2", "1"}
+    assert printed <= {"2024", "95", "3", "2,3", "2", "1"}
     for name in ("Klein", "Mini"):
         assert f"{name} te weinig deelnemers" in _text(sections["municipalities"])
 

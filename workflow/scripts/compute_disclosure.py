@@ -29,12 +29,12 @@ with log_to(snakemake.log[0]) as log:
     groups = decisions["groups"]
     log.info(
         "disclosure %d: %d of %d municipalities published on their own; other municipalities "
-        "published: %s; %d participants in no published group; %d protected counts not "
+        "published: %s; %d in no published group; %d protected counts not "
         "shown exactly, none narrowed by the audit",
         year,
         sum(entry["published"] for entry in groups["municipalities"].values()),
         len(groups["municipalities"]),
         groups["other"]["published"],
-        decisions["unshown_participants"],
+        sum(entry["group"] is None for entry in groups["municipalities"].values()),
         len(decisions["audit"]),
     )

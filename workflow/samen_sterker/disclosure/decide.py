@@ -42,7 +42,6 @@ from samen_sterker.disclosure.audit import (
 
 OTHER = "other"
 POOLED = "pooled"
-UNSHOWN = "unshown"
 FEWER_RESPONDENTS = "fewer_respondents_than_min"
 FEWER_COUPLES = "fewer_couples_than_min"
 GROUP_BELOW = "group_below_thresholds"
@@ -341,15 +340,9 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
             published[cell] = Published.range(0, width - 1)
         else:
             published[cell] = Published.withheld()
-    # The overview says how many participants are in no published group.
-    unshown = cell_id(UNSHOWN, primary, "participants")
-    in_no_group = [cell_id(code, primary, "participants")
-                   for code, entry in groups["municipalities"].items() if entry["group"] is None]
-    unshown_participants = sum(problem.values[cell] for cell in in_no_group)
-    problem.values[unshown] = unshown_participants
-    problem.frame.add(unshown)
-    published[unshown] = Published.exact(unshown_participants)
-    problem.relations.append(Relation.total(unshown, in_no_group))
+    # How many participants are in no published group is not published either: from one such
+    # municipality it would be that municipality's count, and from two, either one's count
+    # to the other (rule 1: a municipality in no group gets no number at all).
     problem.published = published
 
     # Secondary suppression: withhold the smallest exact count next to each disclosed one.
@@ -403,7 +396,6 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
         cells[cell] = entry
     return {
         "thresholds": dict(thresholds),
-        "unshown_participants": unshown_participants,
         "cells": cells,
         "statistics": statistics,
         "audit": [

@@ -224,7 +224,6 @@ def analyse_year(
         "published": groups["other"]["published"],
         "members": len(groups["other"]["members"]),
     }
-    publication["unshown_participants"] = decisions["unshown_participants"]
     publication["unshown_municipalities"] = sum(
         1 for entry in municipalities if entry["group"] is None
     )

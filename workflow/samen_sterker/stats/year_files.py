@@ -79,9 +79,9 @@ def write_year_stats(
     overview = analyse_year(measurements, settings, year, decisions, computed)
     write_stats(overview, overview_json, overview_tables)
     progress.info(
-        "%d overview: written; %d participants in no published group (%.1f s)",
+        "%d overview: written; %d municipalities in no published group (%.1f s)",
         year,
-        overview["publication"]["unshown_participants"],
+        overview["publication"]["unshown_municipalities"],
         time.perf_counter() - started,
     )
     staging = Path(staging)

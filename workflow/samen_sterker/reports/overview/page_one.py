@@ -81,19 +81,13 @@ def key_figures(ctx: ReportContext) -> str:
 
 
 def unshown_note(ctx: ReportContext) -> str:
-    """How many participants are in no published group (their municipalities too small,
-    also together), or that everyone is in one."""
-    publication = ctx.stats["publication"]
-    count = publication.get("unshown_participants", 0)
-    if not count:
+    """From how many municipalities participants are in no published group (too small, also
+    together), or that everyone is in one; never how many participants (docs/privacy.md)."""
+    municipalities = ctx.stats["publication"].get("unshown_municipalities", 0)
+    if not municipalities:
         return blocks.paragraph(ctx.t("overview_unshown_none"), "note")
     return blocks.paragraph(
-        ctx.t(
-            "overview_unshown",
-            participants=ctx.count(count),
-            municipalities=ctx.num(publication.get("unshown_municipalities", 0), 0),
-        ),
-        "note",
+        ctx.t("overview_unshown", municipalities=ctx.num(municipalities, 0)), "note"
     )
 
 
