@@ -83,14 +83,14 @@ def snakemake_arguments(project: Path) -> list[str]:
             "--workflow-profile", str(project / WORKFLOW_PROFILE)]
 
 
-def run_pipeline(project: Path, *extra: str, check: bool = True):
+def run_pipeline(project: Path, *extra: str, check: bool = True, env: dict | None = None):
     """Run Snakemake on `project` with this interpreter's environment; returns the process."""
     import subprocess
     import sys
 
     process = subprocess.run(
         [sys.executable, "-m", "snakemake", *snakemake_arguments(project), *extra],
-        capture_output=True, text=True, cwd=project, check=False,
+        capture_output=True, text=True, cwd=project, check=False, env=env,
     )
     if check and process.returncode != 0:
         logs = "\n".join(f"--- {log}\n{log.read_text(errors='replace')[-3000:]}"

@@ -139,3 +139,67 @@ def test_provenance_records_the_font_machinery_of_the_pdfs():
     assert entry["file"] == bold
     assert entry["sha256"] == hashlib.sha256(Path(bold).read_bytes()).hexdigest()
     assert collect_provenance({}, {}, "abc")["report_fonts"] == record
+
+
+@pytest.mark.parametrize(
+    ("folders", "stage_packages"),
+    [
+        (("reading", "cleaning"), "CLEANING_PACKAGES"),
+        (("stats", "disclosure"), "NUMERIC_PACKAGES"),
+        (("reports",), "REPORT_PACKAGES"),
+    ],
+)
+def test_every_package_a_stage_imports_is_a_param_of_its_jobs(folders, stage_packages):
+    """An upgrade of a package a stage imports must rerun that stage: each third-party import
+    of the stage's code (read from its source here) is among the packages its jobs take."""
+    import ast
+    import sys
+    from importlib import metadata
+
+    from samen_sterker import provenance
+
+    package_dir = Path(provenance.__file__).parent
+    imported = set()
+    for folder in folders:
+        for source in (package_dir / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    imported |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"samen_sterker", "__future__"}
+    distributions = metadata.packages_distributions()
+
+    def normalised(name: str) -> str:
+        return name.lower().replace("_", "-")
+
+    declared = {normalised(name) for name in getattr(provenance, stage_packages)}
+    missing = {
+        module: distributions.get(module)
+        for module in third_party
+        if not {normalised(d) for d in distributions.get(module, [module])} & declared
+    }
+    assert not missing, f"{stage_packages} lacks the distributions of {missing}"
+    assert set(getattr(provenance, stage_packages)) <= set(provenance.REPORTED_PACKAGES)
+
+
+def test_provenance_cites_the_inputs_of_the_earlier_years_in_the_trend():
+    """A 2025 report shows the change of 2024 too (the trend): 2025's record lists the 2024
+    exports' checksums and the SHA-256 of the config that cleaned them."""
+    import hashlib
+    import json
+
+    earlier = {"inputs": {"data/raw/2024/a.csv": "1" * 64}, "settings": {"strict": False}}
+    record = collect_provenance(
+        {"inputs": {"data/raw/2025/b.csv": "2" * 64}}, {"analysis": {}}, "abc",
+        year=2025, packages={"pandas": "1"}, fonts={"fonts": {}}, python="3.11.0",
+        earlier_manifests={2024: earlier},
+    )
+    assert record["inputs"] == {"data/raw/2025/b.csv": "2" * 64}
+    canonical = json.dumps({"strict": False}, sort_keys=True, separators=(",", ":"))
+    assert record["earlier_years"] == {
+        "2024": {"inputs": {"data/raw/2024/a.csv": "1" * 64},
+                 "cleaning_config_sha256": hashlib.sha256(canonical.encode()).hexdigest()}
+    }
+    # What the job's params read is what the record says (one reading, not two).
+    assert (record["python"], record["report_fonts"]) == ("3.11.0", {"fonts": {}})

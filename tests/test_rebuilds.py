@@ -46,9 +46,9 @@ JOB = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
 
-def planned_jobs(project: Path) -> list[tuple[str, dict[str, str]]]:
+def planned_jobs(project: Path, env: dict | None = None) -> list[tuple[str, dict[str, str]]]:
     """(rule, wildcards) of every job Snakemake's dry run plans."""
-    process = run_pipeline(project, "--dry-run")
+    process = run_pipeline(project, "--dry-run", env=env)
     jobs: list[tuple[str, dict[str, str]]] = []
     for line in (process.stdout + process.stderr).splitlines():
         if match := JOB.match(line):
@@ -243,6 +243,36 @@ def test_an_earlier_years_correction_reaches_later_trends_but_not_later_cleaning
     jobs = planned_jobs(built)
     assert ("clean_year", {"year": "2024"}) in jobs
     assert ("clean_year", {"year": "2025"}) not in jobs
+    # 2025's provenance cites the 2024 inputs its trend reads, so it is rewritten too.
+    assert ("provenance", {"year": "2025"}) in jobs
+
+
+def fake_distribution(folder: Path, name: str, version: str) -> dict[str, str]:
+    """An environment in which importlib.metadata finds `name` at `version` first."""
+    info = folder / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
+@pytest.mark.parametrize(
+    ("package", "reruns", "left_alone"),
+    [
+        # Reads the Excel exports: cleaning reruns, and so everything after it.
+        ("openpyxl", {"clean_year"}, set()),
+        # Formats every number of the reports: the reports rerun (through the provenance
+        # they cite), the cleaning and statistics do not.
+        ("babel", REPORTS | PROVENANCE, CLEANING | STATISTICS),
+    ],
+)
+def test_an_upgraded_package_reruns_the_stages_that_use_it(built, tmp_path, package, reruns,
+                                                          left_alone):
+    env = fake_distribution(tmp_path / "site", package, "99.0")
+    jobs = planned_jobs(built, env=env)
+    assert reruns <= rules(jobs), rules(jobs)
+    assert not rules(jobs) & left_alone, rules(jobs)
 
 
 def test_both_languages_side_by_side(builds):

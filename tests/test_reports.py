@@ -347,9 +347,12 @@ def test_overview_pools_the_published_municipalities_and_counts_the_others(cohor
     assert f"samen {part['participants']} deelnemers" in text
     assert "Kleindorp te weinig deelnemers" in text
     assert f"Súdwest-Nergensdorp {rows[OTHER]['participants']} " in text
+    # From how many municipalities participants are not shown, but not how many: that
+    # would be Kleindorp's count.
     year = cohort["measurements"][cohort["measurements"]["year"] == 2024]
     small = year.loc[year["municipality_code"] == SMALL, "participant_id"].nunique()
-    assert f"{small} deelnemers uit 1 gemeente(n) staan in geen enkele groep" in text
+    assert "De deelnemers uit 1 gemeente(n) staan in geen enkele groep" in text
+    assert f"{small} deelnemers uit" not in text
 
 
 def test_overview_shows_pooled_figures_and_costs(cohort):

@@ -40,6 +40,7 @@ checkpoint clean_year:
             SHEET, int(wildcards.year)
         ),
         code=CODE["clean"],
+        packages=package_versions(CLEANING_PACKAGES),
     script:
         "../scripts/clean_exports.py"
 
@@ -62,5 +63,6 @@ checkpoint multi_year_cohorts:
         ),
         settings=plan.cleaning_settings(config, SHEET.multi_year()),
         code=CODE["clean"],
+        packages=package_versions(CLEANING_PACKAGES),
     script:
         "../scripts/clean_exports.py"

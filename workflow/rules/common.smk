@@ -3,6 +3,7 @@
 
 import functools
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -19,7 +20,12 @@ os.environ.update(
 
 from samen_sterker import plan
 from samen_sterker.config import read_municipalities, validate_config
-from samen_sterker.provenance import package_versions
+from samen_sterker.provenance import (
+    CLEANING_PACKAGES,
+    NUMERIC_PACKAGES,
+    package_versions,
+    report_fonts,
+)
 from samen_sterker.targets import (
     MUNICIPAL_TABLES,
     OVERVIEW_TABLES,
@@ -73,11 +79,20 @@ def raw_exports_of_year(wildcards):
     return [entry.path for entry in entries_of_year(wildcards)]
 
 
+def earlier_years(wildcards):
+    """The cohort years before this one: the trend over years reads their measurements."""
+    return [y for y in cohort_years() if y < int(wildcards.year)]
+
+
 def measurements_up_to(wildcards):
     """Clean measurements of this cohort year and every earlier one (the trend over years)."""
-    year = int(wildcards.year)
-    years = [y for y in cohort_years() if y < year] + [year]
+    years = earlier_years(wildcards) + [int(wildcards.year)]
     return [f"results/clean/{y}/measurements.csv" for y in years]
+
+
+def earlier_manifests(wildcards):
+    """The clean manifests (input checksums) of the earlier cohort years in the trend."""
+    return [f"results/clean/{y}/manifest.json" for y in earlier_years(wildcards)]
 
 
 def municipality_code(slug):

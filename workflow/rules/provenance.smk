@@ -5,6 +5,8 @@ rule provenance:
     """Which inputs, config, code and packages made one cohort year's results."""
     input:
         manifest="results/clean/{year}/manifest.json",
+        # The trend over years reads the earlier years' measurements: their inputs too.
+        earlier_manifests=earlier_manifests,
         # Its latest_response_date per export gives the date of the data (report dates).
         data_quality="results/clean/{year}/data_quality.csv",
     output:
@@ -25,5 +27,7 @@ rule provenance:
         analysis=plan.analysis_settings(config),
         code=CODE,
         packages=package_versions(),
+        fonts=report_fonts(),
+        python=platform.python_version(),
     script:
         "../scripts/write_provenance.py"

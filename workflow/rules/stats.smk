@@ -37,7 +37,7 @@ rule disclosure:
     params:
         settings=plan.analysis_settings(config),
         code=CODE["stats"],
-        packages=package_versions(plan.NUMERIC_PACKAGES),
+        packages=package_versions(NUMERIC_PACKAGES),
     script:
         "../scripts/compute_disclosure.py"
 
@@ -71,7 +71,7 @@ rule year_stats:
     params:
         settings=plan.analysis_settings(config),
         code=CODE["stats"],
-        packages=package_versions(plan.NUMERIC_PACKAGES),
+        packages=package_versions(NUMERIC_PACKAGES),
     script:
         "../scripts/compute_year_stats.py"
 

@@ -40,9 +40,6 @@ ANALYSIS_KEYS = (
     "smallest_effect_of_interest",
 )
 
-# Packages whose versions can change the numbers: part of the statistics' identity.
-NUMERIC_PACKAGES = ("numpy", "scipy", "highspy", "pandas", "statsmodels", "pingouin")
-
 
 # -- the sheet of exports, per cohort year ---------------------------------------------------
 @dataclass(frozen=True)

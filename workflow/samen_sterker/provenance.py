@@ -17,28 +17,55 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-# The packages whose versions decide the numbers and the documents.
-REPORTED_PACKAGES = (
-    "samen-sterker",
-    "snakemake",
+# The packages whose versions decide each stage's results. The cleaning and statistics jobs
+# take theirs as a param, so an upgrade reruns them; the provenance job takes them all, so an
+# upgrade of a report package reruns the reports, which cite the provenance.
+CLEANING_PACKAGES = (
     "pandas",
+    "numpy",
+    "pandera",
+    "openpyxl",
+    "pyreadstat",
+    # The privacy guard's checks of identity numbers and phone numbers (cleaning/privacy).
+    "python-stdnum",
+    "phonenumbers",
+    "jsonschema",
+    "pyyaml",
+)
+NUMERIC_PACKAGES = (
     "numpy",
     "scipy",
     "highspy",
+    "pandas",
     "statsmodels",
     "pingouin",
-    "pandera",
+    # Sets the BLAS threads of the model fits (stats/mixed.py).
+    "threadpoolctl",
+)
+REPORT_PACKAGES = (
+    "pandas",
+    "numpy",
     "matplotlib",
+    # Every number and date in the reports' language, and every block of their HTML.
+    "babel",
+    "jinja2",
+    "pyyaml",
     "papermill",
+    "nbformat",
     "nbconvert",
+    "ipykernel",
+    "jupyter-client",
     "weasyprint",
     # WeasyPrint's PDF writer and font subsetter: the font machinery of every PDF (issue 14).
     "pydyf",
     "fonttools",
     # Measures the text of long tables for their column widths (reports/table_widths.py).
     "pillow",
-    "pyreadstat",
-    "openpyxl",
+)
+REPORTED_PACKAGES = tuple(
+    sorted(
+        {"samen-sterker", "snakemake", *CLEANING_PACKAGES, *NUMERIC_PACKAGES, *REPORT_PACKAGES}
+    )
 )
 
 
@@ -171,13 +198,19 @@ def collect_provenance(
     year: int | None = None,
     code_fingerprints: Mapping[str, str] | None = None,
     packages: Mapping[str, str] | None = None,
+    fonts: Mapping[str, Any] | None = None,
+    python: str | None = None,
+    earlier_manifests: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The provenance record of one cohort year's results (results/provenance/{year}.json).
 
     manifest: that year's clean manifest (input checksums); config: the config slices that
     made the numbers; data_quality: the rows of its data_quality.csv, for the date of the
     data; code_fingerprints: SHA-256 of the package code of each stage (samen_sterker.plan),
-    which is what decides whether the record, and the reports citing it, are current.
+    which is what decides whether the record, and the reports citing it, are current;
+    packages, fonts and python as the job's params read them (else read now);
+    earlier_manifests: the clean manifests of the earlier cohort years whose measurements the
+    trend over years reads, so that their inputs are cited too.
     """
     date, reason = (
         data_date(data_quality) if data_quality is not None else (None, "no data quality table")
@@ -190,10 +223,17 @@ def collect_provenance(
         "config": dict(config),
         "code_version": code_version,
         "code_fingerprints": dict(code_fingerprints or {}),
-        "python": platform.python_version(),
+        "earlier_years": {
+            str(earlier): {
+                "inputs": dict(earlier_manifest.get("inputs", {})),
+                "cleaning_config_sha256": config_sha256(earlier_manifest.get("settings", {})),
+            }
+            for earlier, earlier_manifest in sorted((earlier_manifests or {}).items())
+        },
+        "python": python or platform.python_version(),
         "packages": dict(packages) if packages is not None else package_versions(),
         # Versions of WeasyPrint, pydyf and fonttools are in packages.
-        "report_fonts": report_fonts(),
+        "report_fonts": dict(fonts) if fonts is not None else report_fonts(),
         "synthetic_data": bool(
             config.get("synthetic_data", (config.get("analysis") or {}).get("synthetic_data"))
         ),

@@ -237,6 +237,17 @@ def provenance_appendix(ctx: ReportContext, *, files: list[str] | None = None) -
                 css_class="wide provenance",
             )
         )
+    earlier = sorted(prov.get("earlier_years") or {})
+    if earlier:
+        out.append(
+            blocks.paragraph(
+                t(
+                    "provenance_earlier_years",
+                    years=", ".join(earlier),
+                    sha256=ctx.provenance_sha256 or "–",
+                )
+            )
+        )
     year = str(ctx.stats.get("year", ""))
     data_date = (prov.get("data_date_by_year") or {}).get(year) or prov.get("data_date")
     general = [
