@@ -480,6 +480,14 @@ CASES = [
         (f"{A}, row 1: not a text file", "(.xls)"),
     ),
     Case(
+        "an e-mail address as the header of a field with an unreadable byte",
+        "stop",
+        {A: codecs.BOM_UTF8 + f"koppel,partner,cijfer,{EMAIL}\nK01,A,6,caf".encode() + b"\xe9\n"},
+        [row("a", A)],
+        (f"{A}, row 2, column '#4': unreadable encoding",),
+        planted=(EMAIL,),
+    ),
+    Case(
         "a cp1252 file",
         "warn",
         {A: "koppel,partner,cijfer,plaats\nK01,A,6,Súdwest\nK01,B,7,x\n".encode("cp1252")},

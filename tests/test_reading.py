@@ -51,6 +51,19 @@ def test_undecodable_file_is_rejected_with_file_and_line_but_no_bytes(tmp_path):
     assert "\x81" not in message and "\ufffd" not in message and "xy" not in message
 
 
+def test_unreadable_byte_is_located_by_column_position_never_by_its_header(tmp_path):
+    # A header is typed by a person and may be personal data (here an e-mail address): the
+    # encoding error names the field's position, as the reader cannot tell which names pass.
+    header = "Gemeente;Jaar;Koppelnummer;Partner;marieke.smit@example.org;Voormeting;Nameting"
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + header.encode() + b"\r\nZeist;2026;K01;A;caf\xe9;6;7\r\n")
+    with pytest.raises(ExportProblems) as caught:
+        read_export(path, "excel_nl_csv", file="data/raw/2026/bom.csv")
+    message = str(caught.value)
+    assert "data/raw/2026/bom.csv, row 2, column '#5': unreadable encoding" in message
+    assert "marieke" not in message and "example.org" not in message
+
+
 def test_dutch_excel_csv_cp1252_and_utf8_bom_read_identically():
     cp1252 = read_export(SPECIMENS / "excel_nl_relatiecursus_2024_cp1252.csv", "excel_nl_csv")
     utf8 = read_export(SPECIMENS / "excel_nl_relatiecursus_2024_utf8bom.csv", "excel_nl_csv")
