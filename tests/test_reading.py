@@ -260,6 +260,58 @@ def test_google_forms_xlsx_named_sheet_and_missing_sheet(tmp_path):
         read_export(path, "google_forms_xlsx", {"sheet": "Formulierreacties 1"})
 
 
+# Sheet titles a person typed: a phone number, and a name the privacy scan cannot recognise.
+PHONE_TITLE = "Jan Jansen 0687654321"
+NAME_TITLE = "Notities Petra de Vries"
+
+
+def _two_sheets(path: Path, second_rows: list[list] | None = None) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = PHONE_TITLE
+    workbook.active.append(["Koppelcode", "Cijfer"])
+    workbook.active.append(["K01", 6])
+    second = workbook.create_sheet(NAME_TITLE)
+    for row in second_rows or []:
+        second.append(row)
+    workbook.save(path)
+
+
+def _without_titles(text: str) -> None:
+    for planted in ("Jan Jansen", "0687654321", "Petra", "Notities"):
+        assert planted.lower() not in text.lower(), planted
+
+
+def test_sheet_titles_are_referred_to_by_position(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    _two_sheets(path)
+    export = read_export(path, "ms_forms_xlsx", file="data/raw/forms.xlsx")
+    assert export.notes == ["data/raw/forms.xlsx: ms_forms_xlsx workbook, sheet 1 of 2"]
+    assert export.frame["Koppelcode"].tolist() == ["K01"]
+
+
+def test_missing_sheet_names_the_configured_title_and_counts_the_others(tmp_path):
+    path = tmp_path / "google.xlsx"
+    _two_sheets(path)
+    with pytest.raises(ExportProblems) as caught:
+        read_export(
+            path, "google_forms_xlsx", {"sheet": "Formulierreacties 1"}, file="data/raw/g.xlsx"
+        )
+    message = str(caught.value)
+    assert "data/raw/g.xlsx: missing sheet: no sheet 'Formulierreacties 1'" in message
+    assert "the workbook has 2 sheets" in message
+    _without_titles(message)
+
+
+def test_empty_sheet_is_referred_to_by_position(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    _two_sheets(path)
+    with pytest.raises(ExportProblems) as caught:
+        read_export(path, "xlsx", {"sheet": NAME_TITLE}, file="data/raw/forms.xlsx")
+    message = str(caught.value)
+    assert "data/raw/forms.xlsx: empty workbook: sheet 2 of 2 has no rows" in message
+    _without_titles(message)
+
+
 # --- SurveyMonkey, Castor, generic -----------------------------------------------------------
 
 
