@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -74,6 +75,27 @@ def xlsx_bytes() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
     return buffer.getvalue()
+
+
+def workbook_bytes(*titled_rows: tuple[str, list[list]]) -> bytes:
+    """An .xlsx with one sheet per (title, rows)."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in titled_rows:
+        sheet = workbook.create_sheet(title)
+        for cells in rows:
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# Sheet titles a person typed: a phone number, and a name the privacy scan cannot recognise.
+TITLED_SHEETS = workbook_bytes(
+    ("Jan Jansen 0687654321", [["koppel", "partner", "cijfer"], ["K01", "A", 6], ["K01", "B", 7]]),
+    ("Notities Petra de Vries", [["bellen"]]),
+)
+SHEET_TITLES = ("Jan Jansen", "0687654321", "Petra de Vries")
 
 
 def qualtrics_without_responses() -> bytes:
@@ -478,6 +500,38 @@ CASES = [
         {A: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)},
         [row("a", A)],
         (f"{A}, row 1: not a text file", "(.xls)"),
+    ),
+    Case(
+        "an e-mail address as the header of a field with an unreadable byte",
+        "stop",
+        {A: codecs.BOM_UTF8 + f"koppel,partner,cijfer,{EMAIL}\nK01,A,6,caf".encode() + b"\xe9\n"},
+        [row("a", A)],
+        (f"{A}, row 2, column '#4': unreadable encoding",),
+        planted=(EMAIL,),
+    ),
+    Case(
+        "a phone number and a name as sheet titles",
+        "continue",
+        {"data/raw/a.xlsx": TITLED_SHEETS},
+        [row("a", "data/raw/a.xlsx", "forms")],
+        ("data/raw/a.xlsx: ms_forms_xlsx workbook, sheet 1 of 2",),
+        mappings={"forms": {**PLAIN, "format": "ms_forms_xlsx"}},
+        planted=SHEET_TITLES,
+        check=kept(2),
+    ),
+    Case(
+        "a configured sheet missing among titles with personal data",
+        "stop",
+        {"data/raw/a.xlsx": TITLED_SHEETS},
+        [row("a", "data/raw/a.xlsx", "google")],
+        (
+            "data/raw/a.xlsx: missing sheet: no sheet 'Formulierreacties 1'",
+            "the workbook has 2 sheets",
+        ),
+        mappings={
+            "google": {**PLAIN, "format": "google_forms_xlsx", "sheet": "Formulierreacties 1"}
+        },
+        planted=SHEET_TITLES,
     ),
     Case(
         "a cp1252 file",

@@ -51,6 +51,19 @@ def test_undecodable_file_is_rejected_with_file_and_line_but_no_bytes(tmp_path):
     assert "\x81" not in message and "\ufffd" not in message and "xy" not in message
 
 
+def test_unreadable_byte_is_located_by_column_position_never_by_its_header(tmp_path):
+    # A header is typed by a person and may be personal data (here an e-mail address): the
+    # encoding error names the field's position, as the reader cannot tell which names pass.
+    header = "Gemeente;Jaar;Koppelnummer;Partner;marieke.smit@example.org;Voormeting;Nameting"
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + header.encode() + b"\r\nZeist;2026;K01;A;caf\xe9;6;7\r\n")
+    with pytest.raises(ExportProblems) as caught:
+        read_export(path, "excel_nl_csv", file="data/raw/2026/bom.csv")
+    message = str(caught.value)
+    assert "data/raw/2026/bom.csv, row 2, column '#5': unreadable encoding" in message
+    assert "marieke" not in message and "example.org" not in message
+
+
 def test_dutch_excel_csv_cp1252_and_utf8_bom_read_identically():
     cp1252 = read_export(SPECIMENS / "excel_nl_relatiecursus_2024_cp1252.csv", "excel_nl_csv")
     utf8 = read_export(SPECIMENS / "excel_nl_relatiecursus_2024_utf8bom.csv", "excel_nl_csv")
@@ -245,6 +258,58 @@ def test_google_forms_xlsx_named_sheet_and_missing_sheet(tmp_path):
     assert export.frame["Koppelcode"].tolist() == ["K02"]
     with pytest.raises(ExportProblems, match="missing sheet"):
         read_export(path, "google_forms_xlsx", {"sheet": "Formulierreacties 1"})
+
+
+# Sheet titles a person typed: a phone number, and a name the privacy scan cannot recognise.
+PHONE_TITLE = "Jan Jansen 0687654321"
+NAME_TITLE = "Notities Petra de Vries"
+
+
+def _two_sheets(path: Path, second_rows: list[list] | None = None) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = PHONE_TITLE
+    workbook.active.append(["Koppelcode", "Cijfer"])
+    workbook.active.append(["K01", 6])
+    second = workbook.create_sheet(NAME_TITLE)
+    for row in second_rows or []:
+        second.append(row)
+    workbook.save(path)
+
+
+def _without_titles(text: str) -> None:
+    for planted in ("Jan Jansen", "0687654321", "Petra", "Notities"):
+        assert planted.lower() not in text.lower(), planted
+
+
+def test_sheet_titles_are_referred_to_by_position(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    _two_sheets(path)
+    export = read_export(path, "ms_forms_xlsx", file="data/raw/forms.xlsx")
+    assert export.notes == ["data/raw/forms.xlsx: ms_forms_xlsx workbook, sheet 1 of 2"]
+    assert export.frame["Koppelcode"].tolist() == ["K01"]
+
+
+def test_missing_sheet_names_the_configured_title_and_counts_the_others(tmp_path):
+    path = tmp_path / "google.xlsx"
+    _two_sheets(path)
+    with pytest.raises(ExportProblems) as caught:
+        read_export(
+            path, "google_forms_xlsx", {"sheet": "Formulierreacties 1"}, file="data/raw/g.xlsx"
+        )
+    message = str(caught.value)
+    assert "data/raw/g.xlsx: missing sheet: no sheet 'Formulierreacties 1'" in message
+    assert "the workbook has 2 sheets" in message
+    _without_titles(message)
+
+
+def test_empty_sheet_is_referred_to_by_position(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    _two_sheets(path)
+    with pytest.raises(ExportProblems) as caught:
+        read_export(path, "xlsx", {"sheet": NAME_TITLE}, file="data/raw/forms.xlsx")
+    message = str(caught.value)
+    assert "data/raw/forms.xlsx: empty workbook: sheet 2 of 2 has no rows" in message
+    _without_titles(message)
 
 
 # --- SurveyMonkey, Castor, generic -----------------------------------------------------------

@@ -107,10 +107,14 @@ def _undecodable(name: str, data: bytes, error: UnicodeDecodeError, tried: str) 
 
 
 def _locate(data: bytes, offset: int) -> tuple[int, str | None]:
-    """Row (record) and column name of a byte offset in a delimited file, as far as it can tell.
+    """Row (record) and column position (`#5`, 1-based) of a byte offset in a delimited file,
+    as far as it can tell.
 
     The line of the offset is exact; the column is found by splitting that line on the
-    header's most common separator, which is right unless a quoted field holds one.
+    header's most common separator, which is right unless a quoted field holds one. The
+    column is given by position: a header is typed by a person and may be personal data (an
+    e-mail address), and a failed read never reaches the cleaning stage's check of which
+    names may be written (cleaning/names.py).
     """
     line = data[:offset].count(b"\n") + 1
     lines = data.split(b"\n")
@@ -119,5 +123,5 @@ def _locate(data: bytes, offset: int) -> tuple[int, str | None]:
     start = data.rfind(b"\n", 0, offset) + 1
     before = data[start:offset].decode("utf-8", errors="replace")
     index = before.count(separator)
-    names = [name.strip().strip('"') for name in header.rstrip("\r").split(separator)]
-    return line, names[index] if line > 1 and index < len(names) else None
+    width = header.count(separator) + 1
+    return line, f"#{index + 1}" if line > 1 and index < width else None

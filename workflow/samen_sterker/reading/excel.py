@@ -33,26 +33,33 @@ def read_xlsx(path: Path, file: str, options: dict, tool: str = "xlsx") -> RawEx
                 )
             ]
         ) from None
+    # A sheet title is typed by a person and may be personal data ('Jan Jansen 06…', or a
+    # bare name the privacy scan cannot recognise), so messages say which sheet by position;
+    # only the title configured in the mapping (config, not data) is ever written.
     try:
-        sheet_name = options.get("sheet")
-        if sheet_name is not None and sheet_name not in workbook.sheetnames:
+        titles = workbook.sheetnames
+        configured = options.get("sheet")
+        if configured is not None and configured not in titles:
             raise ExportProblems(
                 [
                     Problem(
                         file,
                         "missing sheet",
-                        f"no sheet {sheet_name!r}; sheets: {workbook.sheetnames}",
+                        f"no sheet {configured!r}: the workbook has {len(titles)} "
+                        f"sheet{'s' if len(titles) != 1 else ''} (titles not shown, they may "
+                        "hold personal data); set the mapping's `sheet` to the title of the "
+                        "responses sheet, or leave it out to read the first",
                     )
                 ]
             )
-        sheet = workbook[sheet_name] if sheet_name is not None else workbook.worksheets[0]
+        sheet = workbook[configured] if configured is not None else workbook.worksheets[0]
         rows = [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        title = sheet.title
+        which = f"sheet {titles.index(sheet.title) + 1} of {len(titles)}"
     finally:
         workbook.close()
     if not rows:
-        raise ExportProblems([Problem(file, "empty workbook", f"sheet {title!r} has no rows")])
-    notes = [f"{file}: {tool} workbook, sheet {title!r}"]
+        raise ExportProblems([Problem(file, "empty workbook", f"{which} has no rows")])
+    notes = [f"{file}: {tool} workbook, {which}"]
     header = rows[0]
     while header and not header[-1]:
         header = header[:-1]
