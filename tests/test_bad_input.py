@@ -387,6 +387,48 @@ CASES = [
         (A, "row 3", "column 'koppel'"),
         planted=("Jan Jansen",),
     ),
+    # -- partner cells: without partner_values the cell is part of participant_id -----------
+    Case(
+        "names in the partner column, collected with a couple code problem",
+        "stop",
+        {
+            A: "koppel,partner,cijfer\nK01,Jan Jansen,6\nK01,Petra de Vries,7\n"
+            "K02,J.Bakker,5\nK02,B,8\n0612345678,A,4\nK03,JB,6\n"
+        },
+        [row("a", A)],
+        (
+            f"{A}, rows 2, 3, 7, column 'partner': not a partner label",
+            f"{A}, row 4, column 'partner': not a code [initial_and_surname]",
+            f"{A}, row 6, column 'koppel': not a code [phone]",
+        ),
+        planted=("Jan Jansen", "Petra de Vries", "J.Bakker", "0612345678", "K03-JB"),
+    ),
+    Case(
+        "a phone number in the partner column",
+        "stop",
+        {A: "koppel,partner,cijfer\nK01,A,6\nK01,06-12345678,7\n"},
+        [row("a", A)],
+        (f"{A}, row 3, column 'partner'",),
+        planted=("12345678",),
+    ),
+    Case(
+        "one-character partner labels are kept, upper-cased",
+        "continue",
+        {A: "koppel,partner,cijfer\nK01,a,6\nK01, b ,7\nK02,M,5\nK02,V,8\nK03,1,6\nK03,2,7\n"},
+        [row("a", A)],
+        (f"{A}, column 'partner': 2 code(s) written in upper case", "rows 2, 3"),
+        check=lambda r: set(r.measurements["participant_id"])
+        == {f"GM9999-2024-{c}" for c in ("K01-A", "K01-B", "K02-M", "K02-V", "K03-1", "K03-2")},
+    ),
+    Case(
+        "names in the partner column are never published with partner_values",
+        "stop",
+        {A: "koppel,partner,cijfer\nK01,A,6\nK01,Jan Jansen,7\nK02,J.Bakker,5\n"},
+        [row("a", A, "partner_ab")],
+        (f"{A}: most rows excluded",),
+        mappings={"partner_ab": {**PLAIN, "partner_values": {"A": "A", "B": "B"}}},
+        planted=("Jan Jansen", "J.Bakker"),
+    ),
     # -- names: column names and file names -------------------------------------------------
     Case(
         "an e-mail address as an unmapped column name",

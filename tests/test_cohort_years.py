@@ -5,6 +5,7 @@ rows of other years; exports that look like another year's are warned about."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -86,7 +87,7 @@ def test_responses_dated_outside_their_cohort_year_are_a_warning(tmp_path, confi
     config = copy.deepcopy(config)
     sheet = plan.read_sheet(config, project)
     [pre] = [e for e in sheet.entries if e.path == demo]
-    as_2023 = ExportEntry(**{**plan.entry_params([pre])[0], "year": "2023"})
+    as_2023 = dataclasses.replace(pre, year="2023")
     result = clean(project, config, 2023, [as_2023])
     warnings = result.data_quality.loc[0, "warnings"]
     assert "dated outside their cohort year" in warnings

@@ -173,12 +173,51 @@ def test_same_bytes_as_an_earlier_year_is_found(tmp_path):
     assert plan.same_as_earlier_years(sheet, 2024, tmp_path) == {}
 
 
-def test_params_round_trip():
+def write_exports(base: Path, contents: dict[str, bytes]) -> None:
+    for path, content in contents.items():
+        (base / path).parent.mkdir(parents=True, exist_ok=True)
+        (base / path).write_bytes(content)
+
+
+def test_params_round_trip(tmp_path):
+    write_exports(tmp_path, {"data/raw/a.csv": b"a", "data/raw/b.csv": b"b"})
     entries = [entry("a"), entry("b", year="")]
-    assert plan.entries_from_params(plan.entry_params(entries)) == entries
-    assert isinstance(plan.entry_params(entries)[0], dict)
-    assert pd.DataFrame(plan.entry_params(entries)).shape == (2, 7)
+    rows = plan.entry_params(entries, tmp_path)
+    assert plan.entries_from_params(rows, ["data/raw/a.csv", "data/raw/b.csv"]) == entries
+    assert isinstance(rows[0], dict)
+    assert pd.DataFrame(rows).shape == (2, 8)
     assert Path(plan.PACKAGE_DIR).name == "samen_sterker"
+    with pytest.raises(ValueError, match="sheet row 2: params and input files disagree"):
+        plan.entries_from_params(rows, ["data/raw/b.csv", "data/raw/a.csv"])
+
+
+def test_params_show_no_file_name_that_fails_the_scan(tmp_path):
+    # `make report` prints the params: a phone number in a file name must not be there.
+    phone = "data/raw/2024/gm9999_2024_nameting_0612345678.csv"
+    write_exports(tmp_path, {phone: b"post", "data/raw/2024/gm9999_2024_voormeting.csv": b"pre"})
+    entries = [entry("gm9999_2024_post", path=phone),
+               entry("gm9999_2024_pre", path="data/raw/2024/gm9999_2024_voormeting.csv")]
+    rows = plan.entry_params(entries, tmp_path)
+    assert "612345678" not in repr(rows)
+    assert [(row["file"], row["sha256"]) for row in rows] == [
+        # The export id instead of the name; SHA-256 of b"post" and b"pre" (sha256sum).
+        ("gm9999_2024_post",
+         "72231043bc1807e6f740b235eb7511ecb33255a6a375435631196de8a9750d4b"),
+        ("data/raw/2024/gm9999_2024_voormeting.csv",
+         "695252f664b93b2375fc1738693a32a19e8c722fe14e81a3d80cc5b85a923da0"),
+    ]
+    assert plan.entries_from_params(rows, [e.path for e in entries]) == entries
+
+
+def test_params_change_when_failing_file_names_swap_rows(tmp_path):
+    # Both names fail the scan, so both rows show their export id; the SHA-256 still tells
+    # Snakemake that each row now reads the other file.
+    first, second = "data/raw/0612345678.csv", "data/raw/0687654321.csv"
+    write_exports(tmp_path, {first: b"one", second: b"two"})
+    before = plan.entry_params([entry("x", path=first), entry("y", path=second)], tmp_path)
+    after = plan.entry_params([entry("x", path=second), entry("y", path=first)], tmp_path)
+    assert [row["file"] for row in before] == [row["file"] for row in after] == ["x", "y"]
+    assert before != after
 
 
 def test_report_jobs_share_out_a_years_municipalities():

@@ -2,7 +2,7 @@
 
 Every published PDF and every reviewer notebook of the demo is in it, byte for byte, with its
 caption filled in for its year and municipality; the year's data checks are in it; the
-measurements (individual answers) are not."""
+measurements (individual answers) are not, nor a file name that fails the privacy scan."""
 
 import base64
 import json
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import snakemake_arguments
+from tests.conftest import copy_project, run_pipeline, snakemake_arguments
 
 pytestmark = pytest.mark.e2e
 
@@ -72,3 +72,23 @@ def test_data_checks_are_in_and_individual_answers_are_not(report_html):
         assert path in results
     assert not [path for path in results if "measurements" in path or path.startswith("data/")]
     assert "The data of this run are synthetic" in report_html.read_text(encoding="utf-8")
+
+
+def test_a_file_name_that_fails_the_scan_is_not_in_the_report(tmp_path):
+    # The job's params are in the report (job_properties of each data check): they once held
+    # the sheet rows with their paths. Only the cleaning is run: its outputs are the data checks.
+    project = copy_project(tmp_path / "project")
+    raw = project / "data/raw/2024"
+    (raw / "samen-sterker_GM9999_2024_nameting.csv").rename(
+        raw / "samen-sterker_GM9999_2024_nameting_0612345678.csv")
+    sheet = project / "config/exports.tsv"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace(
+        "GM9999_2024_nameting.csv", "GM9999_2024_nameting_0612345678.csv"), encoding="utf-8")
+    target = "results/clean/2024/data_quality.csv"
+    run_pipeline(project, target)
+    html = tmp_path / "report.html"
+    run_pipeline(project, "--report", str(html), target)
+    text = html.read_text(encoding="utf-8")
+    assert "results/clean/2024/data_quality.csv" in reported_results(html)
+    assert "gm9999_2024_post" in text
+    assert "612345678" not in text

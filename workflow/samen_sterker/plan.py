@@ -23,6 +23,7 @@ import pandas as pd
 
 from samen_sterker.cleaning.clean import ExportEntry, read_exports_sheet
 from samen_sterker.cleaning.municipalities import MunicipalityTable
+from samen_sterker.cleaning.names import shown_file
 from samen_sterker.provenance import sha256_file
 from samen_sterker.reading.problems import ExportProblems, Problem
 
@@ -131,14 +132,38 @@ def _sha256_of_version(path: str, mtime_ns: int, size: int) -> str:
     return sha256_file(path)
 
 
-def entry_params(entries: Iterable[ExportEntry]) -> list[dict[str, Any]]:
-    """Sheet rows as plain data for a rule's params (Snakemake compares them between runs)."""
-    return [asdict(entry) for entry in entries]
+def entry_params(entries: Iterable[ExportEntry], base_dir: str | Path = ".") -> list[dict[str, Any]]:
+    """Sheet rows as plain data for a rule's params (Snakemake compares them between runs).
+
+    `make report` prints params, so a row holds no path: a file name can hold personal data
+    (cleaning/names.py). In its place are what the outputs depend on: the file as outputs
+    show it (`file`: the path, or the export id when the name fails the scan) and its
+    SHA-256, which data_quality.csv publishes too. So a renamed, swapped or edited export
+    still changes the params. The job takes the paths from its input files (same order).
+    """
+    rows = []
+    for entry in entries:
+        row = asdict(entry)
+        path = row.pop("path")
+        row["file"] = shown_file(path, entry.export_id)
+        row["sha256"] = _export_sha256(Path(base_dir) / path)
+        rows.append(row)
+    return rows
 
 
-def entries_from_params(rows: Iterable[Mapping[str, Any]]) -> list[ExportEntry]:
-    """The inverse of entry_params, in the job."""
-    return [ExportEntry(**row) for row in rows]
+def entries_from_params(
+    rows: Iterable[Mapping[str, Any]], paths: Iterable[str]
+) -> list[ExportEntry]:
+    """The inverse of entry_params, in the job: `paths` are the rule's raw inputs, in the
+    order of the rows."""
+    entries = []
+    for row, path in zip(rows, paths, strict=True):
+        fields = {key: value for key, value in row.items() if key not in ("file", "sha256")}
+        entry = ExportEntry(**fields, path=str(path))
+        if shown_file(entry.path, entry.export_id) != row["file"]:
+            raise ValueError(f"sheet row {entry.sheet_row}: params and input files disagree")
+        entries.append(entry)
+    return entries
 
 
 def cleaning_settings(config: Mapping[str, Any], entries: Sequence[ExportEntry]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Snakemake script (checkpoints clean_year, multi_year_cohorts): raw exports → results/clean/.
 
 All logic is in samen_sterker.cleaning; this connects Snakemake's params, paths and log. The
-job reads only its params (sheet rows, municipalities, config slice), never the whole config.
+job reads only its params (sheet rows, municipalities, config slice) and its input paths (the
+sheet rows' files, kept out of the params: samen_sterker.plan.entry_params), never the whole
+config.
 """
 
 from pathlib import Path
@@ -23,7 +25,7 @@ with log_to(snakemake.log[0]) as log:
     result = clean_cohort(
         dict(params.settings),
         Path.cwd(),
-        entries_from_params(params.entries),
+        entries_from_params(params.entries, snakemake.input.raw),
         MunicipalityTable(pd.DataFrame(params.municipalities, columns=["code", "official_name", "aliases"])),
         year=year,
         same_as_earlier=params.get("same_as_earlier", {}),

@@ -2,7 +2,8 @@
 
 Codes are published inside couple_id and participant_id, so a code must be a code: a postcode,
 a date, a phone number, a BSN, an e-mail address or an initial and surname typed into the code
-column stops the run (naming file, column and rows, never the value). Case and surrounding
+column stops the run (naming file, column and rows, never the value). So does a partner cell
+that is published as it is (no partner_values) and is not a one-character label. Case and surrounding
 spaces carry no meaning in a code (`k01 ` and `K01` are one couple), so codes are written in
 upper case without them, and every such change is logged.
 """
@@ -17,6 +18,10 @@ from stdnum.nl import bsn as stdnum_bsn
 from stdnum.nl import postcode as stdnum_postcode
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,31}")
+# A partner cell published as it is (a mapping without partner_values): one letter or digit,
+# as tools and trainers write partners (A/B, 1/2, M/V). Two letters could be a person's
+# initials; anything longer is mapped with partner_values.
+PARTNER_LABEL_PATTERN = re.compile(r"[A-Za-z0-9]")
 
 # Kind → what the message calls it.
 CODE_SHAPES = {

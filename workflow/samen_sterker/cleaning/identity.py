@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from samen_sterker.cleaning.codes import CODE_PATTERN, CODE_SHAPES, code_shape, normalise_code
+from samen_sterker.cleaning.codes import (
+    CODE_PATTERN,
+    CODE_SHAPES,
+    PARTNER_LABEL_PATTERN,
+    code_shape,
+    normalise_code,
+)
 from samen_sterker.cleaning.context import Context, RowProblems
 from samen_sterker.cleaning.dates import parse_year
 from samen_sterker.cleaning.mapping import Mapping
@@ -13,6 +19,9 @@ from samen_sterker.cleaning.municipalities import Municipality
 from samen_sterker.cleaning.sheet import ExportEntry
 from samen_sterker.reading import RawExport
 from samen_sterker.reading.problems import Problem
+
+# The kind of a partner cell that would be published as it is and is not a label.
+NOT_A_PARTNER_LABEL = "not_a_partner_label"
 
 
 def resolve_fixed(
@@ -210,7 +219,8 @@ def who(
     """Couple code, participant code and partner (A/B) of one response.
 
     Empty or unknown codes are value problems (row_problems); a cell that is not shaped like a
-    code is structural (None), because codes are written to every output.
+    code, or a partner cell used as it is that is not a one-character label, is structural
+    (None), because codes are written to every output.
     """
     couple = cell[mapping.couple_column].strip()
     if not couple:
@@ -235,13 +245,28 @@ def who(
                     f"partner must be one of {allowed}",
                 )
             )
+    # Codes are published inside couple_id/participant_id: a code shaped like personal data,
+    # or with spaces or @ (a name or an address in the wrong column), stops the run.
+    published = [
+        (mapping.couple_column, couple, CODE_PATTERN, "not_a_code"),
+        (mapping.participant_column, person, CODE_PATTERN, "not_a_code"),
+    ]
+    if mapping.partner_column and not mapping.partner_values:
+        # Without partner_values the cell itself ends participant_id (a mapped cell is never
+        # published: only its configured label is).
+        published.append(
+            (
+                mapping.partner_column,
+                cell[mapping.partner_column].strip(),
+                PARTNER_LABEL_PATTERN,
+                NOT_A_PARTNER_LABEL,
+            )
+        )
     shaped = True
-    for column, code in ((mapping.couple_column, couple), (mapping.participant_column, person)):
+    for column, code, pattern, misfit in published:
         if not (column and code):
             continue
-        # Codes are published inside couple_id/participant_id: a code shaped like personal
-        # data, or with spaces or @ (a name or an address in the wrong column), stops the run.
-        kind = code_shape(code) or (None if CODE_PATTERN.fullmatch(code) else "not_a_code")
+        kind = code_shape(code) or (None if pattern.fullmatch(code) else misfit)
         if kind:
             context.code_shapes.setdefault((raw.file, column, kind), []).append(row)
             shaped = False
@@ -256,6 +281,21 @@ def code_problems(context: Context) -> list[Problem]:
     """One problem per file, column and kind of code that must not be published (no values)."""
     problems = []
     for (file, column, kind), rows in sorted(context.code_shapes.items()):
+        if kind == NOT_A_PARTNER_LABEL:
+            problems.append(
+                Problem(
+                    file,
+                    "not a partner label",
+                    "without partner_values in the mapping a partner cell is published in "
+                    "participant_id, so it must be one letter or digit (A/B, 1/2, M/V); is "
+                    "this the right column? Otherwise map the values with partner_values, "
+                    'e.g. {"Partner A": A, "Partner B": B}',
+                    row=rows[0],
+                    column=column,
+                    rows=tuple(rows),
+                )
+            )
+            continue
         what = (
             "a couple/participant code must be 1-32 letters, digits or . _ - / without spaces"
             if kind == "not_a_code"
@@ -295,7 +335,8 @@ def cell_and_label(raw: RawExport, column: str, text: str) -> list[str]:
 
 
 def _partner(text: str, partner_values: dict[str, str]) -> str | None:
-    """The partner label (A/B) for a partner cell, via partner_values when given."""
+    """The partner label (A/B) for a partner cell: via partner_values when given, else the
+    cell itself (who() checks that it is a label)."""
     cell = text.strip()
     if not cell:
         return None
