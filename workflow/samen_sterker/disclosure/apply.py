@@ -1,6 +1,7 @@
 """Cut a group's statistics down to what the year's decisions publish (results/stats/).
 
-A withheld statistic loses every number (mean, median, quartiles, SD, CI, test); a protected
+A withheld statistic loses every number (mean, median, quartiles, SD, CI, test), a withheld
+Wilcoxon test of the course change its V, p, n_nonzero and n_zeros; a protected
 count that is not shown exactly loses its count, share and CI and gets its decision instead
 (`disclosure`: how, low, high, reason), which is all a report renders.
 """
@@ -41,6 +42,10 @@ def _paired_set(paired: dict, scopes: Mapping[str, list[str]]) -> dict:
         reasons = scopes.get(f"change:{name}")
         if reasons and paired[name].get("available"):
             out[name] = withheld(reasons)
+    # The rank test bounds how many went up or down (decide.py, `_rank_test_reasons`).
+    ranks = scopes.get("wilcoxon:course")
+    if ranks and out["course"].get("available"):
+        out["course"] = {**out["course"], "wilcoxon": withheld(ranks)}
     out["follow_up"] = {
         tp: withheld(scopes[f"change:follow_up:{tp}"])
         if scopes.get(f"change:follow_up:{tp}") else result
