@@ -18,6 +18,8 @@ The one place that compares counts with the privacy thresholds (config `privacy`
   within 1-4 or to fewer than w possible values, the smallest exact count in a relation with
   it is withheld too; a withheld count is finally shown as the range a reader can derive
   anyway, when that says more than the group's size.
+- *Rank tests.* The Wilcoxon test of the course change bounds the change classes of the
+  same people, so it is shown only where all of those are shown exactly (`_rank_test_reasons`).
 - Participation counts of a published group (participants, couples, starters, completers,
   respondents per timepoint) are published and not protected: every mean with its CI gives
   its n away. Of a group in no published group nothing is shown but, summed over all such
@@ -441,9 +443,9 @@ def _rank_test_reasons(group: str, outcome: str, scopes: Mapping[str, list[str]]
     The test is on the same people and the same change as the reliable and clinical classes
     and the funnel's, and its V, n_nonzero and n_zeros bound how many changes went up, went
     down or stayed put (at V's maximum nobody went down: deteriorated = 0), with ties even
-    more (equal midranks make V a multiple of the number going up). The audit cannot model
-    that, so the test is shown only where it can narrow nothing: every protected count of the
-    outcome, in every group holding any of the same participants, is shown exactly.
+    more (changes all of one size: V = m(n+1)/2 gives m). The audit's linear cells cannot
+    hold that, so the test is shown only where it can narrow nothing: every protected count
+    of the outcome, in every group holding any of the same participants, is shown exactly.
     """
     if scopes["change:course"]:
         return list(scopes["change:course"])
