@@ -173,3 +173,23 @@ def test_a_group_sharing_participants_with_a_range_withholds_its_rank_test():
         RANKS_BESIDE_PROTECTED]
     # A course change that is withheld anyway keeps its own reasons.
     assert _rank_test_reasons("A", OUTCOME, {"change:course": ["x"]}, holds, set()) == ["x"]
+
+
+def test_the_course_minus_waiting_test_follows_the_course_test():
+    """Waiting change >= 0 and course-minus-waiting >= 0 give course change >= 0: with the
+    waiting period's test shown, the course-minus-waiting test would bound the course signs."""
+    from samen_sterker.disclosure.apply import _paired_set
+
+    def comparison():
+        return {"available": True, "n_pairs": 12, "wilcoxon": {"available": True,
+                                                               "statistic_v": 78.0}}
+
+    paired = {"course": comparison(), "waiting_period": comparison(),
+              "course_vs_waiting": comparison(), "follow_up": {"followup": comparison()}}
+    out = _paired_set(paired, {"wilcoxon:course": [RANKS_BESIDE_PROTECTED]})
+    for name in ("course", "course_vs_waiting"):
+        assert out[name]["wilcoxon"]["withheld"] is True, name
+        assert out[name]["n_pairs"] == 12, name
+    assert out["waiting_period"]["wilcoxon"]["statistic_v"] == 78.0
+    assert out["follow_up"]["followup"]["wilcoxon"]["statistic_v"] == 78.0
+    assert _paired_set(paired, {"wilcoxon:course": []}) == paired

@@ -42,10 +42,13 @@ def _paired_set(paired: dict, scopes: Mapping[str, list[str]]) -> dict:
         reasons = scopes.get(f"change:{name}")
         if reasons and paired[name].get("available"):
             out[name] = withheld(reasons)
-    # The rank test bounds how many went up or down (decide.py, `_rank_test_reasons`).
+    # The course change's rank test bounds how many went up or down (decide.py,
+    # `_rank_test_reasons`); so does the course-minus-waiting test with the waiting period's
+    # (a person whose two changes are not down did not go down over the course).
     ranks = scopes.get("wilcoxon:course")
-    if ranks and out["course"].get("available"):
-        out["course"] = {**out["course"], "wilcoxon": withheld(ranks)}
+    for name in ("course", "course_vs_waiting"):
+        if ranks and out[name].get("available"):
+            out[name] = {**out[name], "wilcoxon": withheld(ranks)}
     out["follow_up"] = {
         tp: withheld(scopes[f"change:follow_up:{tp}"])
         if scopes.get(f"change:follow_up:{tp}") else result
