@@ -1,6 +1,7 @@
 """Cut a group's statistics down to what the year's decisions publish (results/stats/).
 
-A withheld statistic loses every number (mean, median, quartiles, SD, CI, test); a protected
+A withheld statistic loses every number (mean, median, quartiles, SD, CI, test), a withheld
+Wilcoxon test of the course change its V, p, n_nonzero and n_zeros; a protected
 count that is not shown exactly loses its count, share and CI and gets its decision instead
 (`disclosure`: how, low, high, reason), which is all a report renders.
 """
@@ -41,6 +42,13 @@ def _paired_set(paired: dict, scopes: Mapping[str, list[str]]) -> dict:
         reasons = scopes.get(f"change:{name}")
         if reasons and paired[name].get("available"):
             out[name] = withheld(reasons)
+    # The course change's rank test bounds how many went up or down (decide.py,
+    # `_rank_test_reasons`); so does the course-minus-waiting test with the waiting period's
+    # (a person whose two changes are not down did not go down over the course).
+    ranks = scopes.get("wilcoxon:course")
+    for name in ("course", "course_vs_waiting"):
+        if ranks and out[name].get("available"):
+            out[name] = {**out[name], "wilcoxon": withheld(ranks)}
     out["follow_up"] = {
         tp: withheld(scopes[f"change:follow_up:{tp}"])
         if scopes.get(f"change:follow_up:{tp}") else result

@@ -18,6 +18,8 @@ The one place that compares counts with the privacy thresholds (config `privacy`
   within 1-4 or to fewer than w possible values, the smallest exact count in a relation with
   it is withheld too; a withheld count is finally shown as the range a reader can derive
   anyway, when that says more than the group's size.
+- *Rank tests.* The Wilcoxon test of the course change bounds the change classes of the
+  same people, so it is shown only where all of those are shown exactly (`_rank_test_reasons`).
 - Participation counts of a published group (participants, couples, starters, completers,
   respondents per timepoint) are published and not protected: every mean with its CI gives
   its n away. Of a group in no published group nothing is shown but, summed over all such
@@ -49,6 +51,7 @@ OUTCOME_BELOW = "outcome_below_thresholds"
 STATISTIC_BELOW = "statistic_below_thresholds"
 SMALL_COUNT = "count_below_protection_width"
 SECONDARY = "secondary_suppression"
+RANKS_BESIDE_PROTECTED = "protected_count_not_shown_exactly"
 # The cells of the primary outcome that decide whether a group is published.
 GROUP_SCOPES = ("baseline", "course_end", "course_change")
 
@@ -388,6 +391,13 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
             "disclosure audit failed: "
             + "; ".join(f"{f.cell} ({f.verdict})" for f in bad)
         )
+    not_exact = {tuple(cell.split("/")[:2]) for cell in protected
+                 if published[cell].how != EXACT}
+    holds = {group: _municipalities_of(group, groups) for group in statistics}
+    for group, outcomes in statistics.items():
+        for outcome, scopes in outcomes.items():
+            scopes["wilcoxon:course"] = _rank_test_reasons(
+                group, outcome, scopes, holds, not_exact)
     cells = {}
     for cell, shown in published.items():
         entry = {"how": shown.how, "reason": reasons.get(cell)}
@@ -411,6 +421,36 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
             for f in sorted(findings, key=lambda f: f.cell)
         ],
     }
+
+
+def _municipalities_of(group: str, groups: Mapping) -> set[str]:
+    """The municipalities whose participants a group holds (POOLED: every one in a shown
+    group, the members of "other municipalities" included)."""
+    if group == POOLED:
+        return {code for code, entry in groups["municipalities"].items()
+                if entry.get("group") is not None}
+    if group == OTHER:
+        return set(groups["other"]["members"])
+    return {group}
+
+
+def _rank_test_reasons(group: str, outcome: str, scopes: Mapping[str, list[str]],
+                       holds: Mapping[str, set[str]],
+                       not_exact: set[tuple[str, str]]) -> list[str]:
+    """Why the Wilcoxon test of a group's course change (participants and couple means) is
+    withheld ([] when shown): rule 7 of docs/privacy.md.
+
+    The test is on the same people and the same change as the reliable and clinical classes
+    and the funnel's, and its V, n_nonzero and n_zeros bound how many changes went up, went
+    down or stayed put (at V's maximum nobody went down: deteriorated = 0), with ties even
+    more (changes all of one size: V = m(n+1)/2 gives m). The audit's linear cells cannot
+    hold that, so the test is shown only where it can narrow nothing: every protected count
+    of the outcome, in every group holding any of the same participants, is shown exactly.
+    """
+    if scopes["change:course"]:
+        return list(scopes["change:course"])
+    shared = any(name == outcome and holds[group] & holds[other] for other, name in not_exact)
+    return [RANKS_BESIDE_PROTECTED] if shared else []
 
 
 def _finite(value: float) -> int | None:
