@@ -667,3 +667,20 @@ def test_load_context_takes_the_provenance_files_sha256(cohort, tmp_path):
     _, _, provenance_file = _many_exports_year(cohort, tmp_path)
     ctx = load_context(stats_file, provenance_path=provenance_file)
     assert ctx.provenance_sha256 == hashlib.sha256(provenance_file.read_bytes()).hexdigest()
+
+
+def test_the_margin_of_each_mean_is_the_couple_aware_one_and_the_appendix_says_so(cohort):
+    """Table 2's margin is the JSON's interval, which counts couples (docs/methods.md,
+    "Descriptives"); the municipal appendix names the method, the overview (which shows no
+    margin around a timepoint's mean) does not."""
+    before = cohort[BIG]["outcomes"]["relationship_rating"]["descriptives"]["pre"]
+    assert before["n_couples"] < before["n"] and "CR2" in before["ci_method"]
+    text = _text(municipal.ratings_section(_ctx(cohort)))
+    assert f"{_nl(before['ci_low'])} tot {_nl(before['ci_high'])}" in text
+    appendix = _text(municipal.methods_appendix(_ctx(cohort)))
+    assert "partners van één stel op elkaar lijken" in appendix
+    assert "Bell, R. M., & McCaffrey, D. F. (2002)" in appendix
+    english = _text(municipal.methods_appendix(_ctx(cohort, lang="en")))
+    assert "Bell and McCaffrey (2002) degrees of freedom" in english
+    overview_text = _text(_all_overview_html(ReportContext(stats=cohort["overview"], lang="nl")))
+    assert "CR2" not in overview_text and "McCaffrey" not in overview_text

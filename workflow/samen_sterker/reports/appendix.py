@@ -19,8 +19,11 @@ def methods_appendix(ctx: ReportContext) -> str:
     """Methods in brief, with the references."""
     t = ctx.t
     thresholds = ctx.stats["thresholds"]
+    municipal = ctx.stats.get("kind") != "overview"
     items = [
         t("method_design"),
+        # Only the municipal report shows a margin around each timepoint's mean (Table 2).
+        *([t("method_descriptives")] if municipal else []),
         t("method_paired"),
         t("method_effect_size"),
         t("method_mixed"),
@@ -39,13 +42,14 @@ def methods_appendix(ctx: ReportContext) -> str:
         t("reference_funk_rogge"),
         t("reference_nji"),
         t("reference_barnett"),
+        *([t("reference_bell_mccaffrey")] if municipal else []),
     ]
     return (
         blocks.heading(t("appendix_heading"), 2, needs_room=True)
         + blocks.heading(t("methods_heading"), 3)
         + blocks.bullets(items)
         # The municipal report's checks; the overview shows its own in overview.appendix.
-        + (technical_details(ctx) if ctx.stats.get("kind") != "overview" else "")
+        + (technical_details(ctx) if municipal else "")
         + blocks.heading(t("references_heading"), 3)
         + blocks.bullets(references, "references")
     )

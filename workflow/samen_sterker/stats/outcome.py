@@ -218,7 +218,7 @@ def _without_mixed_models(
             wide, order, roles["baseline"], roles["course_end"], thresholds
         ),
         "participation": participation(wide, order, roles["baseline"], roles["course_end"]),
-        "descriptives": {tp: describe(wide[tp]) for tp in observed},
+        "descriptives": {tp: describe(wide[tp], wide["couple_id"]) for tp in observed},
         "paired": _paired_set(wide, roles, observed, paired_comparison),
         "couple_means": _paired_set(wide, roles, observed, couple_mean_comparison),
         "reliable_change": reliable,
