@@ -684,3 +684,15 @@ def test_the_margin_of_each_mean_is_the_couple_aware_one_and_the_appendix_says_s
     assert "Bell and McCaffrey (2002) degrees of freedom" in english
     overview_text = _text(_all_overview_html(ReportContext(stats=cohort["overview"], lang="nl")))
     assert "CR2" not in overview_text and "McCaffrey" not in overview_text
+
+
+def test_a_report_with_earlier_years_names_where_their_inputs_are(cohort):
+    """The trend over years reads earlier years' measurements: the appendix says their inputs'
+    checksums are in provenance.json too, and gives that file's SHA-256."""
+    provenance = {"inputs": {}, "earlier_years": {"2023": {"inputs": {"a.csv": "1" * 64}}}}
+    ctx = ReportContext(stats=cohort[BIG], lang="nl", provenance=provenance,
+                        provenance_sha256="f" * 64)
+    text = _text(municipal.provenance_appendix(ctx))
+    assert "De vergelijking met eerdere jaren (2023)" in text and "f" * 64 in text
+    ctx = ReportContext(stats=cohort[BIG], lang="en", provenance={"inputs": {}})
+    assert "earlier years" not in _text(municipal.provenance_appendix(ctx))
