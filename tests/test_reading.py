@@ -260,6 +260,44 @@ def test_google_forms_xlsx_named_sheet_and_missing_sheet(tmp_path):
         read_export(path, "google_forms_xlsx", {"sheet": "Formulierreacties 1"})
 
 
+def test_a_title_row_above_the_column_names_is_configured_with_header_row(tmp_path):
+    """A workbook someone gave a title row: read as it is, it is one column and rows of
+    'data beyond the header' with a hint; with header_row: 2 the names come from row 2 and the
+    rows keep the sheet's own numbers."""
+    path = tmp_path / "titled.xlsx"
+    _workbook(path, [["Samen Sterker voormeting"], ["Koppelcode", "Cijfer"], ["K01", 6],
+                     ["K02", 7]])
+    with pytest.raises(ExportProblems) as caught:
+        read_export(path, "xlsx", file="data/raw/titled.xlsx")
+    message = str(caught.value)
+    assert "data beyond the header" in message
+    assert "row 1 has one filled cell" in message and "header_row" in message
+    export = read_export(path, "xlsx", {"header_row": 2}, file="data/raw/titled.xlsx")
+    assert export.frame.to_dict("list") == {"Koppelcode": ["K01", "K02"], "Cijfer": ["6", "7"]}
+    assert export.row_numbers == [3, 4]
+    assert export.header_rows == 2
+    with pytest.raises(ExportProblems, match="too short"):
+        read_export(path, "xlsx", {"header_row": 9})
+
+
+@pytest.mark.parametrize(
+    ("format_", "option", "says"),
+    [("xlsx", {"header_rows": 2}, "header_rows: only for a CSV export"),
+     ("csv", {"header_row": 2}, "header_row: only for an .xlsx workbook"),
+     ("qualtrics_csv", {"sheet": "Blad1"}, "sheet: only for an .xlsx workbook")],
+)
+def test_a_reader_option_the_format_does_not_read_is_refused(format_, option, says):
+    """Before, header_rows on a workbook passed the schema and was ignored without a word."""
+    from samen_sterker.cleaning.mapping import parse_mapping
+    from samen_sterker.config import load_config
+
+    spec = {"format": format_, "couple_column": "Koppelcode", "partner_column": "Partner",
+            "outcomes": {"relationship_rating": {"pre": {"column": "Cijfer"}}}, **option}
+    mapping, problems = parse_mapping("titled", spec, load_config("config/config.yaml"))
+    assert mapping is None
+    assert any(says in problem.detail for problem in problems), problems
+
+
 # Sheet titles a person typed: a phone number, and a name the privacy scan cannot recognise.
 PHONE_TITLE = "Jan Jansen 0687654321"
 NAME_TITLE = "Notities Petra de Vries"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from samen_sterker.reading import WORKBOOK_FORMATS
 from samen_sterker.reading.problems import Problem
 
 LAYOUTS = ("per_timepoint", "long", "wide")
@@ -99,6 +100,12 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
     layout = spec.get("layout", "per_timepoint")
     if layout not in LAYOUTS:
         problem("layout", f"must be one of {list(LAYOUTS)}")
+    # An option the format's reader does not read would be ignored without a word.
+    workbook = spec.get("format") in WORKBOOK_FORMATS
+    for key in ("header_rows",) if workbook else ("header_row", "sheet"):
+        if key in spec:
+            problem(key, "only for " + ("a CSV export; a workbook has header_row"
+                                        if workbook else "an .xlsx workbook"))
     if spec.get("partner_column") is None and spec.get("participant_column") is None:
         problem("partner_column", "give partner_column (A/B within a couple) or participant_column")
     if "couple_column" not in spec:
@@ -185,7 +192,9 @@ def parse_mapping(name: str, spec: dict, config: dict) -> tuple[Mapping | None, 
     if problems:
         return None, problems
     options = {
-        key: spec[key] for key in ("delimiter", "decimal", "header_rows", "sheet") if key in spec
+        key: spec[key]
+        for key in ("delimiter", "decimal", "header_rows", "header_row", "sheet")
+        if key in spec
     }
     return (
         Mapping(

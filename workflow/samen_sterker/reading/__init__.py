@@ -35,6 +35,8 @@ READERS: dict[str, Reader] = {
     "excel_nl_csv": read_excel_nl_csv,
     "csv": read_csv,
 }
+# Formats read with openpyxl: a sheet and the row of the column names, not CSV header rows.
+WORKBOOK_FORMATS = frozenset({"ms_forms_xlsx", "google_forms_xlsx", "xlsx"})
 
 
 def read_export(
@@ -53,6 +55,7 @@ def read_export(
 
 __all__ = [
     "READERS",
+    "WORKBOOK_FORMATS",
     "DecodedText",
     "ExportProblems",
     "Problem",

@@ -14,7 +14,8 @@ from samen_sterker.reading.problems import ExportProblems, Problem
 
 
 def read_xlsx(path: Path, file: str, options: dict, tool: str = "xlsx") -> RawExport:
-    """Read one sheet (option `sheet`, default the first) with its header in row 1.
+    """Read one sheet (option `sheet`, default the first) with the column names in row
+    `header_row` (default 1; rows above it, such as a title, are skipped).
 
     Microsoft Forms writes ID, Start time, Completion time, Email, Name, Last modified time;
     Google Forms writes Timestamp and, when collected, Email Address. Forms only exports
@@ -59,8 +60,15 @@ def read_xlsx(path: Path, file: str, options: dict, tool: str = "xlsx") -> RawEx
         workbook.close()
     if not rows:
         raise ExportProblems([Problem(file, "empty workbook", f"{which} has no rows")])
-    notes = [f"{file}: {tool} workbook, {which}"]
-    header = rows[0]
+    header_row = int(options.get("header_row", 1))
+    if len(rows) < header_row:
+        raise ExportProblems(
+            [Problem(file, "too short", f"{which} has {len(rows)} row(s), header_row is "
+                     f"{header_row}")]
+        )
+    names_row = f", column names in row {header_row}" if header_row != 1 else ""
+    notes = [f"{file}: {tool} workbook, {which}{names_row}"]
+    header = rows[header_row - 1]
     while header and not header[-1]:
         header = header[:-1]
     width = len(header)
@@ -69,15 +77,15 @@ def read_xlsx(path: Path, file: str, options: dict, tool: str = "xlsx") -> RawEx
         Problem(
             file,
             "unnamed column",
-            "a column has data but no name in row 1",
-            row=1,
+            f"a column has data but no name in row {header_row}",
+            row=header_row,
             column=f"#{i + 1}",
         )
         for i, name in enumerate(names)
         if not name
     ]
     records = []
-    for index, row in enumerate(rows[1:], start=2):
+    for index, row in enumerate(rows[header_row:], start=header_row + 1):
         cells = (row + [""] * width)[:width]
         if any(row[width:]):
             problems.append(
@@ -90,6 +98,17 @@ def read_xlsx(path: Path, file: str, options: dict, tool: str = "xlsx") -> RawEx
             )
         if any(cells):
             records.append((index, cells))
+    if problems and width == 1 and any(p.kind == "data beyond the header" for p in problems):
+        # One filled cell above rows of data is what a title row looks like.
+        problems.append(
+            Problem(
+                file,
+                "title row?",
+                f"row {header_row} has one filled cell: if it is a title above the column "
+                "names, set the mapping's header_row to the row with the names",
+                row=header_row,
+            )
+        )
     if problems:
         raise ExportProblems(problems)
     frame = pd.DataFrame([cells for _, cells in records], columns=names, dtype=object)
@@ -101,7 +120,7 @@ def read_xlsx(path: Path, file: str, options: dict, tool: str = "xlsx") -> RawEx
         encoding=None,
         frame=frame,
         row_numbers=[index for index, _ in records],
-        header_rows=1,
+        header_rows=header_row,
         decimal=options.get("decimal", "."),
         notes=notes,
     )
