@@ -178,3 +178,44 @@ def test_reading_sentences_are_short(lang):
     translations = load_translations()
     for key in [f"reading_{r}" for r in READINGS] + ["sesoi_explained", "mde_text"]:
         assert len(translations[key][lang].split()) <= 15, key
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_appendix_names_which_model_gives_which_change(lang):
+    # Page 1 and the appendix's "change on page 1" come from the model of before and after
+    # only (course_model); the appendix's mixed-model table comes from the fit on every
+    # occasion (mixed_model). Demo, Nergenshuizen, 1-10 rating: +3.0 (2.3 to 3.8) against
+    # +3.0 (2.4 to 3.7). The methods once called the page-1 change "from the mixed model
+    # below", which is the other fit.
+    config = load_config("config/config.yaml")
+    stats = analyse.analyse_group(simulate.demo_truth(), config, 2024, BIG)
+    rating = stats["outcomes"][simulate.RATING]
+    course = rating["course_model"]["contrasts"]["post"]
+    every = rating["mixed_model"]["contrasts"]["post"]
+    assert rating["headline_change"]["ci_low"] == course["ci_low"]
+    assert round(course["ci_low"], 1) == 2.3 and round(every["ci_low"], 1) == 2.4
+    text = _text(municipal.methods_appendix(ReportContext(stats=stats, lang=lang)))
+    page_one = {
+        "nl": "Verschil voor → na op pagina 1: uit het gemengde model van alleen de metingen "
+              "voor en na de cursus",
+        "en": "Difference before → after on page 1: from the mixed model of only the "
+              "measurements before and after the course",
+    }[lang]
+    assert page_one in text
+    assert {"nl": "model hieronder,", "en": "model below,"}[lang] not in text
+    differs = {
+        "nl": "Daarom wijkt het verschil voor → na hier iets af.",
+        "en": "So the difference before → after differs slightly here.",
+    }[lang]
+    assert differs in text
+    caption = {"nl": "volgens het gemengde model op alle metingen",
+               "en": "according to the mixed model on all measurements"}[lang]
+    assert caption in text
+    # The technical "change on page 1" is the before/after fit's interval, named as such.
+    technical = {
+        "nl": "pagina 1: +3,0 punten (95%-BI 2,3 tot 3,8, p < 0,001); contrast van na met voor "
+              "de cursus in het gemengde model van alleen de metingen voor en na",
+        "en": "page 1: +3.0 points (95% CI 2.3 to 3.8, p < 0.001); contrast of after with "
+              "before the course in the mixed model of only the measurements before and after",
+    }[lang]
+    assert technical in text
