@@ -244,3 +244,28 @@ def test_the_cost_caveat_does_not_claim_a_lower_bound(lang):
         "en": "Those who did not fill in after the course count here as not improved. If they "
               "did improve, the cost per improvement is lower.",
     }[lang] in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_overviews_page_one_says_whose_change_it_shows(lang):
+    # Page 1's change is the primary model's before/after fit on every published participant
+    # together, ignoring municipality (not the year model's average municipality): the same
+    # number as fitting that model to both demo municipalities' rows as one group.
+    config = load_config("config/config.yaml")
+    demo = simulate.demo_truth()
+    stats = pooled.analyse_year(demo, config, 2024)
+    together = analyse.analyse_group(demo.assign(municipality_code="GM9999"), config, 2024,
+                                     "GM9999")
+    rating = simulate.RATING
+    assert stats["outcomes"][rating]["headline_change"]["estimate"] == pytest.approx(
+        together["outcomes"][rating]["headline_change"]["estimate"], rel=1e-9
+    )
+    text = _text(overview.key_figures(ReportContext(stats=stats, lang=lang)))
+    assert {
+        "nl": "De verandering op deze pagina is die van alle deelnemers samen, dus grote "
+              "gemeenten tellen zwaarder mee.",
+        "en": "The change on this page is that of all participants together, so large "
+              "municipalities count for more.",
+    }[lang] in text
+    assert {"nl": "Berekend met alle metingen van voor en na de cursus.",
+            "en": "Worked out from all measurements before and after the course."}[lang] in text
