@@ -149,7 +149,7 @@ def test_the_report_says_what_the_tipping_point_can_and_cannot_show():
     assert tipping["available"] and not tipping["delta_to_zero_possible"]
     html = municipal.participation_section(ReportContext(stats=stats, lang="nl"))
     assert "Pas bij gemiddeld" not in html
-    assert "allemaal de slechtst mogelijke score hadden, is een verandering nog steeds zeker" in html
+    assert "Ook als zij na de cursus allemaal de slechtste score hadden, is een verandering zeker." in html
     assert "kunnen deze gegevens niet laten zien" in html
     english = municipal.participation_section(ReportContext(stats=stats, lang="en"))
     assert "even if they all had the worst possible score after the course" in english
@@ -157,4 +157,4 @@ def test_the_report_says_what_the_tipping_point_can_and_cannot_show():
     tipping.update(delta_to_zero=2.5, delta_to_zero_possible=True)
     html = municipal.participation_section(ReportContext(stats=stats, lang="nl"))
     assert "Pas bij gemiddeld 2,5 punt minder" in html
-    assert "slechtst mogelijke score" not in html
+    assert "slechtste score" not in html

@@ -267,5 +267,5 @@ def test_the_overviews_page_one_says_whose_change_it_shows(lang):
         "en": "The change on this page is that of all participants together, so large "
               "municipalities count for more.",
     }[lang] in text
-    assert {"nl": "Berekend met alle metingen van voor en na de cursus.",
-            "en": "Worked out from all measurements before and after the course."}[lang] in text
+    assert {"nl": "Uit alle voor- en nametingen.",
+            "en": "From all before and after measurements."}[lang] in text
