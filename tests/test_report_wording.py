@@ -178,3 +178,94 @@ def test_reading_sentences_are_short(lang):
     translations = load_translations()
     for key in [f"reading_{r}" for r in READINGS] + ["sesoi_explained", "mde_text"]:
         assert len(translations[key][lang].split()) <= 15, key
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_appendix_names_which_model_gives_which_change(lang):
+    # Page 1 and the appendix's "change on page 1" come from the model of before and after
+    # only (course_model); the appendix's mixed-model table comes from the fit on every
+    # occasion (mixed_model). Demo, Nergenshuizen, 1-10 rating: +3.0 (2.3 to 3.8) against
+    # +3.0 (2.4 to 3.7). The methods once called the page-1 change "from the mixed model
+    # below", which is the other fit.
+    config = load_config("config/config.yaml")
+    stats = analyse.analyse_group(simulate.demo_truth(), config, 2024, BIG)
+    rating = stats["outcomes"][simulate.RATING]
+    course = rating["course_model"]["contrasts"]["post"]
+    every = rating["mixed_model"]["contrasts"]["post"]
+    assert rating["headline_change"]["ci_low"] == course["ci_low"]
+    assert round(course["ci_low"], 1) == 2.3 and round(every["ci_low"], 1) == 2.4
+    text = _text(municipal.methods_appendix(ReportContext(stats=stats, lang=lang)))
+    page_one = {
+        "nl": "Verschil voor → na op pagina 1: uit het gemengde model van alleen de metingen "
+              "voor en na de cursus",
+        "en": "Difference before → after on page 1: from the mixed model of only the "
+              "measurements before and after the course",
+    }[lang]
+    assert page_one in text
+    assert {"nl": "model hieronder,", "en": "model below,"}[lang] not in text
+    differs = {
+        "nl": "Daarom wijkt het verschil voor → na hier iets af.",
+        "en": "So the difference before → after differs slightly here.",
+    }[lang]
+    assert differs in text
+    caption = {"nl": "volgens het gemengde model op alle metingen",
+               "en": "according to the mixed model on all measurements"}[lang]
+    assert caption in text
+    # The technical "change on page 1" is the before/after fit's interval, named as such.
+    technical = {
+        "nl": "pagina 1: +3,0 punten (95%-BI 2,3 tot 3,8, p < 0,001); contrast van na met voor "
+              "de cursus in het gemengde model van alleen de metingen voor en na",
+        "en": "page 1: +3.0 points (95% CI 2.3 to 3.8, p < 0.001); contrast of after with "
+              "before the course in the mixed model of only the measurements before and after",
+    }[lang]
+    assert technical in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_cost_caveat_does_not_claim_a_lower_bound(lang):
+    # Demo overview: 39 started, 35 with both measurements, 29 reliably improved on the CSI-4.
+    # Cost per improved = 39 x cost / 29, counting the 4 dropouts as not improved; had they
+    # improved it would be 39 x cost / 33 (EUR 605 against 532 at EUR 450). The caveat used to
+    # call the true cost "at least as high", which the dropouts contradict.
+    config = load_config("config/config.yaml")
+    stats = pooled.analyse_year(simulate.demo_truth(), config, 2024)
+    cost = stats["cost"]
+    entry = cost["by_outcome"]["couple_satisfaction"]
+    participation = stats["outcomes"]["couple_satisfaction"]["participation"]
+    dropouts = participation["participants_at_baseline"] - participation["complete_pairs"]
+    assert (cost["participants_started"], entry["reliably_improved"], dropouts) == (39, 29, 4)
+    if_dropouts_improved = cost["total_cost"] / (entry["reliably_improved"] + dropouts)
+    assert if_dropouts_improved < entry["cost_per_reliably_improved"]
+    text = _text(overview.cost_section(ReportContext(stats=stats, lang=lang)))
+    assert {"nl": "minstens zo hoog", "en": "at least as high"}[lang] not in text
+    assert {
+        "nl": "Wie na de cursus niet invulde, telt hier als niet vooruitgegaan. Gingen zij wel "
+              "vooruit, dan zijn de kosten per verbetering lager.",
+        "en": "Those who did not fill in after the course count here as not improved. If they "
+              "did improve, the cost per improvement is lower.",
+    }[lang] in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_overviews_page_one_says_whose_change_it_shows(lang):
+    # Page 1's change is the primary model's before/after fit on every published participant
+    # together, ignoring municipality (not the year model's average municipality): the same
+    # number as fitting that model to both demo municipalities' rows as one group.
+    config = load_config("config/config.yaml")
+    demo = simulate.demo_truth()
+    stats = pooled.analyse_year(demo, config, 2024)
+    together = analyse.analyse_group(demo.assign(municipality_code="GM9999"), config, 2024,
+                                     "GM9999")
+    rating = simulate.RATING
+    assert stats["outcomes"][rating]["headline_change"]["estimate"] == pytest.approx(
+        together["outcomes"][rating]["headline_change"]["estimate"], rel=1e-9
+    )
+    text = _text(overview.key_figures(ReportContext(stats=stats, lang=lang)))
+    assert {
+        "nl": "De verandering op deze pagina is die van alle deelnemers samen, dus grote "
+              "gemeenten tellen zwaarder mee.",
+        "en": "The change on this page is that of all participants together, so large "
+              "municipalities count for more.",
+    }[lang] in text
+    assert {"nl": "Uit alle voor- en nametingen.",
+            "en": "From all before and after measurements."}[lang] in text

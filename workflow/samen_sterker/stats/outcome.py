@@ -270,6 +270,9 @@ def _mixed_models(
         part["headline_change"],
         int(wide[roles["baseline"]].notna().sum()),
         len(pairs),
+        float(wide[roles["baseline"]].mean()),
+        float(pairs[roles["course_end"]].mean()) if len(pairs) else 0.0,
+        (without_mixed["scale_min"], without_mixed["scale_max"]),
         without_mixed["higher_is_better"],
     )
     return part

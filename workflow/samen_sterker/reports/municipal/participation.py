@@ -47,10 +47,13 @@ def participation_section(ctx: ReportContext) -> str:
     out.append(blocks.paragraph(_attrition_comparison_text(ctx, part)))
     tipping = stats["outcomes"][primary].get("attrition_tipping_point") or {}
     if available(tipping) and tipping["delta_to_zero"] is not None:
-        # What the data can and cannot show about those who skipped the questionnaire.
-        out.append(
-            blocks.paragraph(t("attrition_tipping", delta=ctx.num(tipping["delta_to_zero"])))
-        )
+        # What the data can and cannot show about those who skipped the questionnaire; a
+        # tipping point beyond the scale's worst score is no tipping point (stats/attrition.py).
+        if tipping["delta_to_zero_possible"]:
+            text = t("attrition_tipping", delta=ctx.num(tipping["delta_to_zero"]))
+        else:
+            text = t("attrition_tipping_beyond_scale")
+        out.append(blocks.paragraph(text))
     return "".join(out)
 
 

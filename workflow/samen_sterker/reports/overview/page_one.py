@@ -76,6 +76,10 @@ def key_figures(ctx: ReportContext) -> str:
         label = ctx.outcome_label(name, other)
         headline.append(reliable_figure(ctx, label, reliable))
     out.append(blocks.key_figures(headline + items))
+    if available(course) and available(outcome.get("headline_change") or {}):
+        # Whose change: the participants together, not the average municipality's (that is
+        # the funder's year model; docs/methods.md, "Pooled year").
+        out.append(blocks.paragraph(t("overview_change_all_participants"), "note"))
     out.append(unshown_note(ctx))
     return "".join(out)
 
