@@ -57,6 +57,28 @@ BY_PARTICIPANT = {
     "outcomes": {"relationship_rating": {"column": "cijfer"}},
 }
 GOOD = "koppel,partner,cijfer\nK01,A,6\nK01,B,7\nK02,A,5\nK02,B,8\n"
+# Per-timepoint exports with a completion date: the pre questionnaire in February, the post
+# one in April (the same four participants).
+DATED = {**PLAIN, "date_column": "datum", "date_format": "%Y-%m-%d"}
+PRE_DATED = (
+    "koppel,partner,cijfer,datum\nK01,A,6,2024-02-05\nK01,B,7,2024-02-05\n"
+    "K02,A,5,2024-02-06\nK02,B,8,2024-02-06\n"
+)
+POST_DATED = (
+    "koppel,partner,cijfer,datum\nK01,A,7,2024-04-10\nK01,B,8,2024-04-10\n"
+    "K02,A,6,2024-04-11\nK02,B,9,2024-04-11\n"
+)
+LONG_DATED = {
+    "format": "csv",
+    "layout": "long",
+    "couple_column": "koppel",
+    "partner_column": "partner",
+    "timepoint_column": "meting",
+    "timepoint_values": {"1": "pre", "2": "post"},
+    "outcomes": {"relationship_rating": {"column": "cijfer"}},
+    "date_column": "datum",
+    "date_format": "%Y-%m-%d",
+}
 # Reserved example values (RFC 2606 domain, the test BSN, a documented postcode).
 EMAIL = "j.jansen@example.org"
 FORMULA = '=HYPERLINK("http://example.org/x","klik")'
@@ -239,6 +261,127 @@ CASES = [
         [row("pre", A), row("post", B, timepoint="post")],
         config={"accept": {"identical_exports": ["pre", "post"]}},
         check=kept(8),
+    ),
+    Case(
+        "pre and post swapped in the sheet: the post export is dated before the pre export",
+        "stop",
+        {A: PRE_DATED, B: POST_DATED},
+        [row("pre", A, "dated", "post"), row("post", B, "dated", "pre")],
+        (
+            "config/exports.tsv, row 2, column 'timepoint': later timepoint answered first",
+            "4 of the 4 participants",
+            "export 'post', config/exports.tsv row 3, column 'timepoint'",
+            "accept.timepoints_out_of_date_order",
+        ),
+        mappings={"dated": DATED},
+        planted=("2024-02-05", "2024-04-10", "2024-02", "2024-04"),
+    ),
+    Case(
+        "swapped timepoint order accepted on purpose",
+        "continue",
+        {A: PRE_DATED, B: POST_DATED},
+        [row("pre", A, "dated", "post"), row("post", B, "dated", "pre")],
+        mappings={"dated": DATED},
+        config={"accept": {"timepoints_out_of_date_order": ["pre", "post"]}},
+        check=kept(8),
+    ),
+    Case(
+        "pre and post in their own rows, dated in order",
+        "continue",
+        {A: PRE_DATED, B: POST_DATED},
+        [row("pre", A, "dated", "pre"), row("post", B, "dated", "post")],
+        mappings={"dated": DATED},
+        check=kept(8),
+    ),
+    Case(
+        "two of four participants answered post first: fewer than three",
+        "continue",
+        {A: PRE_DATED, B: POST_DATED.replace("2024-04-11", "2024-01-31")},
+        [row("pre", A, "dated", "pre"), row("post", B, "dated", "post")],
+        mappings={"dated": DATED},
+        check=kept(8),
+    ),
+    Case(
+        "a long export whose timepoint_values are swapped",
+        "stop",
+        {
+            A: "koppel,partner,meting,cijfer,datum\n"
+            + "".join(
+                f"K0{couple},{partner},{code},{6 + couple},{date}\n"
+                for code, date in (("1", "2024-02-05"), ("2", "2024-04-10"))
+                for couple in (1, 2)
+                for partner in "AB"
+            )
+        },
+        [row("a", A, "long_dated", "")],
+        (
+            f"{A}, column 'meting': later timepoint answered first",
+            "4 of the 4 participants",
+            "column 'meting' with mapping 'long_dated''s timepoint_values",
+            "['a'] in accept.timepoints_out_of_date_order",
+        ),
+        mappings={"long_dated": {**LONG_DATED, "timepoint_values": {"1": "post", "2": "pre"}}},
+        planted=("2024-02-05", "2024-04-10"),
+    ),
+    Case(
+        "a long export with its timepoint_values right",
+        "continue",
+        {
+            A: "koppel,partner,meting,cijfer,datum\n"
+            + "".join(
+                f"K0{couple},{partner},{code},{6 + couple},{date}\n"
+                for code, date in (("1", "2024-02-05"), ("2", "2024-04-10"))
+                for couple in (1, 2)
+                for partner in "AB"
+            )
+        },
+        [row("a", A, "long_dated", "")],
+        mappings={"long_dated": LONG_DATED},
+        check=kept(8),
+    ),
+    Case(
+        "a wide export: one date for both timepoints of a row is never out of order",
+        "continue",
+        {
+            A: "koppel,partner,voor,na,datum\nK01,A,6,7,2024-04-10\nK01,B,7,8,2024-04-10\n"
+            "K02,A,5,6,2024-04-11\nK02,B,8,9,2024-04-11\n"
+        },
+        [row("a", A, "wide_dated", "")],
+        mappings={
+            "wide_dated": {
+                **DATED,
+                "layout": "wide",
+                "outcomes": {
+                    "relationship_rating": {"columns": {"pre": "voor", "post": "na"}}
+                },
+            }
+        },
+        check=kept(8),
+    ),
+    Case(
+        "a wide export followed by a follow-up export dated before it",
+        "stop",
+        {
+            A: "koppel,partner,voor,na,datum\nK01,A,6,7,2024-04-10\nK01,B,7,8,2024-04-10\n"
+            "K02,A,5,6,2024-04-11\nK02,B,8,9,2024-04-11\n",
+            B: PRE_DATED,
+        },
+        [row("wide", A, "wide_dated", ""), row("followup", B, "dated", "followup")],
+        (
+            "config/exports.tsv, row 3, column 'timepoint': later timepoint answered first",
+            "answered at 'followup' here (export 'followup') before they answered at 'post'",
+            "the outcome columns per timepoint of mapping 'wide_dated'",
+        ),
+        mappings={
+            "wide_dated": {
+                **DATED,
+                "layout": "wide",
+                "outcomes": {
+                    "relationship_rating": {"columns": {"pre": "voor", "post": "na"}}
+                },
+            },
+            "dated": DATED,
+        },
     ),
     Case(
         "one participant code in two municipalities",

@@ -164,6 +164,40 @@ def test_demo_cohort_values_match_an_independent_read_of_the_raw_file(base_confi
     assert got_csi.to_dict() == expected_csi
 
 
+def demo_sheet_with(tmp_path: Path, base_config: dict, change) -> dict:
+    """The demo project's sheet with `change(fields_by_export_id)` applied, in tmp_path; the
+    config reads it there and the demo's raw files in place (cleaned with base_dir REPO)."""
+    lines = (REPO / "config" / "exports.tsv").read_text(encoding="utf-8").splitlines()
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
+    change(rows)
+    (tmp_path / "exports.tsv").write_text(
+        "\n".join([lines[0], *("\t".join(fields) for fields in rows.values())]) + "\n",
+        encoding="utf-8",
+    )
+    return {**base_config, "exports": str(tmp_path / "exports.tsv")}
+
+
+def test_demo_with_pre_and_post_swapped_in_the_sheet_stops(tmp_path, base_config):
+    # The reviewer's case: the report said -3.0 (true +3.0). Every RecordedDate of the GM9999
+    # pre export (5-10 February) is before every one of its post export (15-19 April), and 18
+    # participants are in both (39 at pre over two municipalities, 21 in GM9999, 3 without post).
+    def swap(rows):
+        rows["gm9999_2024_pre"][5], rows["gm9999_2024_post"][5] = "post", "pre"
+
+    config = demo_sheet_with(tmp_path, base_config, swap)
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, REPO)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith(
+        f"  - {config['exports']}, row 2, column 'timepoint': later timepoint answered first: by "
+        "the mapping's date_column, 18 of the 18 participants with a date at both answered at "
+        "'post' here (export 'gm9999_2024_pre') before they answered at 'pre' (export "
+        f"'gm9999_2024_post', {config['exports']} row 3, column 'timepoint')"
+    )
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", "\n".join(lines))
+
+
 # --- the same couples through three tools ------------------------------------------------------
 
 

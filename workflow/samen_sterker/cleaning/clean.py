@@ -21,6 +21,7 @@ from samen_sterker.cleaning import checks
 from samen_sterker.cleaning.context import EXCLUSION_COLUMNS, ROW_LEVEL, Context
 from samen_sterker.cleaning.dates import (
     cross_year_warnings,
+    dated_responses,
     latest_date_by_year,
     latest_response_date,
     parse_response_date,
@@ -325,6 +326,16 @@ def _account(
         quality[export_id]["warnings"] = "; ".join(warnings)
     implausible += checks.non_integer_items(config, context.non_integer)
     implausible += checks.codes_in_several_municipalities(config, candidates)
+    implausible += checks.timepoints_out_of_date_order(
+        config,
+        dated_responses(context, candidates),
+        entries,
+        {
+            entry.export_id: read.mappings[entry.mapping].timepoint_column
+            for entry in entries
+            if entry.mapping in read.mappings
+        },
+    )
     checks.raise_if_implausible(implausible)
 
 
