@@ -255,6 +255,31 @@ CASES = [
         ("config/exports.tsv, row 3, column 'path': same file twice", "'pre' in row 2"),
     ),
     Case(
+        "an empty export, an unknown municipality, a header-only export and a copy, at once",
+        "stop",
+        {
+            A: GOOD,
+            B: GOOD,
+            "data/raw/empty.csv": b"",
+            "data/raw/q.csv": qualtrics_without_responses(),
+        },
+        [
+            row("pre", A),
+            row("empty", "data/raw/empty.csv", timepoint="post"),
+            row("elsewhere", A, "plain", "followup", municipality="Nergensstad"),
+            row("q", "data/raw/q.csv", "qualtrics_samen_sterker", "post", municipality="GM9998"),
+            row("post", B, timepoint="post"),
+        ],
+        (
+            "5 problems in the exports, 3 of them implausible",
+            "config/exports.tsv, row 4, column 'path': same file twice",
+            "config/exports.tsv, row 6, column 'path': same file twice",
+            "data/raw/empty.csv: ",
+            "config/exports.tsv, row 4, column 'municipality': unknown municipality",
+            "data/raw/q.csv: no kept measurement",
+        ),
+    ),
+    Case(
         "identical exports accepted on purpose",
         "continue",
         {A: GOOD, B: GOOD},
@@ -725,6 +750,27 @@ def test_bad_input(case: Case, tmp_path: Path, base_config: dict):
     for number, value in enumerate(case.planted):
         leaked = [place for place, text in texts.items() if value.lower() in text.lower()]
         assert leaked == [], f"planted value #{number} in {leaked}"
+
+
+def test_same_bytes_comes_before_the_duplicates_it_causes(tmp_path: Path, base_config: dict):
+    # The reviewer's case in small: GM9999's post file named again as GM9998's post export,
+    # beside GM9998's own post file with other ratings for the same couple codes.
+    files = {A: GOOD, B: "koppel,partner,cijfer\nK01,A,9\nK01,B,9\nK02,A,9\nK02,B,9\n"}
+    sheet = [
+        row("gm9999_post", A, timepoint="post"),
+        row("gm9998_post", B, timepoint="post", municipality="GM9998"),
+        row("wrong_file", A, timepoint="post", municipality="GM9998"),
+    ]
+    config = make_project(tmp_path, base_config, {"plain": PLAIN}, sheet, files)
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("5 problems in the exports, 1 of them implausible")
+    assert lines[1].startswith(
+        "  - config/exports.tsv, row 4, column 'path': same file twice: this export has the "
+        "same bytes (SHA-256) as export 'gm9999_post' in row 2"
+    )
+    assert [line.split(": ")[1] for line in lines[2:]] == ["duplicate with different values"] * 4
 
 
 def test_no_formula_reaches_a_written_csv(tmp_path: Path, base_config: dict):
