@@ -14,6 +14,7 @@ test_bad_input_end_to_end.py.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import zipfile
 from collections.abc import Callable
@@ -96,6 +97,14 @@ def xlsx_bytes() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
     return buffer.getvalue()
+
+
+def qualtrics_with_semicolons() -> bytes:
+    """The demo export re-saved with ';' (as Excel does: quotes only where a field needs them)."""
+    records = list(csv.reader(io.StringIO(DEMO_EXPORT.read_text(encoding="utf-8-sig"))))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(records)
+    return buffer.getvalue().encode("utf-8")
 
 
 def qualtrics_without_responses() -> bytes:
@@ -186,6 +195,18 @@ CASES = [
         {A: "koppel;partner;cijfer\nK01;A;6,5\nK01;B;7\n"},
         [row("a", A)],
         (A, "delimiter"),
+    ),
+    Case(
+        "a Qualtrics export re-saved with semicolons (quoting breaks before field counts)",
+        "stop",
+        {"data/raw/q.csv": qualtrics_with_semicolons()},
+        [row("q", "data/raw/q.csv", "qualtrics_samen_sterker", "post")],
+        (
+            "data/raw/q.csv, row 1: wrong delimiter: the header is one column containing ';'",
+            "set `delimiter` in the mapping",
+            "data/raw/q.csv, row 3: malformed CSV",
+        ),
+        mappings={},
     ),
     Case(
         "the same Dutch file as excel_nl_csv",
