@@ -295,7 +295,7 @@ CASES = [
             "5 problems in the exports, 3 of them implausible",
             "config/exports.tsv, row 4, column 'path': same file twice",
             "config/exports.tsv, row 6, column 'path': same file twice",
-            "data/raw/empty.csv: ",
+            "data/raw/empty.csv: empty file",
             "config/exports.tsv, row 4, column 'municipality': unknown municipality",
             "data/raw/q.csv: no kept measurement",
         ),
@@ -653,6 +653,24 @@ CASES = [
         {A: codecs.BOM_UTF16_LE + GOOD.encode("utf-16-le")},
         [row("a", A)],
         check=kept(4),
+    ),
+    *(
+        Case(
+            f"a 0-byte export as {format_}",
+            "stop",
+            {"data/raw/e": b""},
+            [row("e", "data/raw/e", format_, "post")],
+            ("data/raw/e: empty file: the file has 0 bytes",),
+            mappings={format_: {**PLAIN, "format": format_}},
+        )
+        for format_ in ("qualtrics_csv", "surveymonkey_csv", "xlsx", "spss_sav")
+    ),
+    Case(
+        "an export of blank lines after a byte-order mark",
+        "stop",
+        {A: codecs.BOM_UTF8 + b"\r\n\r\n"},
+        [row("a", A)],
+        (f"{A}: empty file: the file holds no text",),
     ),
     Case(
         "an .xlsx renamed .csv",

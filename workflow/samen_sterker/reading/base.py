@@ -126,6 +126,10 @@ def parse_delimited(
                 )
             ]
         ) from None
+    if not any(field.strip() for record in records for field in record):
+        raise ExportProblems(
+            [Problem(file, "empty file", "the file holds no text (only blank lines, if any)")]
+        )
     if len(records) < header_rows:
         raise ExportProblems(
             [Problem(file, "too short", f"expected {header_rows} header row(s), found fewer")]
