@@ -702,6 +702,30 @@ CASES = [
         ("config/exports.tsv, row 2, column 'municipality': unknown municipality",),
     ),
     Case(
+        "a sheet row naming a file whose name carries another municipality's CBS code",
+        "warn",
+        {"data/raw/samen-sterker_gm9998_2024_voormeting.csv": GOOD},
+        [row("a", "data/raw/samen-sterker_gm9998_2024_voormeting.csv")],
+        (
+            "samen-sterker_gm9998_2024_voormeting.csv: the file name carries municipality",
+            "code(s) ['GM9998'], but sheet row 2 says GM9999",
+        ),
+    ),
+    Case(
+        "a file name with the sheet row's CBS code, the row naming the municipality by name",
+        "continue",
+        {"data/raw/GM9999-GM9998_pre.csv": GOOD},
+        [row("a", "data/raw/GM9999-GM9998_pre.csv", municipality="Nergenshuizen")],
+        check=kept(4),
+    ),
+    Case(
+        "a CBS-like code inside a longer number in a file name is no code",
+        "continue",
+        {"data/raw/export_GM99981_pre.csv": GOOD},
+        [row("a", "data/raw/export_GM99981_pre.csv")],
+        check=kept(4),
+    ),
+    Case(
         "a year that is not a year in the sheet",
         "stop",
         {A: GOOD},

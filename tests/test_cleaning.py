@@ -198,6 +198,34 @@ def test_demo_with_pre_and_post_swapped_in_the_sheet_stops(tmp_path, base_config
     assert not re.search(r"\d{4}-\d{2}-\d{2}", "\n".join(lines))
 
 
+def test_demo_with_two_municipalities_pre_files_swapped_warns(tmp_path, base_config):
+    # The reviewer's case: the report read +3.6 instead of +3.0 (K01 of one municipality
+    # paired with K01 of the other). Nothing in the data tells (couple codes repeat across
+    # municipalities, both pre exports are dated 5-10 February); the file names do.
+    def swap(rows):
+        pre_9999, pre_9998 = rows["gm9999_2024_pre"], rows["gm9998_2024_pre"]
+        pre_9999[1], pre_9998[1] = pre_9998[1], pre_9999[1]
+
+    result = clean_exports(demo_sheet_with(tmp_path, base_config, swap), REPO)
+    warnings = result.data_quality.set_index("export_id")["warnings"]
+    assert warnings["gm9999_2024_pre"] == (
+        "the file name carries municipality code(s) ['GM9998'], but sheet row 2 says GM9999: "
+        "does this row name another municipality's file?"
+    )
+    assert warnings["gm9998_2024_pre"].startswith(
+        "the file name carries municipality code(s) ['GM9999'], but sheet row 6 says GM9998"
+    )
+    assert (warnings.drop(["gm9999_2024_pre", "gm9998_2024_pre"]) == "").all()
+    logged = [line for line in result.log if line.startswith("WARNING ")]
+    assert len(logged) == 2
+
+
+def test_the_demo_has_no_warning(base_config):
+    result = clean_exports(base_config, REPO)
+    assert not [line for line in result.log if line.startswith("WARNING ")]
+    assert (result.data_quality["warnings"] == "").all()
+
+
 # --- the same couples through three tools ------------------------------------------------------
 
 

@@ -43,7 +43,11 @@ from samen_sterker.cleaning.schema import (
     failed_positions,
     measurements_schema,
 )
-from samen_sterker.cleaning.sheet import ExportEntry, read_exports_sheet
+from samen_sterker.cleaning.sheet import (
+    ExportEntry,
+    other_municipality_in_file_name,
+    read_exports_sheet,
+)
 from samen_sterker.cleaning.values import VALUE_PROBLEMS
 from samen_sterker.provenance import config_sha256, sha256_file
 from samen_sterker.reading import RawExport
@@ -356,6 +360,11 @@ def _account(
         codes = candidates.loc[candidates["export_id"] == export_id, "municipality_code"]
         quality[export_id]["municipality_codes"] = "|".join(sorted(set(codes)))
         warnings = cross_year_warnings(context, entry, candidates, same_as_earlier)
+        sheet_municipality = context.table.match(entry.municipality) if entry.municipality else None
+        if sheet_municipality is not None:
+            warnings += filter(
+                None, [other_municipality_in_file_name(entry, sheet_municipality.code)]
+            )
         for warning in warnings:
             context.log.append(f"WARNING {raw.file}: {warning}")
         quality[export_id]["warnings"] = "; ".join(warnings)
