@@ -297,8 +297,8 @@ def _raise_problems(
 ) -> None:
     """One error with every problem: exports with the same bytes first, then the structural
     problems with the value problems (so one run shows everything to fix), then the other
-    implausible results; without structural problems, under `strict: true`, the value
-    problems are errors too."""
+    implausible results. Without structural problems, value problems are errors only under
+    `strict: true`."""
     structural = context.problems
     value_problems = [
         Problem(
@@ -315,12 +315,11 @@ def _raise_problems(
         value_problems = []
     plausibility = identical + implausible
     problems = identical + structural + value_problems + implausible
-    if not problems:
-        return
-    if not structural and not value_problems:
+    if problems == plausibility:
         checks.raise_if_implausible(plausibility)
+        return
     heading = None
-    if not structural and not plausibility:
+    if problems == value_problems:
         heading = f"{len(value_problems)} value problem(s); strict: true makes them errors"
     elif plausibility:
         heading = (
@@ -361,10 +360,11 @@ def _account(
         quality[export_id]["municipality_codes"] = "|".join(sorted(set(codes)))
         warnings = cross_year_warnings(context, entry, candidates, same_as_earlier)
         sheet_municipality = context.table.match(entry.municipality) if entry.municipality else None
-        if sheet_municipality is not None:
-            warnings += filter(
-                None, [other_municipality_in_file_name(entry, sheet_municipality.code)]
-            )
+        named = sheet_municipality and other_municipality_in_file_name(
+            entry, sheet_municipality.code
+        )
+        if named:
+            warnings.append(named)
         for warning in warnings:
             context.log.append(f"WARNING {raw.file}: {warning}")
         quality[export_id]["warnings"] = "; ".join(warnings)
