@@ -14,6 +14,7 @@ test_bad_input_end_to_end.py.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import zipfile
 from collections.abc import Callable
@@ -58,6 +59,28 @@ BY_PARTICIPANT = {
     "outcomes": {"relationship_rating": {"column": "cijfer"}},
 }
 GOOD = "koppel,partner,cijfer\nK01,A,6\nK01,B,7\nK02,A,5\nK02,B,8\n"
+# Per-timepoint exports with a completion date: the pre questionnaire in February, the post
+# one in April (the same four participants).
+DATED = {**PLAIN, "date_column": "datum", "date_format": "%Y-%m-%d"}
+PRE_DATED = (
+    "koppel,partner,cijfer,datum\nK01,A,6,2024-02-05\nK01,B,7,2024-02-05\n"
+    "K02,A,5,2024-02-06\nK02,B,8,2024-02-06\n"
+)
+POST_DATED = (
+    "koppel,partner,cijfer,datum\nK01,A,7,2024-04-10\nK01,B,8,2024-04-10\n"
+    "K02,A,6,2024-04-11\nK02,B,9,2024-04-11\n"
+)
+LONG_DATED = {
+    "format": "csv",
+    "layout": "long",
+    "couple_column": "koppel",
+    "partner_column": "partner",
+    "timepoint_column": "meting",
+    "timepoint_values": {"1": "pre", "2": "post"},
+    "outcomes": {"relationship_rating": {"column": "cijfer"}},
+    "date_column": "datum",
+    "date_format": "%Y-%m-%d",
+}
 # Reserved example values (RFC 2606 domain, the test BSN, a documented postcode).
 EMAIL = "j.jansen@example.org"
 FORMULA = '=HYPERLINK("http://example.org/x","klik")'
@@ -96,6 +119,14 @@ TITLED_SHEETS = workbook_bytes(
     ("Notities Petra de Vries", [["bellen"]]),
 )
 SHEET_TITLES = ("Jan Jansen", "0687654321", "Petra de Vries")
+
+
+def qualtrics_with_semicolons() -> bytes:
+    """The demo export re-saved with ';' (as Excel does: quotes only where a field needs them)."""
+    records = list(csv.reader(io.StringIO(DEMO_EXPORT.read_text(encoding="utf-8-sig"))))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(records)
+    return buffer.getvalue().encode("utf-8")
 
 
 def qualtrics_without_responses() -> bytes:
@@ -188,6 +219,18 @@ CASES = [
         (A, "delimiter"),
     ),
     Case(
+        "a Qualtrics export re-saved with semicolons (quoting breaks before field counts)",
+        "stop",
+        {"data/raw/q.csv": qualtrics_with_semicolons()},
+        [row("q", "data/raw/q.csv", "qualtrics_samen_sterker", "post")],
+        (
+            "data/raw/q.csv, row 1: wrong delimiter: the header is one column containing ';'",
+            "set `delimiter` in the mapping",
+            "data/raw/q.csv, row 3: malformed CSV",
+        ),
+        mappings={},
+    ),
+    Case(
         "the same Dutch file as excel_nl_csv",
         "continue",
         {A: "koppel;partner;cijfer\nK01;A;6,5\nK01;B;7\n"},
@@ -255,12 +298,158 @@ CASES = [
         ("config/exports.tsv, row 3, column 'path': same file twice", "'pre' in row 2"),
     ),
     Case(
+        "an empty export, an unknown municipality, a header-only export and a copy, at once",
+        "stop",
+        {
+            A: GOOD,
+            B: GOOD,
+            "data/raw/empty.csv": b"",
+            "data/raw/q.csv": qualtrics_without_responses(),
+        },
+        [
+            row("pre", A),
+            row("empty", "data/raw/empty.csv", timepoint="post"),
+            row("elsewhere", A, "plain", "followup", municipality="Nergensstad"),
+            row("q", "data/raw/q.csv", "qualtrics_samen_sterker", "post", municipality="GM9998"),
+            row("post", B, timepoint="post"),
+        ],
+        (
+            "5 problems in the exports, 3 of them implausible",
+            "config/exports.tsv, row 4, column 'path': same file twice",
+            "config/exports.tsv, row 6, column 'path': same file twice",
+            "data/raw/empty.csv: empty file",
+            "config/exports.tsv, row 4, column 'municipality': unknown municipality",
+            "data/raw/q.csv: no kept measurement",
+        ),
+    ),
+    Case(
         "identical exports accepted on purpose",
         "continue",
         {A: GOOD, B: GOOD},
         [row("pre", A), row("post", B, timepoint="post")],
         config={"accept": {"identical_exports": ["pre", "post"]}},
         check=kept(8),
+    ),
+    Case(
+        "pre and post swapped in the sheet: the post export is dated before the pre export",
+        "stop",
+        {A: PRE_DATED, B: POST_DATED},
+        [row("pre", A, "dated", "post"), row("post", B, "dated", "pre")],
+        (
+            "config/exports.tsv, row 2, column 'timepoint': later timepoint answered first",
+            "4 of the 4 participants",
+            "export 'post', config/exports.tsv row 3, column 'timepoint'",
+            "accept.timepoints_out_of_date_order",
+        ),
+        mappings={"dated": DATED},
+        planted=("2024-02-05", "2024-04-10", "2024-02", "2024-04"),
+    ),
+    Case(
+        "swapped timepoint order accepted on purpose",
+        "continue",
+        {A: PRE_DATED, B: POST_DATED},
+        [row("pre", A, "dated", "post"), row("post", B, "dated", "pre")],
+        mappings={"dated": DATED},
+        config={"accept": {"timepoints_out_of_date_order": ["pre", "post"]}},
+        check=kept(8),
+    ),
+    Case(
+        "pre and post in their own rows, dated in order",
+        "continue",
+        {A: PRE_DATED, B: POST_DATED},
+        [row("pre", A, "dated", "pre"), row("post", B, "dated", "post")],
+        mappings={"dated": DATED},
+        check=kept(8),
+    ),
+    Case(
+        "two of four participants answered post first: fewer than three",
+        "continue",
+        {A: PRE_DATED, B: POST_DATED.replace("2024-04-11", "2024-01-31")},
+        [row("pre", A, "dated", "pre"), row("post", B, "dated", "post")],
+        mappings={"dated": DATED},
+        check=kept(8),
+    ),
+    Case(
+        "a long export whose timepoint_values are swapped",
+        "stop",
+        {
+            A: "koppel,partner,meting,cijfer,datum\n"
+            + "".join(
+                f"K0{couple},{partner},{code},{6 + couple},{date}\n"
+                for code, date in (("1", "2024-02-05"), ("2", "2024-04-10"))
+                for couple in (1, 2)
+                for partner in "AB"
+            )
+        },
+        [row("a", A, "long_dated", "")],
+        (
+            f"{A}, column 'meting': later timepoint answered first",
+            "4 of the 4 participants",
+            "column 'meting' with mapping 'long_dated''s timepoint_values",
+            "['a'] in accept.timepoints_out_of_date_order",
+        ),
+        mappings={"long_dated": {**LONG_DATED, "timepoint_values": {"1": "post", "2": "pre"}}},
+        planted=("2024-02-05", "2024-04-10"),
+    ),
+    Case(
+        "a long export with its timepoint_values right",
+        "continue",
+        {
+            A: "koppel,partner,meting,cijfer,datum\n"
+            + "".join(
+                f"K0{couple},{partner},{code},{6 + couple},{date}\n"
+                for code, date in (("1", "2024-02-05"), ("2", "2024-04-10"))
+                for couple in (1, 2)
+                for partner in "AB"
+            )
+        },
+        [row("a", A, "long_dated", "")],
+        mappings={"long_dated": LONG_DATED},
+        check=kept(8),
+    ),
+    Case(
+        "a wide export: one date for both timepoints of a row is never out of order",
+        "continue",
+        {
+            A: "koppel,partner,voor,na,datum\nK01,A,6,7,2024-04-10\nK01,B,7,8,2024-04-10\n"
+            "K02,A,5,6,2024-04-11\nK02,B,8,9,2024-04-11\n"
+        },
+        [row("a", A, "wide_dated", "")],
+        mappings={
+            "wide_dated": {
+                **DATED,
+                "layout": "wide",
+                "outcomes": {
+                    "relationship_rating": {"columns": {"pre": "voor", "post": "na"}}
+                },
+            }
+        },
+        check=kept(8),
+    ),
+    Case(
+        "a wide export followed by a follow-up export dated before it",
+        "stop",
+        {
+            A: "koppel,partner,voor,na,datum\nK01,A,6,7,2024-04-10\nK01,B,7,8,2024-04-10\n"
+            "K02,A,5,6,2024-04-11\nK02,B,8,9,2024-04-11\n",
+            B: PRE_DATED,
+        },
+        [row("wide", A, "wide_dated", ""), row("followup", B, "dated", "followup")],
+        (
+            "config/exports.tsv, row 3, column 'timepoint': later timepoint answered first",
+            "answered at 'followup' here (export 'followup') before they answered at 'post'",
+            "the outcome columns per timepoint of mapping 'wide_dated'",
+        ),
+        mappings={
+            "wide_dated": {
+                **DATED,
+                "layout": "wide",
+                "outcomes": {
+                    "relationship_rating": {"columns": {"pre": "voor", "post": "na"}}
+                },
+            },
+            "dated": DATED,
+        },
     ),
     Case(
         "one participant code in two municipalities",
@@ -529,6 +718,24 @@ CASES = [
         [row("a", A)],
         check=kept(4),
     ),
+    *(
+        Case(
+            f"a 0-byte export as {format_}",
+            "stop",
+            {"data/raw/e": b""},
+            [row("e", "data/raw/e", format_, "post")],
+            ("data/raw/e: empty file: the file has 0 bytes",),
+            mappings={format_: {**PLAIN, "format": format_}},
+        )
+        for format_ in ("qualtrics_csv", "surveymonkey_csv", "xlsx", "spss_sav")
+    ),
+    Case(
+        "an export of blank lines after a byte-order mark",
+        "stop",
+        {A: codecs.BOM_UTF8 + b"\r\n\r\n"},
+        [row("a", A)],
+        (f"{A}: empty file: the file holds no text",),
+    ),
     Case(
         "an .xlsx renamed .csv",
         "stop",
@@ -589,6 +796,30 @@ CASES = [
         {A: GOOD},
         [row("a", A, municipality="Nergensstad")],
         ("config/exports.tsv, row 2, column 'municipality': unknown municipality",),
+    ),
+    Case(
+        "a sheet row naming a file whose name carries another municipality's CBS code",
+        "warn",
+        {"data/raw/samen-sterker_gm9998_2024_voormeting.csv": GOOD},
+        [row("a", "data/raw/samen-sterker_gm9998_2024_voormeting.csv")],
+        (
+            "samen-sterker_gm9998_2024_voormeting.csv: the file name carries municipality",
+            "code(s) ['GM9998'], but sheet row 2 says GM9999",
+        ),
+    ),
+    Case(
+        "a file name with the sheet row's CBS code, the row naming the municipality by name",
+        "continue",
+        {"data/raw/GM9999-GM9998_pre.csv": GOOD},
+        [row("a", "data/raw/GM9999-GM9998_pre.csv", municipality="Nergenshuizen")],
+        check=kept(4),
+    ),
+    Case(
+        "a CBS-like code inside a longer number in a file name is no code",
+        "continue",
+        {"data/raw/export_GM99981_pre.csv": GOOD},
+        [row("a", "data/raw/export_GM99981_pre.csv")],
+        check=kept(4),
     ),
     Case(
         "a year that is not a year in the sheet",
@@ -678,6 +909,27 @@ def test_bad_input(case: Case, tmp_path: Path, base_config: dict):
     for number, value in enumerate(case.planted):
         leaked = [place for place, text in texts.items() if value.lower() in text.lower()]
         assert leaked == [], f"planted value #{number} in {leaked}"
+
+
+def test_same_bytes_comes_before_the_duplicates_it_causes(tmp_path: Path, base_config: dict):
+    # The reviewer's case in small: GM9999's post file named again as GM9998's post export,
+    # beside GM9998's own post file with other ratings for the same couple codes.
+    files = {A: GOOD, B: "koppel,partner,cijfer\nK01,A,9\nK01,B,9\nK02,A,9\nK02,B,9\n"}
+    sheet = [
+        row("gm9999_post", A, timepoint="post"),
+        row("gm9998_post", B, timepoint="post", municipality="GM9998"),
+        row("wrong_file", A, timepoint="post", municipality="GM9998"),
+    ]
+    config = make_project(tmp_path, base_config, {"plain": PLAIN}, sheet, files)
+    with pytest.raises(ExportProblems) as caught:
+        clean_exports(config, tmp_path)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("5 problems in the exports, 1 of them implausible")
+    assert lines[1].startswith(
+        "  - config/exports.tsv, row 4, column 'path': same file twice: this export has the "
+        "same bytes (SHA-256) as export 'gm9999_post' in row 2"
+    )
+    assert [line.split(": ")[1] for line in lines[2:]] == ["duplicate with different values"] * 4
 
 
 def test_no_formula_reaches_a_written_csv(tmp_path: Path, base_config: dict):

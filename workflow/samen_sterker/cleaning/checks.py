@@ -4,14 +4,16 @@ Each check finds something that is almost always a mistake and would otherwise p
 report without any warning: an export without a single kept measurement (three header rows
 and no responses; every partner code excluded), an export that loses most of its rows (a
 wrong delimiter or format), the same bytes named twice (the post row pointing at the pre
-file), a mapped column that occurs twice, decimals in an item answered in whole numbers, and
-one participant code in two municipalities. Every problem of every export is listed in one
-message (file, row, column, what to do; never a value). Config `accept` lets a case through
-on purpose, per export id (docs/adding-a-cohort.md).
+file), a mapped column that occurs twice, decimals in an item answered in whole numbers, one
+participant code in two municipalities, and a later timepoint mostly answered before an
+earlier one (swapped timepoint cells). Every problem of every export is listed in one message
+(file, row, column, what to do; never a value). Config `accept` lets a case through on
+purpose, per export id (docs/adding-a-cohort.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -30,7 +32,14 @@ ACCEPT_DEFAULTS: dict[str, Any] = {
     "duplicated_columns": [],
     "non_integer_items": [],
     "codes_in_several_municipalities": [],
+    "timepoints_out_of_date_order": [],
 }
+# The SHA-256 of no bytes: empty files are alike without one row naming the wrong file (each
+# is reported as empty by its reader).
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# A swap makes nearly every participant's later answer come first; a few late answers (one
+# couple filling in the first questionnaire late) must not stop the run.
+MIN_OUT_OF_ORDER = 3
 HEADING = (
     "{count} implausible result(s): the report would be wrong. Fix each, or accept it on "
     "purpose in config `accept` (docs/adding-a-cohort.md, 'When the pipeline stops')"
@@ -61,7 +70,7 @@ def same_bytes(
     problems = []
     for entry in entries:
         sha = sha256.get(entry.export_id)
-        if sha is None:
+        if sha is None or sha == EMPTY_SHA256:
             continue
         if sha not in first:
             first[sha] = entry
@@ -227,3 +236,82 @@ def codes_in_several_municipalities(
             )
         )
     return problems
+
+
+def timepoints_out_of_date_order(
+    config: Mapping[str, Any],
+    responses: pd.DataFrame,
+    entries: Iterable[Any],
+    timepoint_columns: Mapping[str, str | None],
+) -> list[Problem]:
+    """Exports whose later timepoint was mostly answered before the earlier one.
+
+    `responses` has one row per dated response: export_id, person, timepoint, date (held in
+    memory only). Every pair of timepoints in config order is compared per person, grouped by
+    the pair of exports. A pair stops the run when more than half of the participants with a
+    date at both (and at least MIN_OUT_OF_ORDER) answered the later one first: the post row
+    names the pre export, or timepoint_values are swapped. A wide export's row has one date
+    for all its timepoints, so within it nothing is ever out of order; against another
+    export it counts like any other.
+    """
+    if responses.empty:
+        return []
+    order = {name: index for index, name in enumerate(config["timepoints"]["order"])}
+    # One date per person, timepoint and export: the first answer.
+    first = (
+        responses.groupby(["person", "timepoint", "export_id"], sort=False)["date"]
+        .min()
+        .reset_index()
+    )
+    first["rank"] = first["timepoint"].map(order)
+    pairs = first.merge(first, on="person", suffixes=("_early", "_late"))
+    pairs = pairs[pairs["rank_early"] < pairs["rank_late"]]
+    pairs = pairs.assign(reversed=pairs["date_late"] < pairs["date_early"])
+    counted = pairs.groupby(
+        ["export_id_early", "export_id_late", "timepoint_early", "timepoint_late"], sort=False
+    )["reversed"].agg(["sum", "size"])
+    by_id = {entry.export_id: entry for entry in entries}
+    problems = []
+    for (early, late, early_tp, late_tp), (reversed_, size) in counted.iterrows():
+        if reversed_ < MIN_OUT_OF_ORDER or 2 * reversed_ <= size:
+            continue
+        if accepted(config, "timepoints_out_of_date_order", early, late):
+            continue
+        ids = [early] if early == late else [early, late]
+        file, row, column, _ = _timepoint_source(config, by_id[late], timepoint_columns.get(late))
+        *_, where_early = _timepoint_source(config, by_id[early], timepoint_columns.get(early))
+        problems.append(
+            Problem(
+                file,
+                "later timepoint answered first",
+                f"by the mapping's date_column, {reversed_} of the {size} participants with a "
+                f"date at both answered at {late_tp!r} here (export {late!r}) before they "
+                f"answered at {early_tp!r} (export {early!r}, {where_early}): are the "
+                "timepoints swapped? Correct them, or, if the dates are right, list "
+                f"{ids} in accept.timepoints_out_of_date_order",
+                row=row,
+                column=column,
+            )
+        )
+    return problems
+
+
+def _timepoint_source(
+    config: Mapping[str, Any], entry: Any, timepoint_column: str | None
+) -> tuple[str, int | None, str | None, str]:
+    """Where an export's timepoint is set: (file, row, column) and the same in words."""
+    if entry.timepoint:
+        return (
+            config["exports"],
+            entry.sheet_row,
+            "timepoint",
+            f"{config['exports']} row {entry.sheet_row}, column 'timepoint'",
+        )
+    if timepoint_column:
+        return (
+            entry.path,
+            None,
+            timepoint_column,
+            f"column {timepoint_column!r} with mapping {entry.mapping!r}'s timepoint_values",
+        )
+    return entry.path, None, None, f"the outcome columns per timepoint of mapping {entry.mapping!r}"

@@ -4,9 +4,9 @@ Order of work per export (extract.py): read (reading stage) → keep only the ma
 (allow-list, every other column dropped and recorded) → scan the kept columns for personal
 data → work out who, where and when for each response (identity.py) → parse values →
 validate. Then over the cohort year: ranges and identities, plausibility (checks.py), the
-date of the data (dates.py). Structural problems of all exports are collected and raised
-together as one ExportProblems; value problems exclude a measurement and are logged (errors
-under `strict: true`).
+date of the data (dates.py). Structural problems of all exports and the plausibility checks
+are collected and raised together as one ExportProblems; value problems exclude a measurement
+and are logged (errors under `strict: true`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from samen_sterker.cleaning import checks
 from samen_sterker.cleaning.context import EXCLUSION_COLUMNS, ROW_LEVEL, Context
 from samen_sterker.cleaning.dates import (
     cross_year_warnings,
+    dated_responses,
     latest_date_by_year,
     latest_response_date,
     parse_response_date,
@@ -42,7 +43,11 @@ from samen_sterker.cleaning.schema import (
     failed_positions,
     measurements_schema,
 )
-from samen_sterker.cleaning.sheet import ExportEntry, read_exports_sheet
+from samen_sterker.cleaning.sheet import (
+    ExportEntry,
+    other_municipality_in_file_name,
+    read_exports_sheet,
+)
 from samen_sterker.cleaning.values import VALUE_PROBLEMS
 from samen_sterker.provenance import config_sha256, sha256_file
 from samen_sterker.reading import RawExport
@@ -200,6 +205,11 @@ class _Read:
     quality: dict[str, dict] = field(default_factory=dict)
     dropped: list[dict] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
+    # SHA-256 of every export file that exists, read or not (the same-bytes check).
+    sha256: dict[str, str] = field(default_factory=dict)
+    # Exports whose reading or extraction found a problem: their rows are not all accounted
+    # for, so their yield is not checked (their own problems say what is wrong).
+    troubled: set[str] = field(default_factory=set)
 
 
 def _clean_cohort(
@@ -220,9 +230,12 @@ def _clean_cohort(
     candidates = _check_ranges(context, candidates)
     candidates = check_identities(context, candidates)
     context.problems.extend(code_problems(context))
-    _raise_structural_problems(context)
+    # Needing only the sheet and the bytes, and first: the same file named twice explains the
+    # duplicates and disagreements it causes.
+    identical = checks.same_bytes(context.config, entries, read.sha256)
+    implausible = _account(context, entries, read, candidates, same_as_earlier or {})
+    _raise_problems(context, identical, implausible)
     log_respelled(context)
-    _account(context, entries, read, candidates, same_as_earlier or {})
     return _result(context, entries, read, candidates)
 
 
@@ -238,6 +251,8 @@ def _read_exports(
         if mapping is not None:
             read.mappings[name] = mapping
     for entry in entries:
+        if (base_dir / entry.path).is_file():
+            read.sha256[entry.export_id] = sha256_file(base_dir / entry.path)
         if entry.mapping not in (config.get("mappings") or {}):
             context.problems.append(
                 Problem(
@@ -252,11 +267,14 @@ def _read_exports(
             continue
         if entry.mapping not in read.mappings:
             continue  # its problems are already listed
+        before = _problem_count(context)
         raw = process_export(context, entry, read.mappings[entry.mapping], base_dir, read.dropped)
         if raw is None:
             continue
+        if _problem_count(context) != before:
+            read.troubled.add(entry.export_id)
         read.raws[entry.export_id] = raw
-        sha = sha256_file(base_dir / entry.path)
+        sha = read.sha256[entry.export_id]
         read.inputs[entry.path] = sha
         read.quality[entry.export_id] = {
             "export_id": entry.export_id,
@@ -269,27 +287,47 @@ def _read_exports(
     return read
 
 
-def _raise_structural_problems(context: Context) -> None:
-    """Every structural problem (with the value problems, so one run shows everything to
-    fix); and under `strict: true` the value problems alone."""
+def _problem_count(context: Context) -> int:
+    """Problems listed so far, codes shaped like personal data included (listed later)."""
+    return len(context.problems) + sum(map(len, context.code_shapes.values()))
+
+
+def _raise_problems(
+    context: Context, identical: list[Problem], implausible: list[Problem]
+) -> None:
+    """One error with every problem: exports with the same bytes first, then the structural
+    problems with the value problems (so one run shows everything to fix), then the other
+    implausible results. Without structural problems, value problems are errors only under
+    `strict: true`."""
+    structural = context.problems
     value_problems = [
         Problem(
             e["file"],
-            e["reason"] if not context.problems else f"{e['reason']} (value problem)",
+            e["reason"] if not structural else f"{e['reason']} (value problem)",
             e["detail"],
             row=int(e["row"]),
             column=e["column"] or None,
         )
         for e in context.exclusions
-        if e["reason"] in VALUE_PROBLEMS and (e["column"] or not context.problems)
+        if e["reason"] in VALUE_PROBLEMS and (e["column"] or not structural)
     ]
-    if context.problems:
-        raise ExportProblems(context.problems + value_problems)
-    if context.config.get("strict", False) and value_problems:
-        raise ExportProblems(
-            value_problems,
-            heading=f"{len(value_problems)} value problem(s); strict: true makes them errors",
+    if not (structural or context.config.get("strict", False)):
+        value_problems = []
+    plausibility = identical + implausible
+    problems = identical + structural + value_problems + implausible
+    if problems == plausibility:
+        checks.raise_if_implausible(plausibility)
+        return
+    heading = None
+    if problems == value_problems:
+        heading = f"{len(value_problems)} value problem(s); strict: true makes them errors"
+    elif plausibility:
+        heading = (
+            f"{len(problems)} problems in the exports, {len(plausibility)} of them implausible "
+            "results (config `accept` can let those through on purpose: docs/adding-a-cohort.md, "
+            "'When the pipeline stops')"
         )
+    raise ExportProblems(problems, heading=heading)
 
 
 def _account(
@@ -298,14 +336,15 @@ def _account(
     read: _Read,
     candidates: pd.DataFrame,
     same_as_earlier: dict[str, str],
-) -> None:
-    """Per export: reconcile the rows, date the data, warn; then the plausibility checks."""
+) -> list[Problem]:
+    """Per export: reconcile the rows, date the data, warn; then the plausibility checks
+    (returned). Exports with problems of their own are left out of the per-export steps."""
     config = context.config
     quality = read.quality
-    implausible = checks.same_bytes(
-        config, entries, {key: row["sha256"] for key, row in quality.items()}
-    )
+    implausible: list[Problem] = []
     for export_id, raw in read.raws.items():
+        if export_id in read.troubled:
+            continue
         entry = next(e for e in entries if e.export_id == export_id)
         quality[export_id].update(_reconcile(context, entry, raw, candidates))
         own = pd.DataFrame(
@@ -320,12 +359,28 @@ def _account(
         codes = candidates.loc[candidates["export_id"] == export_id, "municipality_code"]
         quality[export_id]["municipality_codes"] = "|".join(sorted(set(codes)))
         warnings = cross_year_warnings(context, entry, candidates, same_as_earlier)
+        sheet_municipality = context.table.match(entry.municipality) if entry.municipality else None
+        named = sheet_municipality and other_municipality_in_file_name(
+            entry, sheet_municipality.code
+        )
+        if named:
+            warnings.append(named)
         for warning in warnings:
             context.log.append(f"WARNING {raw.file}: {warning}")
         quality[export_id]["warnings"] = "; ".join(warnings)
     implausible += checks.non_integer_items(config, context.non_integer)
     implausible += checks.codes_in_several_municipalities(config, candidates)
-    checks.raise_if_implausible(implausible)
+    implausible += checks.timepoints_out_of_date_order(
+        config,
+        dated_responses(context, candidates),
+        entries,
+        {
+            entry.export_id: read.mappings[entry.mapping].timepoint_column
+            for entry in entries
+            if entry.mapping in read.mappings
+        },
+    )
+    return implausible
 
 
 def _result(

@@ -92,6 +92,19 @@ def latest_date_by_year(context: Context, candidates: pd.DataFrame) -> dict[str,
     return {year: date.isoformat() for year, date in sorted(latest.items())}
 
 
+def dated_responses(context: Context, candidates: pd.DataFrame) -> pd.DataFrame:
+    """Export, person, timepoint and completion date of every kept response with a valid
+    date, for the check of timepoint order (checks.py); in memory only, never written."""
+    kept = candidates[["export_id", "row", "person", "timepoint"]].drop_duplicates()
+    dates = [
+        context.response_dates.get(export_id, {}).get(row)
+        for export_id, row in zip(kept["export_id"], kept["row"], strict=True)
+    ]
+    kept = kept.assign(date=dates)
+    valid = kept["date"].map(lambda date: isinstance(date, dt.date)).astype(bool)
+    return kept.loc[valid, ["export_id", "person", "timepoint", "date"]].reset_index(drop=True)
+
+
 def cross_year_warnings(
     context: Context, entry: ExportEntry, candidates: pd.DataFrame, same_as_earlier: dict[str, str]
 ) -> list[str]:

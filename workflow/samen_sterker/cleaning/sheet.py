@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import yaml
 from samen_sterker.reading.problems import Problem
 
 EXPORTS_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "exports.schema.yaml"
+# A CBS municipality code standing on its own in a file name (samen-sterker_GM9999_2024_…).
+CBS_CODE_IN_NAME = re.compile(r"(?i)(?<![a-z0-9])gm\d{4}(?!\d)")
 
 
 @dataclass
@@ -92,3 +95,20 @@ def read_exports_sheet(path: Path, display: str) -> tuple[list[ExportEntry], lis
             )
         )
     return entries, problems
+
+
+def other_municipality_in_file_name(entry: ExportEntry, municipality_code: str) -> str | None:
+    """A warning when the file's name carries CBS codes and none is the sheet row's.
+
+    Two municipalities' rows naming each other's files pair one municipality's K01 with the
+    other's (couple codes repeat across municipalities), and nothing in the data tells: the
+    names the supplier gave the files are the one cheap sign.
+    """
+    named = {code.upper() for code in CBS_CODE_IN_NAME.findall(Path(entry.path).name)}
+    if not named or municipality_code.upper() in named:
+        return None
+    return (
+        f"the file name carries municipality code(s) {sorted(named)}, but sheet row "
+        f"{entry.sheet_row} says {municipality_code}: does this row name another "
+        "municipality's file?"
+    )

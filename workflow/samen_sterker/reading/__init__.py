@@ -50,6 +50,11 @@ def read_export(
         )
     if not Path(path).is_file():
         raise ExportProblems([Problem(name, "missing file", "the file does not exist")])
+    if Path(path).stat().st_size == 0:
+        # Every format: a reader would only say it is too short or not a workbook.
+        raise ExportProblems(
+            [Problem(name, "empty file", "the file has 0 bytes; ask for the export again")]
+        )
     return READERS[format](Path(path), name, options or {})
 
 

@@ -111,8 +111,12 @@ def parse_delimited(
     try:
         records.extend(reader)
     except csv.Error as error:
+        # A file re-saved with another separator often breaks the quoting before it breaks a
+        # field count (`"…";` read as ','): say so rather than only "check the quoting".
+        header = _names_leniently(text, records, delimiter, name_row)
         raise ExportProblems(
-            [
+            _delimiter_hint(header, delimiter, file)
+            + [
                 Problem(
                     file,
                     "malformed CSV",
@@ -122,6 +126,10 @@ def parse_delimited(
                 )
             ]
         ) from None
+    if not any(field.strip() for record in records for field in record):
+        raise ExportProblems(
+            [Problem(file, "empty file", "the file holds no text (only blank lines, if any)")]
+        )
     if len(records) < header_rows:
         raise ExportProblems(
             [Problem(file, "too short", f"expected {header_rows} header row(s), found fewer")]
@@ -147,6 +155,23 @@ def parse_delimited(
     if problems:
         raise ExportProblems(_delimiter_hint(headers[name_row], delimiter, file) + problems)
     return headers, data
+
+
+def _names_leniently(
+    text: str, records: list[list[str]], delimiter: str, name_row: int
+) -> list[str]:
+    """The header row with the column names: as parsed, or, when the strict parser stopped
+    before it, as a lenient parser reads it (for the delimiter hint only)."""
+    if len(records) > name_row:
+        return records[name_row]
+    lenient = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for index, record in enumerate(lenient):
+            if index == name_row:
+                return record
+    except csv.Error:
+        pass
+    return []
 
 
 def _delimiter_hint(header: list[str], delimiter: str, file: str) -> list[Problem]:
