@@ -1,6 +1,7 @@
 """Every stats file of one cohort year, in one job (rule year_stats; issue 14: a process per
 municipality spent most of its time starting up): the mixed models of each published group
-("other municipalities" included: its comparison row shows its headline change),
+("other municipalities" included: its comparison row shows its headline change; one group
+more, 22.7 and 21.5 CPU-s before and after at 40 municipalities, benchmarks/year_stats.py),
 added to the statistics rule disclosure computed (so each is computed once, for its own JSON
 and the overview alike), then the pooled overview, then every municipality with data that year,
 written per CBS code into a staging folder. A progress line per stage and per municipality
