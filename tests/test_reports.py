@@ -270,6 +270,35 @@ def test_comparison_highlights_this_municipality_and_hides_suppressed_ones(cohor
         assert f"{suppressed} gemeente(n) niet apart getoond" in text
 
 
+def test_comparison_prints_each_municipalitys_own_page_one_change(cohort, monkeypatch):
+    """The overview's table and the municipal chart print each municipality's headline change
+    (its page 1), not the participant-level paired t; the chart's band is the pooled headline
+    change, as on the overview's page 1."""
+    ov = cohort["overview"]
+    bands = []
+    chart = figures.interval_chart
+
+    def recording_chart(rows, **kwargs):
+        bands.append(kwargs["band"])
+        return chart(rows, **kwargs)
+
+    monkeypatch.setattr(figures, "interval_chart", recording_chart)
+    html = municipal.comparison_section(_ctx(cohort))
+    alt = re.search(r'alt="(Grafiek met per gemeente[^"]*)"', html).group(1)
+    table = _text(overview.municipalities_section(ReportContext(stats=ov, lang="nl")))
+    for code, name in ((BIG, "Nergenshuizen"), (OTHER, "Súdwest-Nergensdorp")):
+        own = cohort[code]["outcomes"]["relationship_rating"]
+        change, paired = own["headline_change"], own["paired"]["course"]
+        assert change["source"] == "mixed_model"
+        assert f"{name}: +{_nl(change['estimate'])}" in alt
+        assert (f"+{_nl(change['estimate'])} ({_nl(change['ci_low'])} tot "
+                f"{_nl(change['ci_high'])})") in table
+        assert (f"+{_nl(paired['mean_change'])} ({_nl(paired['ci_low'])} tot "
+                f"{_nl(paired['ci_high'])})") not in table
+    pooled = ov["outcomes"]["relationship_rating"]["headline_change"]
+    assert bands == [(pooled["ci_low"], pooled["ci_high"])]
+
+
 def test_nearest_rows_keep_the_own_row_and_the_closest_estimates_in_order():
     rows = [figures.IntervalRow(f"G{i}", estimate, estimate - 1, estimate + 1, i == 4)
             for i, estimate in enumerate([0.0, 9.0, 2.9, 3.3, 3.0, 1.0, 5.0, 3.05])]

@@ -1,9 +1,11 @@
 """Rule year_stats builds on the statistics rule disclosure computed (issue 14: each statistic
 computed once): what it writes equals what computing everything afresh writes."""
 
+import copy
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from samen_sterker.config import load_config
@@ -11,7 +13,8 @@ from samen_sterker.disclosure.decide import OTHER, POOLED
 from samen_sterker.disclosure.year import disclose, disclose_with_outcomes, group_frame
 from samen_sterker.simulate import MunicipalitySpec, SimulationParameters, simulate_measurements
 from samen_sterker.stats.analyse import analyse_group
-from samen_sterker.stats.outcome import add_every_mixed_model, every_outcome
+from samen_sterker.stats.mixed import fit_dyadic_model
+from samen_sterker.stats.outcome import add_every_mixed_model, every_outcome, timepoint_roles
 from samen_sterker.stats.output import read_group_outcomes, write_group_outcomes, write_stats
 from samen_sterker.stats.pooled import analyse_year
 from samen_sterker.stats.year_files import write_year_stats
@@ -120,3 +123,70 @@ def test_the_disclosure_outcomes_file_is_never_published():
     outputs = year_outputs(YEAR, ["eerstedorp"], ["", ".en"])
     assert f"results/disclosure/{YEAR}.json" in outputs
     assert not [path for path in outputs if "outcomes" in path]
+
+
+def test_each_comparison_row_shows_its_groups_own_headline_change(
+        measurements, disclosed, config, tmp_path):
+    """The overview's row of a municipality repeats the change and interval of its own page 1
+    (headline_change in its own JSON), not the participant-level paired t, which treats the
+    partners as independent; the "other municipalities" row is the same model fitted on its
+    members' baseline and course-end measurements."""
+    decisions, outcomes = disclosed
+    out = tmp_path / "files"
+    write_year_stats(measurements, config, YEAR, decisions, outcomes,
+                     out / "overview.json", [out / p for p in stats_tables(YEAR, "overview")],
+                     out / "staging")
+    overview = json.loads((out / "overview.json").read_text(encoding="utf-8"))
+    groups = decisions["groups"]
+    published = [code for code, entry in groups["municipalities"].items() if entry["published"]]
+    assert published == ["GM9101", "GM9102"]
+    for name in config["outcomes"]:
+        rows = {row["municipality_code"]: row for row in overview["outcomes"][name]["comparison"]}
+        for code in published:
+            own = json.loads((out / "staging" / f"{code}.json").read_text(encoding="utf-8"))
+            change = own["outcomes"][name]["headline_change"]
+            assert change["available"] and change["source"] == "mixed_model"
+            row = rows[code]
+            assert (row["mean_change"], row["ci_low"], row["ci_high"], row["change_source"]) == (
+                change["estimate"], change["ci_low"], change["ci_high"], "mixed_model"), code
+            paired = own["outcomes"][name]["paired"]["course"]
+            assert (row["ci_low"], row["ci_high"]) != (paired["ci_low"], paired["ci_high"])
+        # OTHER: the primary dyadic model on its members' baseline and course-end rows.
+        roles = timepoint_roles(config)
+        course = [roles["baseline"], roles["course_end"]]
+        data = group_frame(measurements[measurements["year"] == YEAR], groups, OTHER)
+        data = data[(data["outcome"] == name) & data["timepoint"].isin(course)]
+        columns = ["municipality_code", "couple_id", "participant_id", "timepoint", "value"]
+        fit = fit_dyadic_model(data[columns].reset_index(drop=True), course, roles["baseline"])
+        contrast = fit["contrasts"][roles["course_end"]]
+        other = rows[OTHER]
+        assert other["change_source"] == "mixed_model"
+        assert other["mean_change"] == pytest.approx(contrast["estimate"], rel=1e-12)
+        assert other["ci_low"] == pytest.approx(contrast["ci_low"], rel=1e-12)
+        assert other["ci_high"] == pytest.approx(contrast["ci_high"], rel=1e-12)
+        # The tidy table carries the same numbers.
+        table = pd.read_csv(out / f"results/stats/{YEAR}/overview/comparison.csv")
+        table = table[(table["outcome"] == name)].set_index("municipality_code")
+        for code in [*published, OTHER]:
+            assert table.loc[code, "mean_change"] == pytest.approx(rows[code]["mean_change"])
+            assert table.loc[code, "change_source"] == "mixed_model"
+
+
+def test_a_withheld_headline_change_stays_withheld_in_the_comparison_row(
+        measurements, disclosed, config):
+    """The row's change is published exactly when the group's own page 1 shows it: withheld
+    there (the course change below the thresholds), it has no numbers here either."""
+    decisions, _ = disclosed
+    cut = copy.deepcopy(decisions)
+    scopes = cut["statistics"]["GM9101"]["couple_satisfaction"]
+    for name in ("change:course", "headline_change"):  # one decision, as decide.py makes it
+        scopes[name] = ["course_change:fewer_couples_than_min"]
+    overview = analyse_year(measurements, config, YEAR, cut)
+    own = analyse_group(measurements, config, YEAR, "GM9101", cut)
+    assert own["outcomes"]["couple_satisfaction"]["headline_change"]["withheld"] is True
+    row = next(r for r in overview["outcomes"]["couple_satisfaction"]["comparison"]
+               if r["municipality_code"] == "GM9101")
+    assert [row[k] for k in ("mean_change", "ci_low", "ci_high", "change_source")] == [None] * 4
+    shown = next(r for r in overview["outcomes"]["relationship_rating"]["comparison"]
+                 if r["municipality_code"] == "GM9101")
+    assert shown["mean_change"] is not None

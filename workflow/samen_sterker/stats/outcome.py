@@ -171,8 +171,8 @@ def analyse_outcome(
     """All per-outcome statistics of one group (a municipality, or all of them pooled).
 
     fit_mixed=False leaves out the mixed model and the headline change that comes from it (the
-    overview's per-municipality comparison rows do not use them, and each municipality's own
-    JSON has them); add_mixed_models adds them to such a result afterwards.
+    disclosure decisions need neither); add_mixed_models adds them to such a result afterwards
+    for every published group, whose comparison row and own JSON show its headline change.
     """
     data, wide, pairs = _outcome_rows(frame, name, roles)
     result = _without_mixed_models(wide, pairs, outcome, roles, thresholds)

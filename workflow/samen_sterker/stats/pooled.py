@@ -15,6 +15,7 @@ from samen_sterker.disclosure.decide import OTHER, POOLED, thresholds_of
 from samen_sterker.stats.analyse import json_header, progress
 from samen_sterker.stats.funders_view import funders_view
 from samen_sterker.stats.outcome import (
+    add_every_mixed_model,
     check_measurements,
     every_outcome,
     mixed_model_result,
@@ -52,7 +53,12 @@ def pooled_model(frame: pd.DataFrame, name: str, roles: dict) -> dict:
 
 
 def _comparison_row(entry: dict, result: dict) -> dict:
-    """A published group's row of the overview's comparison table (numbers already cut)."""
+    """A published group's row of the overview's comparison table (numbers already cut).
+
+    Its change and interval are the group's headline change, the one its own page 1 shows
+    (couple-aware; a withheld one has no numbers, so the row has none either); the means
+    before and after are the complete pairs' (paired.course), as the table's caption says.
+    """
     row = {k: entry[k] for k in ("municipality", "municipality_code", "slug", "suppressed")}
     row["group"] = entry["group"]
     if "members" in entry:
@@ -60,6 +66,7 @@ def _comparison_row(entry: dict, result: dict) -> dict:
     if entry["suppressed"]:
         return row
     course = result["paired"]["course"]
+    change = result["headline_change"]
     part = result["participation"]
     reliable = result["reliable_change"]
     return row | {
@@ -69,9 +76,10 @@ def _comparison_row(entry: dict, result: dict) -> dict:
         "post_response_rate": part["post_response_rate"],
         "mean_baseline": course.get("mean_from"),
         "mean_course_end": course.get("mean_to"),
-        "mean_change": course.get("mean_change"),
-        "ci_low": course.get("ci_low"),
-        "ci_high": course.get("ci_high"),
+        "mean_change": change.get("estimate"),
+        "ci_low": change.get("ci_low"),
+        "ci_high": change.get("ci_high"),
+        "change_source": change.get("source"),
         "headline_effect_size": course.get("headline_effect_size"),
         "reliably_improved": reliable["improved"] if reliable.get("available") else None,
     }
@@ -104,8 +112,9 @@ def analyse_year(
 
     group_outcomes: every outcome's statistics of every published group, when the caller has
     them (rule year_stats computes them once for both the overview and each municipality's
-    JSON): each published municipality's and POOLED's with mixed models (every_outcome),
-    OTHER's without (outcome_results).
+    JSON): each published municipality's, OTHER's and POOLED's with mixed models
+    (every_outcome). A published group given without them gets them here: every comparison
+    row shows its group's headline change.
     """
     from samen_sterker.disclosure.year import group_frame, outcome_results
 
@@ -157,6 +166,11 @@ def analyse_year(
              "members": [str(names[c]) for c in groups["other"]["members"]]},
             OTHER,
         ))
+    for entry, group in rows:
+        if not entry["suppressed"] and "headline_change" not in per_municipality[group][
+                primary_name]:
+            per_municipality[group] = add_every_mixed_model(
+                per_municipality[group], group_frame(frame, groups, group), config)
     pooled_frame = group_frame(frame, groups, POOLED)
     if not pooled_frame.empty and POOLED not in per_municipality:
         progress.info("%d overview: pooled analysis of %d rows", year, len(pooled_frame))

@@ -33,7 +33,9 @@ def comparison_section(ctx: ReportContext) -> str:
     else:
         shown_of = len(rows)
         rows = figures.nearest_rows(rows)  # own row and the nearest others (issue 14)
-        pooled = overview["outcomes"][primary]["paired"]["course"]
+        # The band is the pooled headline change, as the overview's page 1 shows it; like the
+        # rows, a couple-aware interval.
+        pooled = overview["outcomes"][primary].get("headline_change") or {}
         pooled_ok = available(pooled) and pooled_totals_publishable(overview)
         fig = figures.interval_chart(
             rows,
