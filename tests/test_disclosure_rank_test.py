@@ -193,3 +193,27 @@ def test_the_course_minus_waiting_test_follows_the_course_test():
     assert out["waiting_period"]["wilcoxon"]["statistic_v"] == 78.0
     assert out["follow_up"]["followup"]["wilcoxon"]["statistic_v"] == 78.0
     assert _paired_set(paired, {"wilcoxon:course": []}) == paired
+
+
+
+def test_the_course_model_is_withheld_with_the_course_change():
+    """The course model is the headline's fit: its course-end contrast is the headline change.
+    It was withheld per timepoint only, so a course change withheld while both timepoints are
+    shown would have stayed in it (a reviewer's find; today a withheld course change also
+    withholds its outcome, so this guards the rule rather than a reachable leak)."""
+    from samen_sterker.disclosure.decide import statistic_scopes
+
+    shown = {"respondents": 12, "couples": 6, "suppressed": False, "reasons": []}
+    result = {
+        "publication": {"suppressed": False, "by_timepoint": {"pre": shown, "post": shown},
+                        "course_change": {"reasons": ["fewer_respondents_than_min"]}},
+        "descriptives": {"pre": {"n": 12, "mean": 9.0}, "post": {"n": 12, "mean": 11.0}},
+        "clinical_change": {"available": False},
+        "participation": {"completers_vs_noncompleters": {"n_completers": 4,
+                                                          "n_noncompleters": 8}},
+        "paired": {"course": {}, "waiting_period": {}, "course_vs_waiting": {}, "follow_up": {}},
+    }
+    scopes = statistic_scopes(result, {"min_respondents": 10, "min_couples": 5})
+    # apply.publishable_outcome withholds a model as a whole when its scope has reasons.
+    assert scopes["course_model"] == scopes["headline_change"] == scopes["change:course"]
+    assert scopes["course_model"]

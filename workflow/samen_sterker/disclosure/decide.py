@@ -257,8 +257,9 @@ def statistic_scopes(result: Mapping, thresholds: Mapping) -> dict[str, list[str
         scopes[f"descriptives:{tp}"] = outcome_reasons + cell["reasons"]
     course = outcome_reasons + publication["course_change"]["reasons"]
     scopes["change:course"] = course
-    for name in ("reliable_change", "clinical_change", "mixed_model", "headline_change",
-                 "pooled_model"):
+    # The course model is the headline's fit: its course-end contrast is the headline change.
+    for name in ("reliable_change", "clinical_change", "mixed_model", "course_model",
+                 "headline_change", "pooled_model"):
         scopes[name] = list(course)
     clinical = result["clinical_change"]
     if clinical.get("available") and (
