@@ -52,7 +52,10 @@ def course_change_row(frame: pd.DataFrame, name: str, roles: Mapping, thresholds
         return dict(WITHHELD)
     counts = {"n_pairs": publication["course_change"]["respondents"],
               "n_couples": publication["course_change"]["couples"]}
-    if pooled and data["municipality_code"].nunique() >= MIN_MUNICIPALITIES:
+    # Counted as fit_year_model counts them, so the point is the year model exactly where
+    # that year's overview publishes one.
+    at_both = data[data["timepoint"].isin([baseline, course_end]) & data["value"].notna()]
+    if pooled and at_both["municipality_code"].nunique() >= MIN_MUNICIPALITIES:
         model = fit_pooled_change(data[YEAR_MODEL_COLUMNS], baseline, course_end)
         if model is not None and model["se"]:
             return {"source": "year_model", **counts, "mean_change": model["estimate"],
@@ -64,7 +67,7 @@ def course_change_row(frame: pd.DataFrame, name: str, roles: Mapping, thresholds
     if not change.get("available"):
         return dict(WITHHELD, suppressed=False, source="couple_means", **counts)
     return {"source": "couple_means", **counts, "mean_change": change["mean_change"],
-            "se": change["se_change"], "df": change["t_test"]["df"],
+            "se": change["se_change"], "df": float(change["n_pairs"] - 1),
             "ci_low": change["ci_low"], "ci_high": change["ci_high"], "suppressed": False}
 
 
