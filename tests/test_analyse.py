@@ -230,8 +230,13 @@ def test_trend_over_years(overview, two_years, config):
     assert [r["year"] for r in rows] == [2023, 2024]
     only_2023 = analyse_year(two_years, config, 2023)
     assert only_2023["trend"]["available"] is False
-    course_2023 = only_2023["outcomes"]["relationship_rating"]["paired"]["course"]
-    assert rows[0]["mean_change"] == pytest.approx(course_2023["mean_change"])
+    # Each year's point repeats that year's published couple-level change: with two
+    # municipalities (no year model) the couple-mean change of its overview.
+    course_2023 = only_2023["outcomes"]["relationship_rating"]["couple_means"]["course"]
+    assert rows[0]["source"] == "couple_means"
+    for key, published in (("mean_change", "mean_change"), ("se", "se_change"),
+                           ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+        assert rows[0][key] == course_2023[published]
 
 
 def test_written_files_and_tables(tmp_path, demo, config, group):

@@ -11,7 +11,7 @@ import pytest
 
 from samen_sterker.config import load_config
 from samen_sterker.simulate import SimulationParameters, simulate_measurements
-from samen_sterker.stats.change_trend import couple_mean_change, slope
+from samen_sterker.stats.change_trend import slope
 from samen_sterker.stats.funnel import (
     couple_icc,
     funnel_for_year,
@@ -94,31 +94,49 @@ def test_year_model_replaces_the_fixed_effects_model_from_five_municipalities(ov
 
 
 def test_trend_slope_is_the_weighted_regression(overview):
-    data, config, result = overview
+    data, _, result = overview
     trend = result["outcomes"]["relationship_rating"]["change_trend"]
     assert trend["available"] and trend["pooled"]["available"]
-    rows = trend["pooled"]["years"]
+    assert trend["pooled"]["years"] == [2022, 2023, 2024]
+    # The slope's inputs are the points of the trend chart.
+    rows = result["trend"]["pooled"]["relationship_rating"]
     assert [r["year"] for r in rows] == [2022, 2023, 2024]
     # Independent: weighted least squares through numpy's lstsq on sqrt(w)-scaled data.
     x = np.array([r["year"] for r in rows], float)
-    y = np.array([r["estimate"] for r in rows])
+    y = np.array([r["mean_change"] for r in rows])
     w = 1 / np.array([r["se"] for r in rows]) ** 2
     design = np.column_stack([np.ones(3), x - 2023]) * np.sqrt(w)[:, None]
     coef, *_ = np.linalg.lstsq(design, y * np.sqrt(w), rcond=None)
     cov = np.linalg.inv(design.T @ design)
     assert trend["pooled"]["change_per_year"] == pytest.approx(coef[1], rel=1e-9)
     assert trend["pooled"]["se"] == pytest.approx(np.sqrt(cov[1, 1]), rel=1e-9)
-    # Municipal rows: the couple-mean change of that municipality and year.
-    roles = timepoint_roles(config)
+    # Municipal rows: the couple-mean change of that municipality and year, by hand.
     first = trend["municipalities"][0]
-    own = data[
-        (data["municipality_code"] == first["municipality_code"])
-        & (data["year"] == 2022)
-        & (data["outcome"] == "relationship_rating")
-    ]
-    assert first["years"][0]["estimate"] == pytest.approx(
-        couple_mean_change(own, roles)["estimate"]
-    )
+    code = first["municipality_code"]
+    own = data[(data["municipality_code"] == code) & (data["year"] == 2022)
+               & (data["outcome"] == "relationship_rating")]
+    wide = own.pivot_table(index=["couple_id", "participant_id"], columns="timepoint",
+                           values="value").dropna(subset=["pre", "post"])
+    means = wide.groupby(level="couple_id")[["pre", "post"]].mean()
+    change = means["post"] - means["pre"]
+    point = result["trend"]["by_municipality"][code]["relationship_rating"][0]
+    assert point["source"] == "couple_means" and point["n_couples"] == len(change)
+    assert point["mean_change"] == pytest.approx(change.mean(), rel=1e-12)
+    assert point["se"] == pytest.approx(change.std(ddof=1) / np.sqrt(len(change)), rel=1e-12)
+
+
+def test_pooled_trend_points_are_each_years_year_model(overview):
+    """From five municipalities a year's pooled point is the pooled change its own overview
+    publishes (year_model.pooled_change), over that year's published groups."""
+    data, config, result = overview
+    rows = result["trend"]["pooled"]["relationship_rating"]
+    assert {r["source"] for r in rows} == {"year_model"}
+    earlier = analyse_year(data[data["year"] <= 2022], config, 2022)
+    for row, published in ((rows[0], earlier), (rows[-1], result)):
+        change = published["outcomes"]["relationship_rating"]["year_model"]["pooled_change"]
+        for key in ("se", "df", "ci_low", "ci_high"):
+            assert row[key] == pytest.approx(change[key], rel=1e-9)
+        assert row["mean_change"] == pytest.approx(change["estimate"], rel=1e-9)
 
 
 def test_two_years_give_the_difference_of_the_changes():

@@ -189,7 +189,7 @@ def trend_block(ctx: ReportContext) -> str:
     pooled = trend.get("pooled") or {}
     if not available(trend) or not available(pooled) or not pooled_totals_publishable(stats):
         return ""
-    years = [row["year"] for row in pooled["years"]]
+    years = pooled["years"]
     return blocks.paragraph(
         t(
             "fv_trend",

@@ -201,7 +201,7 @@ def fit_year_model(
 
 
 def fit_pooled_change(data: pd.DataFrame, baseline: str, course_end: str) -> dict | None:
-    """Only the year model's pooled change (estimate, SE, df): for the trend's earlier years."""
+    """Only the year model's pooled change (YearEstimate with df): the trend's pooled points."""
     subset = data[data["timepoint"].isin([baseline, course_end])].reset_index(drop=True)
     prepared = prepare(subset, [baseline, course_end], baseline, extra=("municipality_code",))
     if prepared["timepoint"].nunique() < 2:
@@ -212,8 +212,5 @@ def fit_pooled_change(data: pd.DataFrame, baseline: str, course_end: str) -> dic
         inferred = satterthwaite(fit.data, fit.theta, np.eye(2)[1:])
     except (np.linalg.LinAlgError, FloatingPointError):
         return None
-    return {
-        "estimate": float(inferred["estimate"][0]),
-        "se": float(inferred["se"][0]),
-        "df": float(inferred["df"][0]),
-    }
+    # The same row as fit_year_model's `pooled_change` on the same data.
+    return _row(inferred["estimate"][0], inferred["se"][0], inferred["df"][0])

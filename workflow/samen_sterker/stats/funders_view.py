@@ -1,4 +1,5 @@
-"""The funder's view of one outcome in the overview: year model, funnel and trend (issue 12).
+"""The funder's view of one outcome in the overview: year model and funnel (issue 12); its
+trend over the years is `stats.trend` (pooled.analyse_year adds it).
 
 Called from `pooled.analyse_year`; every per-municipality row is keyed by
 `municipality_code`, so disclosure rules can drop withheld municipalities before reporting.
@@ -10,7 +11,6 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from samen_sterker.stats.change_trend import change_trend
 from samen_sterker.stats.funders_model import fit_year_model
 from samen_sterker.stats.funnel import funnel_for_year
 
@@ -18,17 +18,15 @@ COLUMNS = ["municipality_code", "couple_id", "participant_id", "timepoint", "val
 
 
 def funders_view(
-    measurements: pd.DataFrame,
     frame: pd.DataFrame,
     name: str,
     outcome: Mapping,
     roles: Mapping,
-    year: int,
     municipalities: Sequence[Mapping],
     pooled_reliable: Mapping,
     point_decisions: Mapping[str, Mapping] | None = None,
 ) -> dict:
-    """`year_model`, `funnel` and `change_trend` of one outcome and cohort year;
+    """`year_model` and `funnel` of one outcome and cohort year;
     `point_decisions`: the disclosure decision of each municipality's funnel count."""
     higher_is_better = bool(outcome.get("higher_is_better", True))
     data = frame[frame["outcome"] == name][COLUMNS].reset_index(drop=True)
@@ -40,5 +38,4 @@ def funders_view(
             frame, name, roles, pooled_reliable, municipalities, higher_is_better,
             point_decisions,
         ),
-        "change_trend": change_trend(measurements, name, roles, year),
     }

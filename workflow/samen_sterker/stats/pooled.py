@@ -25,7 +25,7 @@ from samen_sterker.stats.paired import unavailable
 from samen_sterker.stats.participation import (
     group_publication,
 )
-from samen_sterker.stats.trend import pooled_trend
+from samen_sterker.stats.trend import pooled_trend, trend_slopes
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,8 @@ def analyse_year(
         progress.info("%d overview: pooled analysis of %d rows", year, len(pooled_frame))
         per_municipality[POOLED] = every_outcome(pooled_frame, config)
 
+    trend = pooled_trend(measurements, config, year, codes)
+    change_trends = trend_slopes(trend)
     outcomes = {}
     for name, outcome in config["outcomes"].items():
         if pooled_frame.empty:
@@ -195,23 +197,19 @@ def analyse_year(
         own = {code for code, entry in groups["municipalities"].items() if entry["group"] == code}
         progress.info("%d overview, %s: year model of %d municipalities", year, name, len(own))
         view = funders_view(
-            measurements[measurements["municipality_code"].isin(own)],
             pooled_frame,
             name,
             outcome,
             roles,
-            year,
             [entry for entry, _ in rows if not entry["suppressed"]],
             pooled["reliable_change"],
             {code: cell_decision(decisions, code, name, "fn:improved") for code in own},
         )
         pooled["year_model"] = _own_rows(view["year_model"], own)
-        trend = view["change_trend"]
-        if trend.get("available") and "by_municipality" in trend:
-            trend["by_municipality"] = {
-                code: rows_ for code, rows_ in trend["by_municipality"].items() if code in own
-            }
-        pooled["change_trend"] = trend
+        # The slope of the very points the trend chart plots (stats/trend.py).
+        pooled["change_trend"] = change_trends.get(
+            name, unavailable("fewer than two cohort years with data")
+        )
         # The common-threshold counts went through the disclosure pass (cells fn:*): a point
         # whose count is not published exactly is listed without it.
         pooled["funnel"] = view["funnel"]
@@ -249,7 +247,7 @@ def analyse_year(
         "outcomes": outcomes,
         "cost": cost_frame(config, outcomes, primary_name) if not pooled_frame.empty
         else unavailable("no published group"),
-        "trend": pooled_trend(measurements, config, year, codes),
+        "trend": trend,
     }
 
 

@@ -123,9 +123,7 @@ def _trend_block(ctx: ReportContext, primary: str, label: str) -> str:
         rows = [
             row
             for row in trend.get("by_outcome", {}).get(primary, [])
-            if not row["suppressed"]
-            and row["mean_change"] is not None
-            and row["ci_low"] is not None
+            if row["mean_change"] is not None
         ]
     if len(rows) < 2:
         return blocks.paragraph(ctx.t("trend_none"))

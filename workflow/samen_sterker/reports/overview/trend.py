@@ -1,5 +1,5 @@
-"""The pooled course change per cohort year.
-"""
+"""The pooled course change per cohort year (`trend.pooled`), and the change per year fitted to
+these points (`outcomes.<primary>.change_trend`)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ def trend_section(ctx: ReportContext) -> str:
     trend = stats.get("trend") or {}
     rows = []
     if available(trend) and pooled_totals_publishable(stats):
+        # Every row with a change is a point, and the slope of funders_view.trend_block is
+        # fitted to exactly these (stats/change_trend.py).
         rows = [
             row
             for row in (trend.get("pooled") or {}).get(primary, [])
-            if not row["suppressed"] and row["ci_low"] is not None
+            if row["mean_change"] is not None
         ]
     if len(rows) < 2:
         return "".join(out) + blocks.paragraph(t("trend_none"))
