@@ -54,11 +54,6 @@ class Relation:
         """part <= whole."""
         return Relation(((part, 1.0), (whole, -1.0)), "le")
 
-    @staticmethod
-    def sum_at_most(parts: Iterable[str], whole: str) -> Relation:
-        """sum(parts) <= whole."""
-        return Relation((*((part, 1.0) for part in parts), (whole, -1.0)), "le")
-
 
 @dataclass(frozen=True)
 class Published:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import pairwise
 
 from samen_sterker.disclosure.audit import (
     DEFAULT_PROTECTION_WIDTH,
@@ -145,16 +144,14 @@ PROTECTED_PREFIXES = ("rc", "cl:", "fn:improved", "fn:unchanged", "fn:deteriorat
 CLINICAL = ("recovered", "improved", "unchanged", "deteriorated")
 
 
-def outcome_counts(result: Mapping, roles: Mapping, common: Mapping[str, float] | None = None,
-                   threshold_published: bool = True) -> tuple[dict, list, set]:
+def outcome_counts(result: Mapping, roles: Mapping,
+                   common: Mapping[str, int] | None = None) -> tuple[dict, list, set]:
     """Count cells of one group's outcome (analyse_outcome result): values, relations (in
     quantity names) and the frame quantities (participation counts, not protected).
 
     common: the group's counts at the year's common reliable-change threshold (the funnel's,
     `stats.funnel.common_threshold_counts`: n and each class), as cells `fn:n` (frame) and
-    `fn:improved`, `fn:unchanged`, `fn:deteriorated` (protected), with that threshold's
-    `se_difference`. threshold_published: whether a reader sees the group's own reliable-
-    change threshold (its statistic is shown), so knows how it lies against the common one."""
+    `fn:improved`, `fn:unchanged`, `fn:deteriorated` (protected)."""
     part = result["participation"]
     values = {
         "participants": part["participants"],
@@ -179,20 +176,15 @@ def outcome_counts(result: Mapping, roles: Mapping, common: Mapping[str, float] 
             relations.append(Relation.at_most(f"pairs:{name}", "participants"))
     reliable = result["reliable_change"]
     if reliable.get("available"):
-        variants = [("rc", reliable["reliability"]["value"], reliable)] + [
-            (f"rc@{row['reliability']}", row["reliability"], row)
-            for row in reliable["sensitivity"]
+        variants = [("rc", reliable)] + [
+            (f"rc@{row['reliability']}", row) for row in reliable["sensitivity"]
         ]
-        for prefix, _, variant in variants:
+        for prefix, variant in variants:
             for category in RELIABLE:
                 values[f"{prefix}:{category}"] = variant[category]["count"]
             relations.append(
                 Relation.total("complete", [f"{prefix}:{c}" for c in RELIABLE])
             )
-        # The same people and change at thresholds the reader knows the order of (the
-        # reliabilities are published; the group's SD at baseline is common to all).
-        by_threshold = [(prefix, 1.0 - reliability) for prefix, reliability, _ in variants]
-        relations += nested_classes(by_threshold)
     clinical = result["clinical_change"]
     if clinical.get("available"):
         values["cl:dysfunctional"] = clinical["n_started_dysfunctional"]
@@ -203,48 +195,19 @@ def outcome_counts(result: Mapping, roles: Mapping, common: Mapping[str, float] 
         relations.append(
             Relation.total("cl:dysfunctional", [f"cl:{c}" for c in CLINICAL])
         )
-        # Those starting dysfunctional, classified at the primary threshold (Jacobson-Truax:
-        # recovered and improved are both reliably improved), are some of the reliable classes.
-        relations.append(Relation.sum_at_most(["cl:recovered", "cl:improved"], "rc:improved"))
-        for category in ("unchanged", "deteriorated"):
-            relations.append(Relation.at_most(f"cl:{category}", f"rc:{category}"))
     if common is not None:
         values["fn:n"] = common["n"]
         for category in RELIABLE:
             values[f"fn:{category}"] = common[category]
         relations.append(Relation.total("fn:n", [f"fn:{c}" for c in RELIABLE]))
-        # The same people (those with baseline and course end), classified at the common
-        # threshold and at the group's own: nested classes when the reader knows both (the
-        # pooled group's own is the common one: the same classes).
+        # The same people: those with baseline and course end.
         if common["n"] == values["complete"]:
             relations.append(Relation.total("complete", ["fn:n"]))
-            if reliable.get("available") and threshold_published:
-                relations += nested_classes([
-                    ("rc", float(reliable["se_difference"])),
-                    ("fn", float(common["se_difference"])),
-                ])
+        # The pooled group's own threshold is the common one: the same classes.
+        for category in RELIABLE:
+            if common[category] == values.get(f"rc:{category}"):
+                relations.append(Relation.total(f"rc:{category}", [f"fn:{category}"]))
     return values, relations, {q for q in values if not q.startswith(PROTECTED_PREFIXES)}
-
-
-def nested_classes(thresholds: Sequence[tuple[str, float]]) -> list[Relation]:
-    """Relations between the reliable-change classes (`{prefix}:improved`, ...) of the same
-    people and change at several thresholds (prefix → any number increasing with the
-    threshold: its S_diff, or 1 - reliability at one SD).
-
-    A class is a change beyond the threshold (`classify`: RCI > 1.96, strictly), so a higher
-    threshold leaves improved and deteriorated a subset of the lower one's, and equal ones
-    give the same classes. Unchanged, the rest, then grows with the threshold: the totals
-    imply that. Neighbours in threshold order suffice; the rest follows.
-    """
-    ordered = sorted(thresholds, key=lambda entry: entry[1], reverse=True)
-    relations = []
-    for (higher, high), (lower, low) in pairwise(ordered):
-        for category in ("improved", "deteriorated"):
-            if high == low:
-                relations.append(Relation.total(f"{higher}:{category}", [f"{lower}:{category}"]))
-            else:
-                relations.append(Relation.at_most(f"{higher}:{category}", f"{lower}:{category}"))
-    return relations
 
 
 def statistic_scopes(result: Mapping, thresholds: Mapping) -> dict[str, list[str]]:
@@ -289,8 +252,8 @@ class DisclosureError(RuntimeError):
 
 
 def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, roles: Mapping,
-             pooled_members: Sequence[str], common: Mapping[str, Mapping[str, Mapping]],
-             thresholds: Mapping) -> tuple[Problem, dict[str, str], set[str]]:
+             pooled_members: Sequence[str], common: Mapping[str, Mapping[str, Mapping]]
+             ) -> tuple[Problem, dict[str, str], set[str]]:
     """All count cells of the year, their relations, and each cell's group status."""
     problem = Problem(values={})
     status: dict[str, str] = {}  # cell → "shown", "frame", "hidden"
@@ -298,14 +261,8 @@ def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, role
     shown_groups = set(groups["shown_groups"]) | {POOLED}
     for group, outcomes in results.items():
         for outcome, result in outcomes.items():
-            # The funnel names its threshold the pooled group's; another group's own is seen
-            # only where its reliable-change statistic is shown.
-            threshold_published = group == POOLED or (
-                group in shown_groups
-                and not statistic_scopes(result, thresholds)["reliable_change"]
-            )
             values, relations, frame = outcome_counts(
-                result, roles, common.get(group, {}).get(outcome), threshold_published
+                result, roles, common.get(group, {}).get(outcome)
             )
             for quantity, value in values.items():
                 cell = cell_id(group, outcome, quantity)
@@ -355,8 +312,7 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
     width = thresholds["protection_width"]
     common = common or {}
     pooled_members = list(groups["shown_groups"])
-    problem, status, protected = _problem(results, groups, roles, pooled_members, common,
-                                          thresholds)
+    problem, status, protected = _problem(results, groups, roles, pooled_members, common)
     reasons: dict[str, str] = {}
     statistics: dict[str, dict[str, dict[str, list[str]]]] = {}
     for group, outcomes in results.items():

@@ -119,10 +119,9 @@ def disclose_with_outcomes(frame_year: pd.DataFrame, config: Mapping,
 
 def funnel_counts(frame_year: pd.DataFrame, config: Mapping, groups: Mapping,
                   pooled: Mapping[str, Mapping]) -> dict[str, dict[str, dict[str, int]]]:
-    """group → outcome → the counts {n, improved, unchanged, deteriorated} at the year's
-    common reliable-change threshold (the pooled group's, as the overview's funnel uses it),
-    and its `se_difference`: for each municipality published on its own, "other
-    municipalities" when published, and the pooled shown groups."""
+    """group → outcome → {n, improved} at the year's common reliable-change threshold (the
+    pooled group's, as the overview's funnel uses it): for each municipality published on
+    its own, "other municipalities" when published, and the pooled shown groups."""
     roles = timepoint_roles(config)
     pooled_frame = group_frame(frame_year, groups, POOLED)
     own = [code for code, entry in groups["municipalities"].items() if entry["group"] == code]
@@ -141,13 +140,11 @@ def funnel_counts(frame_year: pd.DataFrame, config: Mapping, groups: Mapping,
         def total(codes, counts=counts, zero=zero):
             return {key: sum(counts.get(c, zero)[key] for c in codes) for key in zero}
 
-        # The threshold, so that the decisions can relate these classes to each group's own.
-        threshold = {"se_difference": float(reliable["se_difference"])}
         for code in own:
-            out.setdefault(code, {})[name] = counts.get(code, zero) | threshold
+            out.setdefault(code, {})[name] = counts.get(code, zero)
         if groups["other"]["published"]:
-            out.setdefault(OTHER, {})[name] = total(groups["other"]["members"]) | threshold
-        out.setdefault(POOLED, {})[name] = total(counts) | threshold
+            out.setdefault(OTHER, {})[name] = total(groups["other"]["members"])
+        out.setdefault(POOLED, {})[name] = total(counts)
     return out
 
 
