@@ -178,6 +178,15 @@ def file_shown_as(export_id: str) -> Callable[[CleanResult], None]:
 
 A = "data/raw/a.csv"
 B = "data/raw/b.csv"
+# Two couples measured with code 1 in February and code 2 in April, in one long export.
+LONG_TWO_DATES = "koppel,partner,meting,cijfer,datum\n" + "".join(
+    f"K0{couple},{partner},{code},{6 + couple},{date}\n"
+    for code, date in (("1", "2024-02-05"), ("2", "2024-04-10"))
+    for couple in (1, 2)
+    for partner in "AB"
+)
+
+
 CASES = [
     # -- exports that would print a wrong report -------------------------------------------
     Case(
@@ -372,15 +381,7 @@ CASES = [
     Case(
         "a long export whose timepoint_values are swapped",
         "stop",
-        {
-            A: "koppel,partner,meting,cijfer,datum\n"
-            + "".join(
-                f"K0{couple},{partner},{code},{6 + couple},{date}\n"
-                for code, date in (("1", "2024-02-05"), ("2", "2024-04-10"))
-                for couple in (1, 2)
-                for partner in "AB"
-            )
-        },
+        {A: LONG_TWO_DATES},
         [row("a", A, "long_dated", "")],
         (
             f"{A}, column 'meting': later timepoint answered first",
@@ -394,15 +395,7 @@ CASES = [
     Case(
         "a long export with its timepoint_values right",
         "continue",
-        {
-            A: "koppel,partner,meting,cijfer,datum\n"
-            + "".join(
-                f"K0{couple},{partner},{code},{6 + couple},{date}\n"
-                for code, date in (("1", "2024-02-05"), ("2", "2024-04-10"))
-                for couple in (1, 2)
-                for partner in "AB"
-            )
-        },
+        {A: LONG_TWO_DATES},
         [row("a", A, "long_dated", "")],
         mappings={"long_dated": LONG_DATED},
         check=kept(8),
