@@ -12,6 +12,7 @@ from samen_sterker.reports.translations import (
     TranslationError,
     Translator,
     check_translations,
+    forms,
     load_translations,
     placeholders,
 )
@@ -131,6 +132,38 @@ def test_translator_fills_placeholders_and_reports_missing_ones():
     assert placeholders("{a} en {b}") == {"a", "b"}
 
 
+def test_plural_forms_follow_the_languages_plural_rules():
+    # "Bij 1 stellen deed één partner mee" was printed for a single couple.
+    nl, en = Translator("nl"), Translator("en")
+    assert nl("participation_one_partner", plural=1, one="1") == "Bij 1 stel deed één partner mee."
+    assert nl("participation_one_partner", plural=3, one="3") == (
+        "Bij 3 stellen deed één partner mee."
+    )
+    assert nl("participation_one_partner", plural=0, one="0").startswith("Bij 0 stellen")
+    assert en("participation_one_partner", plural=1, one="1") == "In 1 couple one partner did."
+    assert en("participation_one_partner", plural=2, one="2") == "In 2 couples one partner did."
+    with pytest.raises(TranslationError, match="give its count as plural="):
+        nl("participation_one_partner", one="1")
+    with pytest.raises(TranslationError, match="has no plural forms"):
+        nl("page_label", plural=1, page=1, pages=3)
+
+
+def test_check_translations_finds_bad_plural_forms():
+    problems = check_translations(
+        {
+            "no_other": {"nl": {"one": "{n} stel"}, "en": {"one": "{n} couple", "other": "{n} couples"}},
+            "unknown_form": {"nl": {"one": "{n} stel", "few": "{n} stellen", "other": "{n} stellen"},
+                             "en": "{n} couples"},
+            "placeholders": {"nl": {"one": "{n} stel", "other": "{m} stellen"}, "en": "{n} couples"},
+            "fine": {"nl": {"one": "{n} stel", "other": "{n} stellen"}, "en": "{n} couple(s)"},
+        }
+    )
+    assert any(p.startswith("no_other: nl plural forms") for p in problems)
+    assert any(p.startswith("unknown_form: nl plural forms") for p in problems)
+    assert any(p.startswith("placeholders: placeholders differ") for p in problems)
+    assert not any(p.startswith("fine") for p in problems)
+
+
 def test_translations_contain_no_decimal_point_numbers_in_dutch():
     # Numbers are always filled in by the formatter; a literal "7.8" in Dutch text is a bug.
     import re
@@ -138,7 +171,8 @@ def test_translations_contain_no_decimal_point_numbers_in_dutch():
     for key, texts in load_translations().items():
         if key.startswith("reference_"):  # citations hold DOIs such as 10.1037/...
             continue
-        assert not re.search(r"\d\.\d", texts["nl"]), key
+        for text in forms(texts["nl"]):
+            assert not re.search(r"\d\.\d", text), key
 
 
 def test_score_axes_have_whole_number_ticks():

@@ -20,7 +20,7 @@ from samen_sterker import simulate
 from samen_sterker.config import load_config
 from samen_sterker.reports import municipal, overview
 from samen_sterker.reports.context import ReportContext
-from samen_sterker.reports.translations import load_translations
+from samen_sterker.reports.translations import forms, load_translations
 from samen_sterker.stats import analyse, pooled
 from samen_sterker.stats.change import READINGS
 
@@ -149,9 +149,9 @@ def test_rendered_reports_make_no_forbidden_claim(cohort, lang):
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_no_sentence_in_the_translations_makes_a_forbidden_claim(lang):
     offending = {
-        key: _violations(texts[lang], lang)
+        key: found
         for key, texts in load_translations().items()
-        if _violations(texts[lang], lang)
+        if (found := [v for text in forms(texts[lang]) for v in _violations(text, lang)])
     }
     assert not offending
 

@@ -171,7 +171,8 @@ def _rows_per_kind(ctx: ReportContext, quality: pd.DataFrame, shown: pd.Series) 
     note = t("data_quality_per_file_elsewhere", files=ctx.count(len(quality)))
     not_counted = int((~shown).sum())
     if not_counted:
-        note += " " + t("data_quality_files_not_counted", files=ctx.count(not_counted))
+        note += " " + t("data_quality_files_not_counted", plural=not_counted,
+                        files=ctx.count(not_counted))
     return blocks.table(
         _row_count_header(ctx, [t("col_format"), t("col_files")]),
         rows,

@@ -52,7 +52,7 @@ def format_number(
     rounded = round(value, decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0,0"
-    text = _pattern("decimal", lang, decimals).apply(abs(rounded), _locale(lang))
+    text = _pattern("decimal", lang, decimals).apply(abs(rounded), locale_of(lang))
     if rounded < 0:
         return MINUS + text
     if signed and rounded > 0:
@@ -61,14 +61,19 @@ def format_number(
 
 
 @lru_cache(maxsize=32)
-def _locale(lang: str) -> Locale:
+def locale_of(lang: str) -> Locale:
     return Locale.parse(check_language(lang))
+
+
+def plural_category(count: int, lang: str = "nl") -> str:
+    """The CLDR plural category of a count in the language ('one', 'other', ...)."""
+    return locale_of(lang).plural_form(count)
 
 
 @lru_cache(maxsize=64)
 def _pattern(kind: str, lang: str, decimals: int) -> NumberPattern:
     """The locale's standard decimal, percent or currency pattern with fixed decimals."""
-    locale = _locale(lang)
+    locale = locale_of(lang)
     formats = {
         "decimal": locale.decimal_formats,
         "percent": locale.percent_formats,
@@ -98,7 +103,7 @@ def format_percent(share: float | None, decimals: int = 0, lang: str = "nl") -> 
     if _is_missing(share):
         return "–"
     rounded = round(100 * float(share), decimals) / 100
-    text = _pattern("percent", lang, decimals).apply(abs(rounded), _locale(lang))
+    text = _pattern("percent", lang, decimals).apply(abs(rounded), locale_of(lang))
     return MINUS + text if rounded < 0 else text
 
 
@@ -162,7 +167,7 @@ def format_euro(amount: float | None, lang: str = "nl", decimals: int = 0) -> st
         return "–"
     rounded = round(float(amount), decimals)
     text = _pattern("currency", lang, decimals).apply(
-        abs(rounded), _locale(lang), currency="EUR", currency_digits=False
+        abs(rounded), locale_of(lang), currency="EUR", currency_digits=False
     )
     return MINUS + text if rounded < 0 else text
 
@@ -174,4 +179,4 @@ def format_date(value: date | datetime | str, lang: str = "nl") -> str:
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.date()
-    return babel_dates.format_date(value, format=DATE_PATTERN, locale=_locale(lang))
+    return babel_dates.format_date(value, format=DATE_PATTERN, locale=locale_of(lang))

@@ -35,7 +35,7 @@ def model_block(ctx: ReportContext) -> str:
     if not pooled_totals_publishable(stats):
         return ""
     if model.get("fallback") == "fixed_effects":
-        return blocks.paragraph(t("fv_fallback", count=model["n_municipalities"]), "note")
+        return blocks.paragraph(t("fv_fallback", plural=model["n_municipalities"], count=model["n_municipalities"]), "note")
     if not available(model):
         return ""
     label = ctx.outcome_label(primary)
@@ -131,6 +131,7 @@ def funnel_verdict(ctx: ReportContext) -> str:
             blocks.paragraph(
                 t(
                     key,
+                    plural=outside,
                     p=ctx.p(dispersion["p"]),
                     # A number of municipalities, not of persons: no small-count masking.
                     outside=str(outside),

@@ -82,7 +82,8 @@ def _pooled_estimate(ctx: ReportContext, primary: str) -> str:
     if not model or not pooled_totals_publishable(overview):
         return ""
     if model.get("fallback") == "fixed_effects":
-        return blocks.paragraph(t("comparison_no_pooled", count=model["n_municipalities"]))
+        return blocks.paragraph(t("comparison_no_pooled", plural=model["n_municipalities"],
+                                 count=model["n_municipalities"]))
     row = next(
         (
             r

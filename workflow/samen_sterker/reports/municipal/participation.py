@@ -66,7 +66,11 @@ def _couples_text(ctx: ReportContext, part: Json) -> str:
     one, both = part["couples_one_partner"], part["couples_both_partners"]
     if not one:
         return ctx.t("participation_text_all_both", **counts)
-    return ctx.t("participation_text", both=ctx.count(both), one=ctx.count(one), **counts)
+    return " ".join((
+        ctx.t("participation_text", **counts),
+        ctx.t("participation_both_partners", plural=both, both=ctx.count(both)),
+        ctx.t("participation_one_partner", plural=one, one=ctx.count(one)),
+    ))
 
 
 def _attrition_comparison_text(ctx: ReportContext, part: Json) -> str:
