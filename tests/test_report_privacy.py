@@ -39,14 +39,18 @@ def _build(config, specs, seed, **params):
     measurements = simulate.simulate_measurements(
         simulate.SimulationParameters(municipalities=tuple(specs), **params), seed
     )
-    decisions = analyse.year_decisions(measurements, config, 2024)
+    return _year(config, measurements, 2024)
+
+
+def _year(config, measurements, year):
+    decisions = analyse.year_decisions(measurements, config, year)
     groups = {
-        spec.code: analyse.analyse_group(measurements, config, 2024, spec.code, decisions)
-        for spec in specs
+        code: analyse.analyse_group(measurements, config, year, code, decisions)
+        for code in sorted(measurements["municipality_code"].unique())
     }
     return {
         "groups": groups,
-        "overview": pooled.analyse_year(measurements, config, 2024, decisions),
+        "overview": pooled.analyse_year(measurements, config, year, decisions),
         "decisions": decisions,
         "measurements": measurements,
     }
@@ -90,6 +94,15 @@ def cohort_2025(config):
     specs = [Spec("GM0355", "Zeist", 10, single_partner_couples=1),
              Spec("GM0096", "Vlieland", 2)]
     return _build(config, specs, 2025, attrition={"intake": 0.0, "post": 0.05, "followup": 0.25})
+
+
+@pytest.fixture(scope="module")
+def demo(config):
+    """The demo cohort: Súdwest-Nergensdorp's CSI-4 has 3 of its 18 completers starting
+    functional, so the 15 starting dysfunctional are withheld too (13 to 17), beside an exact
+    count of recovered."""
+    measurements = simulate.demo_truth()
+    return _year(config, measurements, int(measurements["year"].max()))
 
 
 @pytest.fixture(scope="module")
@@ -179,12 +192,22 @@ def _as_published(share: dict) -> Published:
     return Published.withheld()
 
 
+def _total_from_shares(parts: dict) -> int | None:
+    """A percentage beside its exact count gives the total it is a share of."""
+    for share in parts.values():
+        if share.get("count") and share.get("share"):
+            return round(share["count"] / share["share"])
+    return None
+
+
 def _add_split(problem, protected, total_cell, total, parts, truth=None):
     """A published total (exact) and its parts as the JSON shows them."""
     problem.values.setdefault(total_cell, total if total is not None else 0)
     if total is not None:
         _publish(problem.published, total_cell, Published.exact(total))
         problem.frame.add(total_cell)
+    elif (derived := _total_from_shares(parts)) is not None:
+        _publish(problem.published, total_cell, Published.exact(derived))  # not the frame's
     cells = []
     for name, share in parts.items():
         cell = f"{total_cell}:{name}"
@@ -257,6 +280,15 @@ def audit_written_year(year: dict, width: int = 5) -> list:
             if clinical.get("available"):
                 _add_split(problem, protected, f"{group}/{name}/cl",
                            clinical["n_started_dysfunctional"], {c: clinical[c] for c in CLINICAL})
+                # Those starting dysfunctional or functional are the completers: one of the
+                # two withheld is the other's complement.
+                starters = {side: {"count": clinical[f"n_started_{side}"],
+                                   "disclosure": clinical.get(f"n_started_{side}_disclosure")}
+                            for side in ("dysfunctional", "functional")}
+                _add_split(problem, protected, f"{group}/{name}/cl-start", reliable.get("n"),
+                           starters)
+                problem.relations.append(Relation.total(
+                    f"{group}/{name}/cl", [f"{group}/{name}/cl-start:dysfunctional"]))
     # The overview's comparison rows publish each group's improved count again.
     for name, block in year["overview"]["outcomes"].items():
         for row in block.get("comparison", []):
@@ -272,7 +304,7 @@ def audit_written_year(year: dict, width: int = 5) -> list:
 
 
 @pytest.mark.parametrize("name", ["one_tiny", "several_tiny", "no_suppression", "small_parts",
-                                  "cohort_2025", "only_tiny"])
+                                  "cohort_2025", "only_tiny", "demo"])
 def test_no_withheld_count_can_be_narrowed_from_the_written_year(name, request):
     year = request.getfixturevalue(name)
     # The decisions' own audit (what results/disclosure/{year}.csv holds) ...
@@ -595,3 +627,39 @@ def test_every_report_has_the_one_legend(one_tiny):
         assert "Kleine aantallen:" in _text(municipal.privacy_note(ctx))
     ctx = ReportContext(stats=one_tiny["overview"], lang="en")
     assert "Small numbers:" in _text(overview.privacy_note(ctx))
+
+
+def test_a_share_is_withheld_with_the_total_it_is_a_share_of(demo):
+    """Súdwest-Nergensdorp's CSI-4: 15 of its 17 completers started dysfunctional, withheld as
+    13 to 17 because the other 2 are protected; '73% (11 of them)' gave the 15 back (11/15),
+    and with it the 2. The count stays, its percentage and interval go."""
+    from samen_sterker.reports.municipal.reliable_change import _clinical_text
+
+    stats = demo["groups"]["GM9998"]
+    clinical = stats["outcomes"][OTHER_OUTCOME]["clinical_change"]
+    assert clinical["n_started_dysfunctional"] is None
+    assert clinical["n_started_dysfunctional_disclosure"]["how"] == "range"
+    recovered = clinical["recovered"]
+    assert recovered["count"] is not None
+    for category in ("recovered", "improved", "unchanged", "deteriorated"):
+        assert clinical[category]["share"] is None and clinical[category]["ci_low"] is None
+    low = clinical["n_started_dysfunctional_disclosure"]["low"]
+    high = clinical["n_started_dysfunctional_disclosure"]["high"]
+    text = _clinical_text(ReportContext(stats=stats, lang="nl"), stats["outcomes"][OTHER_OUTCOME])
+    assert f"gingen {recovered['count']} van de {low} tot {high} duidelijk vooruit" in text
+    assert "%" not in text
+
+
+def test_a_range_up_to_its_withheld_totals_bound_reads_at_least(demo):
+    """Nergenshuizen's recovered are 2 to 18 of the 14 to 18 starting dysfunctional: at most
+    all of them, so 'at least 2 of the 14 to 18'."""
+    from samen_sterker.reports.municipal.reliable_change import _clinical_text
+
+    stats = demo["groups"]["GM9999"]
+    clinical = stats["outcomes"][OTHER_OUTCOME]["clinical_change"]
+    starters = clinical["n_started_dysfunctional_disclosure"]
+    recovered = clinical["recovered"]["disclosure"]
+    assert recovered["how"] == "range" and recovered["high"] == starters["high"]
+    text = _clinical_text(ReportContext(stats=stats, lang="nl"), stats["outcomes"][OTHER_OUTCOME])
+    assert (f"gingen minstens {recovered['low']} van de {starters['low']} tot {starters['high']} "
+            "duidelijk vooruit") in text

@@ -3,7 +3,8 @@
 A withheld statistic loses every number (mean, median, quartiles, SD, CI, test), a withheld
 Wilcoxon test of the course change its V, p, n_nonzero and n_zeros; a protected
 count that is not shown exactly loses its count, share and CI and gets its decision instead
-(`disclosure`: how, low, high, reason), which is all a report renders.
+(`disclosure`: how, low, high, reason), which is all a report renders. A share and its CI
+are shown only where both its count and the number it is a share of are.
 """
 
 from __future__ import annotations
@@ -103,9 +104,10 @@ def publishable_outcome(block: Mapping, decisions: Mapping, group: str, outcome:
                 if decision["how"] != "exact":
                     clinical[f"n_started_{side}"] = None
             if clinical["n_started_dysfunctional"] is None:
-                # The classes' n is that count: not shown either.
+                # The classes' n is that count: not shown either, nor their shares and
+                # intervals, which give it back beside an exact count (73% of 11 is 15).
                 for category in CLINICAL:
-                    clinical[category]["n"] = None
+                    clinical[category].update(n=None, share=None, ci_low=None, ci_high=None)
     out["clinical_change"] = clinical
     for name in ("mixed_model", "course_model", "headline_change", "pooled_model"):
         if name not in block:

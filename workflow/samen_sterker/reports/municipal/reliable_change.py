@@ -124,12 +124,18 @@ def _clinical_text(ctx: ReportContext, outcome: Json) -> str:
     if not available(clinical):
         return ""
     n = clinical["n_started_dysfunctional"]
-    n_text = ctx.count(n) if n is not None else count_text(
-        ctx, {"count": None, "n": None, "disclosure": clinical["n_started_dysfunctional_disclosure"]}
-    )
+    recovered = clinical["recovered"]
+    if n is None:
+        starters = clinical["n_started_dysfunctional_disclosure"]
+        n_text = count_text(ctx, {"count": None, "n": None, "disclosure": starters})
+        # The recovered are some of the starters: a range up to the starters' own upper
+        # bound reads "at least 2 of the 14 to 18", not "2 to 18 of the 14 to 18".
+        recovered = {**recovered, "n": (starters or {}).get("high")}
+    else:
+        n_text = ctx.count(n)
     return ctx.t(
         "clinical_text",
         cutoff=ctx.num(clinical["cutoff"]["value"]),
         n=n_text,
-        recovered=share_text(ctx, clinical["recovered"], n=n_text),
+        recovered=share_text(ctx, recovered, n=n_text),
     )
