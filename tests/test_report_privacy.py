@@ -289,6 +289,17 @@ def audit_written_year(year: dict, width: int = 5) -> list:
                            starters)
                 problem.relations.append(Relation.total(
                     f"{group}/{name}/cl", [f"{group}/{name}/cl-start:dysfunctional"]))
+    # Those starting on either side of the clinical cut-off (a fixed score) add up over the
+    # groups the pooled block is computed over.
+    groups = year["decisions"]["groups"]
+    overview_shown = not year["overview"]["publication"]["suppressed"]
+    if overview_shown and not groups["other"]["published"]:
+        for name in year["overview"]["outcomes"]:
+            for side in ("dysfunctional", "functional"):
+                parts = [f"{code}/{name}/cl-start:{side}" for code in groups["shown_groups"]]
+                whole = f"pooled/{name}/cl-start:{side}"
+                if whole in problem.values and all(p in problem.values for p in parts):
+                    problem.relations.append(Relation.total(whole, parts))
     # The overview's comparison rows publish each group's improved count again.
     for name, block in year["overview"]["outcomes"].items():
         for row in block.get("comparison", []):

@@ -278,9 +278,10 @@ def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, role
                     relation.kind,
                 ))
     # Additive counts (not the reliable-change classes: each group has its own SD at baseline;
-    # the funnel's classes are additive, they share one threshold).
+    # the funnel's classes are additive, they share one threshold; so are those starting on
+    # either side of the clinical cut-off, a fixed score).
     additive = {"participants", "couples", "started", "complete", "lost", "fn:n",
-                *(f"fn:{c}" for c in RELIABLE)}
+                *(f"fn:{c}" for c in RELIABLE), "cl:dysfunctional", "cl:functional"}
     members_of = {POOLED: list(pooled_members)}
     if OTHER in results:
         members_of[OTHER] = groups["other"]["members"]
@@ -291,8 +292,8 @@ def _problem(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping, role
                     continue
                 parts = [cell_id(m, outcome, quantity) for m in members
                          if cell_id(m, outcome, quantity) in problem.values]
-                if quantity.startswith("fn:") and len(parts) < len(members):
-                    continue  # a member without the funnel's counts: no total to state
+                if quantity.startswith(("fn:", "cl:")) and len(parts) < len(members):
+                    continue  # a member without these counts: no total to state
                 problem.relations.append(
                     Relation.total(cell_id(whole, outcome, quantity), parts)
                 )
