@@ -103,9 +103,11 @@ def publishable_outcome(block: Mapping, decisions: Mapping, group: str, outcome:
                 if decision["how"] != "exact":
                     clinical[f"n_started_{side}"] = None
             if clinical["n_started_dysfunctional"] is None:
-                # The classes' n is that count: not shown either.
+                # The classes' n is that count: not shown either, nor what gives it back
+                # beside an exact count (n = count / share; the interval is a function of
+                # count and n too).
                 for category in CLINICAL:
-                    clinical[category]["n"] = None
+                    clinical[category].update(n=None, share=None, ci_low=None, ci_high=None)
     out["clinical_change"] = clinical
     for name in ("mixed_model", "course_model", "headline_change", "pooled_model"):
         if name not in block:

@@ -110,6 +110,9 @@ def share_text(ctx: ReportContext, share: Json, *, n: str | None = None) -> str:
     """'60% (21 van 35)'; a count not shown exactly as its published bounds ('minstens 13 van
     de 17', 'hoogstens 4 van de 17') or 'niet getoond (van de 17)'."""
     n = ctx.count(share["n"]) if n is None else n
+    if count_exact(share) and share["share"] is None:
+        # Its n is not shown exactly (a clinical class): no percentage, which would give n.
+        return ctx.t("share_withheld", count=ctx.count(share["count"]), n=n)
     if count_exact(share):
         return ctx.t(
             "share_with_count",
