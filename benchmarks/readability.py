@@ -38,7 +38,8 @@ FLESCH = {"en": (206.835, 84.6, 1.015), "nl": (206.84, 77.0, 0.93)}
 # Words a municipal reader should not meet before the appendix (the methods page keeps them).
 STAT_TERMS = re.compile(
     r"\bp-(?:waarde|value)s?\b|\bp\s*[<=]|Hedges|\bg_av\b|gemengde?\s+model|mixed\s+model"
-    r"|\bREML\b|Satterthwaite|Wilson|\bBI\b|\bCI\b|betrouwbaarheidsinterval|confidence interval"
+    r"|\bREML\b|Satterthwaite|Wilson|Graubard|\bBI\b|\bCI\b"
+    r"|betrouwbaarheidsinterval|confidence interval"
     r"|\bt-to(?:ets|est)\b|\bICC\b",
     re.IGNORECASE,
 )

@@ -340,6 +340,71 @@ def test_no_published_rank_test_narrows_a_change_class(name, request):
                 assert rank_test_narrowings(block) == []
 
 
+def _written_shares(year: dict):
+    """(where, share) of every class share the year's JSON files hold."""
+    written = [(code, stats) for code, stats in year["groups"].items()]
+    written.append(("overview", year["overview"]))
+    for where, stats in written:
+        for name, block in stats.get("outcomes", {}).items():
+            reliable = block.get("reliable_change") or {}
+            if reliable.get("available"):
+                for category in CATEGORIES:
+                    yield f"{where}/{name}/rc:{category}", reliable[category]
+                for row in reliable["sensitivity"]:
+                    for category in CATEGORIES:
+                        yield f"{where}/{name}/rc@{row['reliability']}:{category}", row[category]
+            clinical = block.get("clinical_change") or {}
+            if clinical.get("available"):
+                for category in CLINICAL:
+                    yield f"{where}/{name}/cl:{category}", clinical[category]
+            for row in block.get("comparison", []):
+                if row.get("reliably_improved"):
+                    yield f"{where}/{name}/{row['municipality_code']}", row["reliably_improved"]
+
+
+@pytest.mark.parametrize("name", ["one_tiny", "several_tiny", "no_suppression", "small_parts",
+                                  "cohort_2025", "only_tiny"])
+def test_a_share_interval_only_beside_its_exact_count(name, request):
+    """The couple-aware interval is a function of the count (with n and the couples), so it
+    is inverted to the count like Wilson's was: it is written only where the count is."""
+    year = request.getfixturevalue(name)
+    seen = {"exact": 0, "not exact": 0, "n not exact": 0}
+    for where, share in _written_shares(year):
+        exact = share["disclosure"]["how"] == "exact"
+        seen["exact" if exact else "not exact"] += 1
+        if exact and share["n"] is None:
+            # A clinical class whose n (started dysfunctional) is not shown exactly: a share
+            # or interval beside the exact count would give that n back.
+            assert share["count"] is not None, where
+            assert share["share"] is None and share["ci_low"] is None, where
+            assert share["ci_high"] is None, where
+            seen["n not exact"] += 1
+        elif exact:
+            assert share["count"] is not None and share["n"], where
+            assert 0 <= share["ci_low"] <= share["share"] <= share["ci_high"] <= 1, where
+        else:
+            assert share["count"] is None and share["share"] is None, where
+            assert share["ci_low"] is None and share["ci_high"] is None, where
+    if name == "small_parts":
+        assert seen["exact"] and seen["not exact"], seen
+    if name == "cohort_2025":
+        # Zeist: recovered 10 exactly of 14 to 18 who started dysfunctional; its share 62.5%
+        # gave 16 back (and so the functional starters' 0-4).
+        assert seen["n not exact"], seen
+
+
+def test_a_clinical_class_beside_a_range_of_starters_prints_no_percentage(cohort_2025):
+    stats = cohort_2025["groups"]["GM0355"]
+    clinical = stats["outcomes"][OTHER_OUTCOME]["clinical_change"]
+    decision = clinical["n_started_dysfunctional_disclosure"]
+    assert decision["how"] == "range" and clinical["recovered"]["count"] == 10
+    for lang, words in (("nl", "10 van de 14 tot 18"), ("en", "10 of the 14 to 18")):
+        text = _text(municipal.reliable_change_section(
+            ReportContext(stats=stats, lang=lang, overview=cohort_2025["overview"])))
+        sentence = next(s for s in text.split(". ") if words in s)
+        assert "%" not in sentence, sentence
+
+
 def test_the_written_year_audit_catches_an_overview_share_beside_a_withheld_count(small_parts):
     """Leak 1 of issue 10 put back: the overview row prints the improved count (as a share
     with its n) that the municipal report withholds; the audit must flag the others."""

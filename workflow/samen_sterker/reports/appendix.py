@@ -38,6 +38,7 @@ def methods_appendix(ctx: ReportContext) -> str:
         t("reference_hawkins"),
         t("reference_conradi"),
         t("reference_jacobson"),
+        t("reference_korn_graubard"),
         t("reference_lakens"),
         t("reference_funk_rogge"),
         t("reference_nji"),

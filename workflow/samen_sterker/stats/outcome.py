@@ -207,6 +207,7 @@ def _without_mixed_models(
         wide[roles["baseline"]],
         outcome.get("reliability"),
         bool(outcome.get("higher_is_better", True)),
+        couple_ids=pairs["couple_id"],
     )
     return {
         "label": dict(outcome.get("label") or {}),
@@ -228,6 +229,7 @@ def _without_mixed_models(
             reliable,
             outcome.get("clinical_cutoff"),
             bool(outcome.get("higher_is_better", True)),
+            couple_ids=pairs["couple_id"],
         ),
         "regression_to_the_mean": _regression_to_the_mean(wide, roles, observed, outcome),
     }

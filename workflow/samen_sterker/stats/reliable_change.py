@@ -6,7 +6,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from statsmodels.stats.proportion import proportion_confint
+
+from samen_sterker.stats.share_interval import CI_METHOD, couple_share_interval
 
 # Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical approach to
 # defining meaningful change in psychotherapy research. J Consult Clin Psychol, 59(1), 12-19.
@@ -14,18 +15,15 @@ RCI_CRITERION = 1.96
 SENSITIVITY_RELIABILITIES = (0.70, 0.80, 0.90)
 
 
-def share(count: int, n: int) -> dict:
-    """A count out of n with its 95% Wilson CI."""
+def share(in_class: np.ndarray, couple_ids: np.ndarray) -> dict:
+    """The people in a class (booleans, one per person; couple_ids[i] the couple of person i)
+    out of all: count, n, share and its couple-aware 95% interval (share_interval.py)."""
+    in_class = np.asarray(in_class, dtype=bool)
+    count, n = int(in_class.sum()), int(in_class.size)
     if n == 0:
-        return {"count": int(count), "n": 0, "share": None, "ci_low": None, "ci_high": None}
-    low, high = proportion_confint(count, n, alpha=0.05, method="wilson")
-    return {
-        "count": int(count),
-        "n": int(n),
-        "share": count / n,
-        "ci_low": float(low),
-        "ci_high": float(high),
-    }
+        return {"count": 0, "n": 0, "share": None, "ci_low": None, "ci_high": None}
+    low, high = couple_share_interval(in_class, couple_ids)
+    return {"count": count, "n": n, "share": count / n, "ci_low": low, "ci_high": high}
 
 
 def se_difference(sd_baseline: float, reliability: float) -> float:
@@ -43,12 +41,11 @@ def classify(
     return np.where(rci > RCI_CRITERION, 1, np.where(rci < -RCI_CRITERION, -1, 0))
 
 
-def _category_shares(categories: np.ndarray) -> dict:
-    n = int(categories.size)
+def _category_shares(categories: np.ndarray, couple_ids: np.ndarray) -> dict:
     return {
-        "improved": share(int((categories == 1).sum()), n),
-        "unchanged": share(int((categories == 0).sum()), n),
-        "deteriorated": share(int((categories == -1).sum()), n),
+        "improved": share(categories == 1, couple_ids),
+        "unchanged": share(categories == 0, couple_ids),
+        "deteriorated": share(categories == -1, couple_ids),
     }
 
 
@@ -58,8 +55,11 @@ def reliable_change(
     baseline_scores: Sequence[float] | np.ndarray,
     reliability: dict | None,
     higher_is_better: bool,
+    *,
+    couple_ids: Sequence[str] | np.ndarray,
 ) -> dict:
-    """RCI classification of complete pairs; SD_pre from all baseline scores of the group."""
+    """RCI classification of complete pairs (couple_ids[i] the couple of pair i, for the
+    shares' intervals); SD_pre from all baseline scores of the group."""
     if not reliability:
         return {
             "available": False,
@@ -68,6 +68,7 @@ def reliable_change(
         }
     before = np.asarray(before, dtype=float)
     after = np.asarray(after, dtype=float)
+    couple_ids = np.asarray(couple_ids, dtype=object)
     baseline_scores = np.asarray(baseline_scores, dtype=float)
     baseline_scores = baseline_scores[~np.isnan(baseline_scores)]
     if before.size < 1 or baseline_scores.size < 2:
@@ -84,7 +85,9 @@ def reliable_change(
             {
                 "reliability": alternative,
                 "minimal_reliable_change": RCI_CRITERION * alt_s_diff,
-                **_category_shares(classify(before, after, alt_s_diff, higher_is_better)),
+                **_category_shares(
+                    classify(before, after, alt_s_diff, higher_is_better), couple_ids
+                ),
             }
         )
     return {
@@ -97,7 +100,8 @@ def reliable_change(
         "se_difference": s_diff,
         "minimal_reliable_change": RCI_CRITERION * s_diff,
         "n": int(before.size),
-        **_category_shares(classify(before, after, s_diff, higher_is_better)),
+        "ci_method": CI_METHOD,
+        **_category_shares(classify(before, after, s_diff, higher_is_better), couple_ids),
         "sensitivity": sensitivity,
     }
 
@@ -108,8 +112,11 @@ def clinical_change(
     reliable: dict,
     cutoff: dict | None,
     higher_is_better: bool,
+    *,
+    couple_ids: Sequence[str] | np.ndarray,
 ) -> dict:
-    """Recovered / improved / unchanged / deteriorated among those starting dysfunctional."""
+    """Recovered / improved / unchanged / deteriorated among those starting dysfunctional
+    (couple_ids[i] the couple of pair i, for the shares' intervals)."""
     if not cutoff:
         return {"available": False, "reason": "no clinical cut-off is configured for this outcome"}
     if not reliable.get("available"):
@@ -129,6 +136,7 @@ def clinical_change(
     started_dysfunctional = ~functional_before
     cats = categories[started_dysfunctional]
     ended_functional = functional_after[started_dysfunctional]
+    couples = np.asarray(couple_ids, dtype=object)[started_dysfunctional]
     n = int(started_dysfunctional.sum())
     return {
         "available": True,
@@ -136,8 +144,9 @@ def clinical_change(
         "functional_side": "above" if higher_is_better else "below",
         "n_started_dysfunctional": n,
         "n_started_functional": int(functional_before.sum()),
-        "recovered": share(int(((cats == 1) & ended_functional).sum()), n),
-        "improved": share(int(((cats == 1) & ~ended_functional).sum()), n),
-        "unchanged": share(int((cats == 0).sum()), n),
-        "deteriorated": share(int((cats == -1).sum()), n),
+        "ci_method": CI_METHOD,
+        "recovered": share((cats == 1) & ended_functional, couples),
+        "improved": share((cats == 1) & ~ended_functional, couples),
+        "unchanged": share(cats == 0, couples),
+        "deteriorated": share(cats == -1, couples),
     }

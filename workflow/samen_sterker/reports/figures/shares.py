@@ -29,7 +29,7 @@ def share_chart(
     lang: str = "nl",
     ranges: Sequence[tuple[float, float] | None] | None = None,
 ) -> Figure:
-    """Horizontal bars of shares (0-1) with Wilson CIs and the count written beside each bar.
+    """Horizontal bars of shares (0-1) with their 95% intervals and the count beside each bar.
 
     A category whose exact share is withheld for privacy may have a `ranges` entry (lowest,
     highest possible share): it is drawn as a pale band over that range, without a CI.
@@ -71,7 +71,7 @@ def share_chart(
         ax.errorbar(
             100 * share,
             y,
-            # Wilson limits can sit a rounding error beyond the share (1e-17 at 0%).
+            # A limit can sit a rounding error beyond the share (Wilson's was 1e-17 at 0%).
             xerr=[[max(0.0, 100 * (share - low))], [max(0.0, 100 * (high - share))]],
             fmt="none",
             ecolor="#1a1a1a",

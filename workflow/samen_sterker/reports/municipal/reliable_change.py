@@ -26,7 +26,7 @@ RELIABLE_CATEGORIES = ("improved", "unchanged", "deteriorated")
 
 
 def reliable_change_section(ctx: ReportContext) -> str:
-    """Improved / unchanged / deteriorated with counts and Wilson CIs."""
+    """Improved / unchanged / deteriorated with counts and couple-aware 95% intervals."""
     stats, t = ctx.stats, ctx.t
     out = [blocks.heading(t("reliable_heading"), 2)]
     shown = False
