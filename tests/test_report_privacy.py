@@ -739,3 +739,22 @@ def test_a_range_up_to_its_withheld_totals_bound_reads_at_least(demo):
     text = _clinical_text(ReportContext(stats=stats, lang="nl"), stats["outcomes"][OTHER_OUTCOME])
     assert (f"gingen minstens {recovered['low']} van de {starters['low']} tot {starters['high']} "
             "duidelijk vooruit") in text
+
+
+def test_the_pooled_clinical_classes_are_not_published(demo):
+    """No report shows them; their starters would add up over the municipalities (5 starting
+    functional in the demo's overview beside 'hoogstens 4' in each of its two municipalities
+    gave each 1 to 4)."""
+    from samen_sterker.disclosure.decide import POOLED_CLINICAL_NOT_PUBLISHED
+
+    for name, block in demo["overview"]["outcomes"].items():
+        clinical = block["clinical_change"]
+        if name != OTHER_OUTCOME:  # the rating has no clinical cut-off
+            assert not clinical["available"] and "withheld" not in clinical
+            continue
+        assert clinical.get("withheld") and "n_started_functional" not in clinical
+        assert POOLED_CLINICAL_NOT_PUBLISHED in clinical["reason"]
+    assert not [cell for cell in demo["decisions"]["cells"] if cell.startswith("pooled/")
+                and "/cl:" in cell]
+    municipal = demo["groups"]["GM9998"]["outcomes"][OTHER_OUTCOME]["clinical_change"]
+    assert municipal["n_started_functional_disclosure"]["how"] == "range"
