@@ -712,7 +712,57 @@ def test_the_margin_of_each_mean_is_the_couple_aware_one_and_the_appendix_says_s
     english = _text(municipal.methods_appendix(_ctx(cohort, lang="en")))
     assert "Bell and McCaffrey (2002) degrees of freedom" in english
     overview_text = _text(_all_overview_html(ReportContext(stats=cohort["overview"], lang="nl")))
-    assert "CR2" not in overview_text and "McCaffrey" not in overview_text
+    assert "partners van één stel op elkaar lijken" not in overview_text
+
+
+def _participant_t_interval(cohort, codes):
+    """The course change's t-interval over participants on n - 1 df, by hand from the
+    measurements of the municipalities `codes`: what Table 3 showed before its margin counted
+    couples."""
+    from scipy import stats as scipy_stats
+
+    data = cohort["measurements"]
+    data = data[(data["year"] == 2024) & (data["outcome"] == "relationship_rating")]
+    data = data[data["municipality_code"].isin(codes)]
+    wide = data.pivot(index="participant_id", columns="timepoint", values="value")
+    change = (wide["post"] - wide["pre"]).dropna()
+    half = scipy_stats.t.ppf(0.975, len(change) - 1) * change.std(ddof=1) / len(change) ** 0.5
+    return len(change), change.mean() - half, change.mean() + half
+
+
+def test_the_margin_of_the_change_counts_couples_and_the_appendix_says_so(cohort):
+    """Table 3 (change among those who filled in at both moments) and the overview's
+    completers row show the couple-aware interval of the JSON, wider here than the interval
+    over participants; both reports' methods say how it is computed, in both languages."""
+    course = cohort[BIG]["outcomes"]["relationship_rating"]["paired"]["course"]
+    n, low, high = _participant_t_interval(cohort, [BIG])
+    assert course["n_pairs"] == n and course["n_couples"] < n
+    assert "CR2" in course["ci_method"] and course["ci_df"] < n - 1
+    assert course["ci_low"] < low and course["ci_high"] > high
+    text = _text(municipal.ratings_section(_ctx(cohort)))
+    assert f"{_nl(course['ci_low'])} tot {_nl(course['ci_high'])}" in text
+    assert f"{_nl(low)} tot {_nl(high)}" not in text
+    technical = _text(municipal.methods_appendix(_ctx(cohort)))
+    assert f"95%-BI {_nl(course['ci_low'])} tot {_nl(course['ci_high'])}" in technical
+    assert f"bij {n} deelnemers uit {course['n_couples']} stellen" in technical
+    assert "Het interval telt het stel als eenheid (CR2" in technical
+    for ctx in (_ctx(cohort), ReportContext(stats=cohort["overview"], lang="nl")):
+        methods = _text(municipal.methods_appendix(ctx))
+        assert ("De 95%-marge daarvan houdt er rekening mee dat partners samen veranderen: "
+                "cluster-robuuste standaardfout met het stel als eenheid (CR2)") in methods
+        assert "Bell, R. M., & McCaffrey, D. F. (2002)" in methods
+    for ctx in (_ctx(cohort, lang="en"), ReportContext(stats=cohort["overview"], lang="en")):
+        assert "Its 95% margin allows for partners changing together" in _text(
+            municipal.methods_appendix(ctx))
+    pooled_course = cohort["overview"]["outcomes"]["relationship_rating"]["paired"]["course"]
+    # The overview pools the published groups; Kleindorp (3 couples) is in none.
+    assert sorted(m["municipality_code"] for m in cohort["overview"]["municipalities"]
+                  if not m["suppressed"]) == [OTHER, BIG]
+    n, low, high = _participant_t_interval(cohort, [BIG, OTHER])
+    assert pooled_course["n_pairs"] == n and pooled_course["ci_low"] < low
+    overview_text = _text(_all_overview_html(ReportContext(stats=cohort["overview"], lang="nl")))
+    assert (f"{_nl(pooled_course['mean_change'])} ({_nl(pooled_course['ci_low'])} tot "
+            f"{_nl(pooled_course['ci_high'])})") in overview_text
 
 
 def test_a_report_with_earlier_years_names_where_their_inputs_are(cohort):

@@ -43,7 +43,8 @@ def methods_appendix(ctx: ReportContext) -> str:
         t("reference_funk_rogge"),
         t("reference_nji"),
         t("reference_barnett"),
-        *([t("reference_bell_mccaffrey")] if municipal else []),
+        # Every report shows the completers' change with its couple-aware margin.
+        t("reference_bell_mccaffrey"),
     ]
     return (
         blocks.heading(t("appendix_heading"), 2, needs_room=True)

@@ -46,6 +46,7 @@ def technical_details(ctx: ReportContext) -> str:
                 change=ctx.num(course["mean_change"], signed=True),
                 ci=ctx.ci_technical(course["ci_low"], course["ci_high"]),
                 n=ctx.count(course["n_pairs"]),
+                couples=ctx.count(course["n_couples"]),
             )
         )
         headline = course.get("headline_effect_size") or {}

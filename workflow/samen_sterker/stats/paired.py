@@ -8,7 +8,32 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import optimize, special, stats
 
-CI_LEVEL = 0.95
+from samen_sterker.stats.couple_interval import (
+    CI_LEVEL,
+    COUPLE_ROBUST_METHOD,
+    NO_CI_FEWER_THAN_TWO_COUPLES,
+    couple_robust_interval,
+)
+
+# The mean change's interval counts couples for both units: partners' changes correlate. On
+# couple means every couple is its own cluster, which is the ordinary t-interval.
+CI_METHODS = {
+    "participant": "mean change of the complete pairs; " + COUPLE_ROBUST_METHOD,
+    "couple_mean": (
+        "mean change of the couple means; " + COUPLE_ROBUST_METHOD
+        + ", one cluster per couple mean: the ordinary t-interval on couples - 1 df"
+    ),
+}
+# The paired t-test stays as a check; over participants it treats partners as independent,
+# so its method says so beside the p-value.
+T_TEST_METHODS = {
+    "participant": (
+        "paired t-test over participants (pingouin.ttest, paired=True); its p-value treats "
+        "partners as independent: a participant-level check, no interval or sentence comes "
+        "from it"
+    ),
+    "couple_mean": "paired t-test on couple means (pingouin.ttest, paired=True)",
+}
 # Below this many non-zero differences (and without ties or zeros) R's wilcox.test uses the
 # exact null distribution; above it the normal approximation. We follow R.
 WILCOXON_EXACT_BELOW = 50
@@ -171,8 +196,9 @@ def wilcoxon_signed_rank(before: np.ndarray, after: np.ndarray) -> dict:
     )
 
 
-def paired_t_test(before: np.ndarray, after: np.ndarray) -> dict:
-    """Paired t-test of after - before by pingouin (equal to R t.test(paired=TRUE))."""
+def paired_t_test(before: np.ndarray, after: np.ndarray, method: str) -> dict:
+    """Paired t-test of after - before by pingouin (equal to R t.test(paired=TRUE)); method
+    says what it treats as independent (T_TEST_METHODS)."""
     n = before.size
     if np.all(after - before == (after - before)[0]):
         # Zero variance of the change: t is undefined (R stops with "data are essentially
@@ -192,7 +218,7 @@ def paired_t_test(before: np.ndarray, after: np.ndarray) -> dict:
         "df": float(result["dof"]),
         "p_value": float(result["p_val"]),
         "alternative": "two-sided",
-        "method": "paired t-test (pingouin.ttest, paired=True)",
+        "method": method,
     }
 
 
@@ -204,7 +230,14 @@ def analyse_pairs(
     to_timepoint: str,
     unit: str = "participant",
 ) -> dict:
-    """Paired analysis of complete pairs (before[i], after[i]) of one unit (person or couple)."""
+    """Paired analysis of complete pairs (before[i], after[i]) of one unit ("participant", or
+    "couple_mean" for couple means); couple_ids[i] is the couple of pair i.
+
+    The mean change's interval (ci_low, ci_high, with se_change and ci_df) counts couples:
+    couple_robust_interval of the changes. The t-test is pingouin's, over the unit's pairs.
+    """
+    if unit not in CI_METHODS:
+        raise ValueError(f"analyse_pairs: unit must be one of {', '.join(CI_METHODS)}")
     before = np.asarray(before, dtype=float)
     after = np.asarray(after, dtype=float)
     n = before.size
@@ -221,8 +254,13 @@ def analyse_pairs(
     change = after - before
     mean_change = change.mean()
     sd_change = change.std(ddof=1)
-    se_change = sd_change / math.sqrt(n)
-    t_crit = stats.t.ppf(1 - (1 - CI_LEVEL) / 2, n - 1)
+    interval = couple_robust_interval(change, couple_ids)
+    if interval is None:
+        ci_low = ci_high = se_change = ci_df = None
+        ci_method = NO_CI_FEWER_THAN_TWO_COUPLES
+    else:
+        ci_low, ci_high, se_change, ci_df = interval
+        ci_method = CI_METHODS[unit]
     sd_from, sd_to = before.std(ddof=1), after.std(ddof=1)
     correlation = float(np.corrcoef(before, after)[0, 1]) if sd_from > 0 and sd_to > 0 else None
     sizes = effect_sizes(before, after)
@@ -237,10 +275,12 @@ def analyse_pairs(
         correlation=correlation,
         mean_change=float(mean_change),
         sd_change=float(sd_change),
-        se_change=float(se_change),
-        ci_low=float(mean_change - t_crit * se_change),
-        ci_high=float(mean_change + t_crit * se_change),
-        t_test=paired_t_test(before, after),
+        se_change=se_change,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        ci_df=ci_df,
+        ci_method=ci_method,
+        t_test=paired_t_test(before, after, T_TEST_METHODS[unit]),
         wilcoxon=wilcoxon_signed_rank(before, after),
         effect_sizes={
             name: {key: finite_or_none(v) if key != "ci_method" else v for key, v in es.items()}
