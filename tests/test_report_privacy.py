@@ -405,6 +405,20 @@ def test_a_clinical_class_beside_a_range_of_starters_prints_no_percentage(cohort
         assert "%" not in sentence, sentence
 
 
+@pytest.mark.parametrize("name", ["one_tiny", "several_tiny", "no_suppression", "small_parts",
+                                  "cohort_2025", "only_tiny", "demo"])
+def test_no_published_quantile_narrows_a_clinical_count(name, request):
+    """The audit has no cell for a quartile; rule 8 keeps one only beside exact counts."""
+    from tests.test_disclosure_quantiles import quantile_narrowings
+
+    year = request.getfixturevalue(name)
+    written = [stats for stats in year["groups"].values()] + [year["overview"]]
+    for stats in written:
+        for block in stats["outcomes"].values():
+            if not block.get("withheld"):
+                assert quantile_narrowings(block) == []
+
+
 def test_the_written_year_audit_catches_an_overview_share_beside_a_withheld_count(small_parts):
     """Leak 1 of issue 10 put back: the overview row prints the improved count (as a share
     with its n) that the municipal report withholds; the audit must flag the others."""

@@ -1,7 +1,8 @@
 """Cut a group's statistics down to what the year's decisions publish (results/stats/).
 
 A withheld statistic loses every number (mean, median, quartiles, SD, CI, test), a withheld
-Wilcoxon test of the course change its V, p, n_nonzero and n_zeros; a protected
+Wilcoxon test of the course change its V, p, n_nonzero and n_zeros, a timepoint beside a
+clinical count not shown exactly its median and quartiles; a protected
 count that is not shown exactly loses its count, share and CI and gets its decision instead
 (`disclosure`: how, low, high, reason), which is all a report renders. A share and its CI
 are shown only where both its count and the number it is a share of are.
@@ -58,6 +59,18 @@ def _paired_set(paired: dict, scopes: Mapping[str, list[str]]) -> dict:
     return out
 
 
+def _timepoint_row(row: Mapping, scopes: Mapping[str, list[str]], timepoint: str) -> dict:
+    """A timepoint's descriptives as published: n only when withheld; without median and
+    quartiles beside a clinical count not shown exactly (decide.py, `_quantile_reasons`)."""
+    if scopes.get(f"descriptives:{timepoint}"):
+        return {"n": row["n"], "withheld": True}
+    quantiles = scopes.get(f"quantiles:{timepoint}")
+    if quantiles:
+        return {**row, "median": None, "q1": None, "q3": None,
+                "quantiles_withheld": "withheld: " + ", ".join(quantiles)}
+    return dict(row)
+
+
 def publishable_outcome(block: Mapping, decisions: Mapping, group: str, outcome: str) -> dict:
     """One outcome's statistics of a group as they may be published."""
     scopes = decisions["statistics"][group][outcome]
@@ -72,8 +85,7 @@ def publishable_outcome(block: Mapping, decisions: Mapping, group: str, outcome:
             attrition, n_completers=counts["n_completers"],
             n_noncompleters=counts["n_noncompleters"])
     out["descriptives"] = {
-        tp: ({"n": row["n"], "withheld": True} if scopes.get(f"descriptives:{tp}") else row)
-        for tp, row in block["descriptives"].items()
+        tp: _timepoint_row(row, scopes, tp) for tp, row in block["descriptives"].items()
     }
     out["paired"] = _paired_set(block["paired"], scopes)
     out["couple_means"] = _paired_set(block["couple_means"], scopes)

@@ -20,6 +20,9 @@ The one place that compares counts with the privacy thresholds (config `privacy`
   anyway, when that says more than the group's size.
 - *Rank tests.* The Wilcoxon test of the course change bounds the change classes of the
   same people, so it is shown only where all of those are shown exactly (`_rank_test_reasons`).
+- *Quantiles.* A median or quartile at baseline or course end says how many scores lie on
+  either side of a clinical cut-off, so it is shown only where every clinical count of the
+  outcome over the same people is shown exactly (`_quantile_reasons`).
 - Participation counts of a published group (participants, couples, starters, completers,
   respondents per timepoint) are published and not protected: every mean with its CI gives
   its n away. Of a group in no published group nothing is shown but, summed over all such
@@ -57,6 +60,7 @@ RANKS_BESIDE_PROTECTED = "protected_count_not_shown_exactly"
 # municipality's clinical counts into one linked set of the audit (over 9 CPU-minutes at 342
 # municipalities, 88 s before) to protect what nobody reads.
 POOLED_CLINICAL_NOT_PUBLISHED = "pooled_clinical_classes_not_published"
+QUANTILES_BESIDE_CLINICAL = "clinical_count_not_shown_exactly"
 # The cells of the primary outcome that decide whether a group is published.
 GROUP_SCOPES = ("baseline", "course_end", "course_change")
 
@@ -410,11 +414,20 @@ def decide_year(results: Mapping[str, Mapping[str, Mapping]], groups: Mapping,
         )
     not_exact = {tuple(cell.split("/")[:2]) for cell in protected
                  if published[cell].how != EXACT}
+    clinical_not_exact = {
+        tuple(cell.split("/")[:2]) for cell in protected
+        if published[cell].how != EXACT and cell.split("/")[2].startswith("cl:")
+    }
     holds = {group: _municipalities_of(group, groups) for group in statistics}
     for group, outcomes in statistics.items():
         for outcome, scopes in outcomes.items():
             scopes["wilcoxon:course"] = _rank_test_reasons(
                 group, outcome, scopes, holds, not_exact)
+            for tp in (roles["baseline"], roles["course_end"]):
+                if f"descriptives:{tp}" in scopes:
+                    scopes[f"quantiles:{tp}"] = _quantile_reasons(
+                        group, outcome, scopes[f"descriptives:{tp}"], holds,
+                        clinical_not_exact)
     cells = {}
     for cell, shown in published.items():
         entry = {"how": shown.how, "reason": reasons.get(cell)}
@@ -468,6 +481,28 @@ def _rank_test_reasons(group: str, outcome: str, scopes: Mapping[str, list[str]]
         return list(scopes["change:course"])
     shared = any(name == outcome and holds[group] & holds[other] for other, name in not_exact)
     return [RANKS_BESIDE_PROTECTED] if shared else []
+
+
+def _quantile_reasons(group: str, outcome: str, timepoint_reasons: list[str],
+                      holds: Mapping[str, set[str]],
+                      clinical_not_exact: set[tuple[str, str]]) -> list[str]:
+    """Why a group's median and quartiles at baseline or course end are withheld ([] when
+    shown): rule 8 of docs/privacy.md.
+
+    Quantiles are rank information: R type-7 q3 = x13 + 0.75(x14 - x13) >= 13.5 of 18 scores
+    says x14..x18 >= 13.5, so at least 5 start at or above a cut-off of 13.5, and with at
+    most 1 drop-out at least 4 completers start functional, which "at most 4" then pins. The
+    clinical counts (starters on either side, the classes, recovered meaning ending beyond
+    the cut-off) are defined by the scores at baseline and course end only, so those two
+    timepoints' quantiles are shown only where every clinical count of the outcome, in every
+    group holding any of the same participants, is shown exactly; then they narrow nothing.
+    An outcome without a cut-off has no clinical counts and keeps its quantiles.
+    """
+    if timepoint_reasons:
+        return list(timepoint_reasons)
+    shared = any(name == outcome and holds[group] & holds[other]
+                 for other, name in clinical_not_exact)
+    return [QUANTILES_BESIDE_CLINICAL] if shared else []
 
 
 def _finite(value: float) -> int | None:

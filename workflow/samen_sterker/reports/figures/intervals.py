@@ -61,17 +61,22 @@ def before_after_chart(
     ci_highs: Sequence[float],
     *,
     scale: tuple[float, float],
-    quartiles: Sequence[tuple[float, float, float]] | None = None,
+    quartiles: Sequence[tuple[float, float, float] | None] | None = None,
     axis_label: str,
     quartile_label: str = "",
     mean_label: str = "",
     lang: str = "nl",
 ) -> Figure:
-    """Mean per timepoint with 95% CI, over a grey band from first to third quartile."""
+    """Mean per timepoint with 95% CI, over a grey band from first to third quartile; no band
+    where a timepoint's quartiles are None (withheld, docs/privacy.md rule 8)."""
     fig, ax = new_figure(170, 22 + 11 * len(labels))
     positions = list(range(len(labels)))[::-1]
     if quartiles is not None:
-        for y, (q1, median, q3) in zip(positions, quartiles, strict=True):
+        legend_pending = True
+        for y, quartile in zip(positions, quartiles, strict=True):
+            if quartile is None:
+                continue
+            q1, median, q3 = quartile
             ax.barh(
                 y,
                 q3 - q1,
@@ -80,8 +85,9 @@ def before_after_chart(
                 color=LIGHT_GREY,
                 edgecolor=GREY,
                 linewidth=0.6,
-                label=quartile_label if y == positions[0] else None,
+                label=quartile_label if legend_pending else None,
             )
+            legend_pending = False
             ax.plot([median, median], [y - 0.25, y + 0.25], color="#333333", linewidth=1.2)
     for y, mean, low, high in zip(positions, means, ci_lows, ci_highs, strict=True):
         ax.errorbar(

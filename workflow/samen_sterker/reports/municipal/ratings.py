@@ -39,6 +39,8 @@ def ratings_section(ctx: ReportContext) -> str:
             if tp in outcome.get("descriptives", {}) and tp not in timepoints
         ]
         descriptives = outcome["descriptives"]
+        # The stats stage withholds these beside a clinical count not shown exactly (rule 8).
+        quartiles_hidden = [tp for tp in timepoints if descriptives[tp]["median"] is None]
         out.append(
             blocks.paragraph(
                 t(
@@ -58,7 +60,9 @@ def ratings_section(ctx: ReportContext) -> str:
             [descriptives[tp]["ci_high"] for tp in timepoints],
             scale=scale,
             quartiles=[
-                (descriptives[tp]["q1"], descriptives[tp]["median"], descriptives[tp]["q3"])
+                None
+                if tp in quartiles_hidden
+                else (descriptives[tp]["q1"], descriptives[tp]["median"], descriptives[tp]["q3"])
                 for tp in timepoints
             ],
             axis_label=t(
@@ -78,7 +82,17 @@ def ratings_section(ctx: ReportContext) -> str:
         )
         out.append(
             figures.figure_html(
-                fig, ctx.caption("figure", t("before_after_caption", outcome=label)), alt
+                fig,
+                ctx.caption(
+                    "figure",
+                    t(
+                        "before_after_caption_no_quartiles"
+                        if len(quartiles_hidden) == len(timepoints)
+                        else "before_after_caption",
+                        outcome=label,
+                    ),
+                ),
+                alt,
             )
         )
         rows = [
@@ -111,6 +125,16 @@ def ratings_section(ctx: ReportContext) -> str:
                     t(
                         "timepoints_hidden",
                         timepoints=", ".join(ctx.timepoint_label(tp) for tp in hidden),
+                    ),
+                    "note",
+                )
+            )
+        if quartiles_hidden:
+            out.append(
+                blocks.paragraph(
+                    t(
+                        "quartiles_hidden",
+                        timepoints=", ".join(ctx.timepoint_label(tp) for tp in quartiles_hidden),
                     ),
                     "note",
                 )
