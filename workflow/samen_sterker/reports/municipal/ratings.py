@@ -119,26 +119,12 @@ def ratings_section(ctx: ReportContext) -> str:
                 numeric_columns=[1, 2, 4],
             )
         )
-        if hidden:
-            out.append(
-                blocks.paragraph(
-                    t(
-                        "timepoints_hidden",
-                        timepoints=", ".join(ctx.timepoint_label(tp) for tp in hidden),
-                    ),
-                    "note",
-                )
-            )
-        if quartiles_hidden:
-            out.append(
-                blocks.paragraph(
-                    t(
-                        "quartiles_hidden",
-                        timepoints=", ".join(ctx.timepoint_label(tp) for tp in quartiles_hidden),
-                    ),
-                    "note",
-                )
-            )
+        # What the table leaves out, and why: whole timepoints, then quartiles (rule 8).
+        for key, timepoints in (("timepoints_hidden", hidden),
+                                ("quartiles_hidden", quartiles_hidden)):
+            if timepoints:
+                labels = ", ".join(ctx.timepoint_label(tp) for tp in timepoints)
+                out.append(blocks.paragraph(t(key, timepoints=labels), "note"))
         out.append(_changes_table(ctx, name, outcome))
     return "".join(out)
 
